@@ -1,0 +1,211 @@
+"""The aiohttp application: one factory, each resource opened and closed in its own context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select, text
+
+from bot import models
+from bot.config import Settings
+from bot.context import Context
+from bot.db import Database
+from bot.errors import BadRequest, SignatureError
+from bot.keys import CLOCK, CONTEXT, DB, HTTP, JOBS, METRICS, OUTBOX, PLATFORMS, SETTINGS, Metrics
+from bot.outbox import OutboxWorker
+from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
+from bot.platforms.generic import GenericPlatform
+from bot.platforms.local import LocalPlatform
+from bot.protocols import Clock, Platform
+from bot.web import local_page
+from handlers.messages import handle_inbound
+from schedules.notices import BoundaryJobs
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, clock: Clock) -> web.Application:
+    """Build the application; nothing is opened until it starts."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors])
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.extend([_database, _http_client, _outbox_worker, _scheduler])
+    app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
+    app.router.add_route("GET", "/webhooks/{platform}/{group_id}", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    local_page.add_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        await sync_config(db, settings, app[CLOCK])
+    except BaseException:
+        await db.dispose()
+        raise
+    app[DB] = db
+    app[CONTEXT] = Context(settings, app[CLOCK], db)
+    yield
+    await db.dispose()
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    timeout = aiohttp.ClientTimeout(total=app[SETTINGS].outbox.send_timeout_s)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        app[HTTP] = http
+        yield
+
+
+async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CONTEXT]
+    platforms: dict[str, Platform] = {
+        "generic": GenericPlatform(app[HTTP], ctx.clock, app[SETTINGS].outbox.send_timeout_s),
+        "local": LocalPlatform(ctx.db, ctx.clock),
+    }
+    app[PLATFORMS] = platforms
+    worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)
+    app[OUTBOX] = worker
+    ctx.wake_outbox = worker.wake
+    task = asyncio.create_task(worker.run(), name="outbox-worker")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CONTEXT]
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    jobs = BoundaryJobs(ctx, scheduler)
+    app[JOBS] = jobs
+    ctx.rota_changed = jobs.reschedule
+    scheduler.start()
+    jobs.start()
+    yield
+    scheduler.shutdown(wait=False)
+
+
+async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:
+    """Mirror the configured groups and members into the database (config wins on conflicts)."""
+    now = clock.now()
+    async with db.write() as s:
+        for g in settings.groups:
+            stmt = db.insert(models.Group).values(id=g.id, name=g.name, platform=g.platform)
+            await s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["id"], set_={"name": g.name, "platform": g.platform}
+                )
+            )
+        for m in settings.members:
+            stmt = db.insert(models.Member).values(
+                group_id=m.group, id=m.id, name=m.display_name, role=m.role, first_seen_at=now
+            )
+            await s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["group_id", "id"],
+                    set_={"name": m.display_name, "role": m.role},
+                )
+            )
+
+
+def error_response(status: int, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """HTTP errors as JSON bodies, so a caller always learns what was wrong."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except web.HTTPException as e:
+        if e.status < 400 or e.content_type == "application/json":
+            raise
+        return error_response(e.status, e.reason)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The raw body, refused with 413 past MAX_BODY_BYTES without reading it all."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
+    body = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
+    return body
+
+
+async def webhook(request: web.Request) -> web.StreamResponse:
+    """Inbound from a chat platform: verify, parse, store once, act."""
+    app = request.app
+    metrics = app[METRICS]
+    platform_name = request.match_info["platform"]
+    group = app[SETTINGS].group(request.match_info["group_id"])
+    platform = app[PLATFORMS].get(platform_name)
+    if group is None or platform is None or group.platform != platform_name:
+        metrics.inc("inbound_rejected_total")
+        return error_response(404, "no such group on this platform; check the webhook URL")
+    try:
+        body = await read_body(request)
+        raw = RawRequest(request.method, request.headers, request.query, body)
+        parsed = platform.parse_inbound(group, raw, app[CLOCK].now())
+    except BadRequest as e:
+        metrics.inc("inbound_rejected_total")
+        status = 413 if "larger than" in str(e) else 400
+        return error_response(status, str(e))
+    except SignatureError as e:
+        metrics.inc("inbound_rejected_total")
+        return error_response(401, str(e))
+    if isinstance(parsed, Reply):
+        return web.Response(
+            text=parsed.body,
+            status=parsed.status,
+            content_type=parsed.content_type,
+            headers=dict(parsed.headers),
+        )
+    duplicates = await handle_inbound(app[CONTEXT], parsed)
+    metrics.inc("inbound_messages_total", len(parsed))
+    metrics.inc("inbound_duplicates_total", sum(duplicates))
+    return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    db = request.app[DB]
+    try:
+        async with db.read() as s:
+            await s.execute(text("SELECT 1"))
+    except Exception as e:  # report, do not crash: this is what monitors poll
+        return web.json_response({"ok": False, "database": type(e).__name__}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    app = request.app
+    lines = []
+    for name, value in sorted(app[METRICS].counts.items()):
+        lines += [f"# TYPE carebot_{name} counter", f"carebot_{name} {value}"]
+    async with app[DB].read() as s:
+        rows = await s.execute(
+            select(models.OutboxRow.status, func.count()).group_by(models.OutboxRow.status)
+        )
+        lines.append("# TYPE carebot_outbox_rows gauge")
+        for status, count in rows:
+            lines.append(f'carebot_outbox_rows{{status="{status}"}} {count}')
+    lines.append(f"carebot_outbox_sent_total {app[OUTBOX].sent_count}")
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)

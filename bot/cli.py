@@ -1,0 +1,206 @@
+"""The `carebot` command: serve, demo, db upgrade, check-config, rota import/export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.clock import ScaledClock, SystemClock
+from bot.config import Settings, default_config_path, load_settings
+from bot.errors import ConfigError, RotaError
+from bot.protocols import Clock
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="carebot", description=__doc__)
+    p.add_argument(
+        "--config", help="TOML config (default ./carebot.toml, else config.example.toml)"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the bot")
+    serve.add_argument("--config", dest="config_sub")
+    serve.add_argument("--start-at", help="run on a clock starting at this ISO instant")
+    serve.add_argument("--speed", type=float, default=1.0, help="clock speed-up (with --start-at)")
+    demo = sub.add_parser("demo", help="try carebot locally with a sample rota")
+    demo.add_argument("--speed", type=float, default=1.0)
+    demo.add_argument("--start-at", help="ISO instant (default: just before a shift change)")
+    demo.add_argument("--listen", default="127.0.0.1:8080")
+    demo.add_argument("--database", default="carebot-demo.db")
+    demo.add_argument("--language", choices=["zh", "en"], default="zh")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("check-config", help="validate the config and say what is wrong")
+    rota = sub.add_parser("rota", help="import or export the rota as CSV")
+    rota_sub = rota.add_subparsers(dest="rota_command", required=True)
+    imp = rota_sub.add_parser("import")
+    imp.add_argument("file")
+    exp = rota_sub.add_parser("export")
+    exp.add_argument("--from", dest="date_from", type=date.fromisoformat)
+    exp.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = getattr(args, "config_sub", None) or args.config
+    return load_settings(path if path else default_config_path())
+
+
+def _clock(start_at: str | None, speed: float, settings: Settings) -> Clock:
+    if not start_at:
+        if speed != 1.0:
+            raise ConfigError("--speed needs --start-at (the instant the fast clock starts from)")
+        return SystemClock()
+    try:
+        at = datetime.fromisoformat(start_at)
+    except ValueError:
+        raise ConfigError(
+            f"--start-at {start_at!r} is not ISO 8601, e.g. 2026-11-25T07:55"
+        ) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=settings.bot.tz)
+    if speed <= 0:
+        raise ConfigError("--speed must be positive")
+    return ScaledClock(at, speed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for quiet in ("apscheduler", "alembic"):
+        logging.getLogger(quiet).setLevel(logging.WARNING)
+    try:
+        return _dispatch(args)
+    except ConfigError as e:
+        print(f"carebot: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except RotaError as e:
+        print(f"carebot: rota not changed:\n{e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return _demo(args)
+    settings = _settings(args)
+    if args.command == "check-config":
+        print(f"config OK: {len(settings.groups)} groups, {len(settings.members)} members")
+        return EXIT_OK
+    if args.command == "serve":
+        return _serve(settings, _clock(args.start_at, args.speed, settings))
+    if args.command == "db":
+        from bot.db import Database
+
+        async def upgrade() -> None:
+            db = Database(settings.bot.database_url)
+            try:
+                await db.upgrade()
+            finally:
+                await db.dispose()
+
+        asyncio.run(upgrade())
+        print("database schema is up to date")
+        return EXIT_OK
+    if args.command == "rota":
+        return asyncio.run(_rota(args, settings))
+    return EXIT_USAGE
+
+
+def _serve(settings: Settings, clock: Clock, banner: str | None = None) -> int:
+    from bot.app import create_app
+
+    app = create_app(settings, clock)
+
+    def say(_: object) -> None:
+        print(banner or f"carebot listening on http://{settings.bot.listen}", flush=True)
+
+    web.run_app(
+        app,
+        host=settings.bot.host,
+        port=settings.bot.port,
+        print=say,
+        handle_signals=True,
+        access_log=None,
+    )
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.db import Database
+    from bot.demo import demo_settings, seed_rota
+
+    db_path = Path(args.database)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    settings = demo_settings(f"sqlite+aiosqlite:///{db_path}", args.listen, args.language)
+    tz = settings.bot.tz
+    if args.start_at:
+        clock = _clock(args.start_at, args.speed, settings)
+    else:
+        today = SystemClock().now().astimezone(tz).date()  # the demo's one real read
+        # Half a minute before the 10:00 shift change; fast demos start before opening instead.
+        start = datetime.combine(today, time(7, 59) if args.speed > 1 else time(9, 59, 30), tz)
+        clock = ScaledClock(start, args.speed)
+    day = clock.now().astimezone(tz).date()
+
+    async def prepare() -> None:
+        db = Database(settings.bot.database_url)
+        try:
+            await db.upgrade()
+            from bot.app import sync_config
+
+            await sync_config(db, settings, clock)
+            await seed_rota(db, settings, day, clock.now())
+        finally:
+            await db.dispose()
+
+    asyncio.run(prepare())
+    url = f"http://{settings.bot.listen}/"
+    banner = (
+        f"carebot demo: open {url}  — pick 医生 (staff) and send a message; it goes to the "
+        f"counsellor on duty. Clock starts at {clock.now().astimezone(tz):%H:%M:%S}, "
+        f"speed {args.speed:g}x. Console: {url}console?token=demo-lead"
+    )
+    return _serve(settings, clock, banner)
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+
+
+async def _rota(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import Database
+    from bot.rota_csv import export_csv, import_csv
+
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        if args.rota_command == "import":
+            text = _read_text(args.file)
+            from bot.app import sync_config
+
+            clock = SystemClock()
+            await sync_config(db, settings, clock)
+            report = await import_csv(db, settings, text, clock.now())
+            print(f"imported {report.added} shifts ({report.skipped_existing} already there)")
+            return EXIT_OK
+        end = args.date_to
+        if args.date_from and end and end < args.date_from:
+            raise ConfigError("--to is before --from")
+        sys.stdout.write(await export_csv(db, settings, args.date_from, end))
+        return EXIT_OK
+    finally:
+        await db.dispose()

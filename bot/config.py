@@ -1,0 +1,279 @@
+"""Settings: TOML file plus `CAREBOT_<SECTION>__<KEY>` environment overrides, checked at start."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+PlatformName = Literal["wecom", "dingtalk", "feishu", "generic", "local"]
+PLATFORMS: tuple[str, ...] = ("wecom", "dingtalk", "feishu", "generic", "local")
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_hhmm(value: str) -> int:
+    """Minutes after midnight of "HH:MM"; "24:00" is the midnight that ends the day (1440)."""
+    m = _HHMM.match(value.strip())
+    if not m:
+        raise ValueError(f'{value!r} is not a time of day; write HH:MM, e.g. "08:00" or "24:00"')
+    minutes = int(m.group(1)) * 60 + int(m.group(2))
+    if minutes > 24 * 60:
+        raise ValueError(f'{value!r} is past 24:00; the latest time is "24:00"')
+    return minutes
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSection(_Section):
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+    database_url: str = "sqlite+aiosqlite:///carebot.db"
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""  # how people reach this server, for links (iCal); default http://listen
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f'unknown timezone {v!r}; use an IANA name such as "Asia/Shanghai"'
+            ) from None
+        return v
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f'{v!r} is not HOST:PORT; write e.g. "127.0.0.1:8080"')
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class ServiceSection(_Section):
+    opens: str = "08:00"
+    closes: str = "24:00"
+    first_response_minutes: int = Field(10, ge=1)
+    reminder_minutes: int = Field(15, ge=0)
+    max_open_per_counsellor: int = Field(5, ge=1)
+    catch_up_minutes: int = Field(30, ge=0)
+    idle_close_hours: float = Field(2, gt=0)
+    min_on_duty: int = Field(1, ge=0)
+    late_notice_minutes: int = Field(2, ge=0)  # a notice posted later than this says it is late
+    crisis_hotlines: list[str] = Field(
+        default_factory=lambda: [
+            "全国心理援助热线 400-161-9995",
+            "北京心理危机研究与干预中心 010-82951332",
+        ]
+    )
+    crisis_words: list[str] = Field(default_factory=list)
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _valid_time(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> ServiceSection:
+        if parse_hhmm(self.closes) <= parse_hhmm(self.opens):
+            raise ValueError(
+                f"service.closes ({self.closes}) must be after service.opens ({self.opens}); "
+                'e.g. opens = "08:00", closes = "24:00"'
+            )
+        return self
+
+    @property
+    def opens_minute(self) -> int:
+        return parse_hhmm(self.opens)
+
+    @property
+    def closes_minute(self) -> int:
+        return parse_hhmm(self.closes)
+
+
+class OutboxSection(_Section):
+    give_up_hours: float = Field(24, gt=0)
+    rate_per_minute: int = Field(20, ge=1)  # per outbound webhook (WeCom and DingTalk allow 20)
+    send_timeout_s: float = Field(10, gt=0)
+
+
+class GroupConfig(_Section):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = ""
+    platform: PlatformName = "local"
+    webhook_url: str = ""
+    secret: str = ""
+    privacy: bool = False
+    rate_per_minute: int | None = Field(None, ge=1)
+    # wecom
+    token: str = ""
+    encoding_aes_key: str = ""
+    corp_id: str = ""
+    corp_secret: str = ""
+    agent_id: str = ""
+    wecom_mode: Literal["robot", "aibot", "app", "auto"] = "auto"
+    # feishu
+    encrypt_key: str = ""
+    verification_token: str = ""
+
+    @model_validator(mode="after")
+    def _platform_needs(self) -> GroupConfig:
+        needs: dict[str, tuple[str, ...]] = {
+            "generic": ("secret", "webhook_url"),
+            "dingtalk": ("secret", "webhook_url"),
+            "feishu": ("webhook_url",),
+            "wecom": ("token", "encoding_aes_key", "corp_id"),
+            "local": (),
+        }
+        missing = [k for k in needs[self.platform] if not getattr(self, k)]
+        if missing:
+            raise ValueError(
+                f"group {self.id!r} on platform {self.platform!r} needs "
+                + ", ".join(missing)
+                + "; set them in its [[groups]] table"
+            )
+        return self
+
+
+class MemberConfig(_Section):
+    group: str
+    id: str = Field(min_length=1, max_length=128)
+    name: str = ""
+    role: Literal["counsellor", "lead"] = "counsellor"
+    console_token: str = ""  # leads: the secret in their console link
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+class Settings(BaseSettings):
+    """The whole configuration; build it with `load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CAREBOT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    bot: BotSection = Field(default_factory=BotSection)
+    service: ServiceSection = Field(default_factory=ServiceSection)
+    outbox: OutboxSection = Field(default_factory=OutboxSection)
+    groups: list[GroupConfig] = Field(default_factory=list)
+    members: list[MemberConfig] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file; the file arrives as init arguments.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        seen: set[str] = set()
+        for i, g in enumerate(self.groups):
+            if g.id in seen:
+                raise ValueError(
+                    f"groups[{i}].id {g.id!r} is used twice; give each group its own id"
+                )
+            seen.add(g.id)
+        pairs: set[tuple[str, str]] = set()
+        for i, m in enumerate(self.members):
+            if m.group not in seen:
+                known = ", ".join(sorted(seen)) or "none yet"
+                raise ValueError(
+                    f"members[{i}] ({m.id}) is in unknown group {m.group!r}; "
+                    f"use one of the [[groups]] ids ({known})"
+                )
+            if (m.group, m.id) in pairs:
+                raise ValueError(
+                    f"members[{i}].id {m.id!r} appears twice in group {m.group!r}; list each once"
+                )
+            pairs.add((m.group, m.id))
+        return self
+
+    def group(self, group_id: str) -> GroupConfig | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
+    def members_of(self, group_id: str) -> list[MemberConfig]:
+        return [m for m in self.members if m.group == group_id]
+
+    def member(self, group_id: str, member_id: str) -> MemberConfig | None:
+        return next((m for m in self.members if m.group == group_id and m.id == member_id), None)
+
+
+def _describe(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(
+            ".[", "["
+        )
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key; remove it or check its spelling against config.example.toml"
+        elif e["type"] == "literal_error":
+            msg = f"{msg} (got {e['input']!r})"
+        lines.append(f"{loc or 'config'}: {msg}" if loc else msg)
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (if any), apply env overrides, validate; raise ConfigError on a fault."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"config file {p} not found; copy config.example.toml to start"
+            ) from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"config file {p} is not valid TOML: {e}") from None
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from None
+
+
+def default_config_path() -> Path | None:
+    """./carebot.toml if present, else config.example.toml if present, else none."""
+    for name in ("carebot.toml", "config.example.toml"):
+        if Path(name).is_file():
+            return Path(name)
+    return None
+
+
+def service_window(settings: Settings) -> tuple[int, int, time]:
+    """(opens_minute, closes_minute) and the opening as a time, for display."""
+    s = settings.service
+    return s.opens_minute, s.closes_minute, time(s.opens_minute // 60, s.opens_minute % 60)

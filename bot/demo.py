@@ -1,0 +1,66 @@
+"""`carebot demo`: a local group with a sample rota for today, on an embedded SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot import models
+from bot.config import Settings, load_settings
+from bot.db import Database
+from bot.rota import ServiceHours
+
+# (member, start, end) in service-local HH:MM; six boundaries across 08:00-24:00.
+SAMPLE_ROTA = [
+    ("lihua", "08:00", "10:00"),
+    ("wangfang", "08:00", "13:00"),
+    ("zhaolei", "10:00", "14:00"),
+    ("chenjing", "13:00", "18:00"),
+    ("lihua", "14:00", "19:00"),
+    ("zhaolei", "18:00", "22:00"),
+    ("wangfang", "19:00", "24:00"),
+    ("chenjing", "22:00", "24:00"),
+]
+
+
+def demo_settings(database_url: str, listen: str, language: str = "zh") -> Settings:
+    return load_settings(
+        None,
+        bot={"database_url": database_url, "listen": listen, "language": language},
+        groups=[{"id": "demo", "name": "医护人员心理支持群（演示）", "platform": "local"}],
+        members=[
+            {"group": "demo", "id": "lihua", "name": "李华", "role": "counsellor"},
+            {"group": "demo", "id": "wangfang", "name": "王芳", "role": "counsellor"},
+            {"group": "demo", "id": "zhaolei", "name": "赵磊", "role": "counsellor"},
+            {"group": "demo", "id": "chenjing", "name": "陈静", "role": "counsellor"},
+            {
+                "group": "demo",
+                "id": "zuzhang",
+                "name": "组长刘",
+                "role": "lead",
+                "console_token": "demo-lead",
+            },
+        ],
+    )
+
+
+async def seed_rota(db: Database, settings: Settings, day: date, now: datetime) -> int:
+    """Put the sample rota on `day` (and the next day) for the demo group."""
+    from bot.config import parse_hhmm
+
+    s = settings.service
+    hours = ServiceHours(s.opens_minute, s.closes_minute, settings.bot.tz)
+    added = 0
+    async with db.write() as session:
+        for d in (day, day + timedelta(days=1)):
+            for member, start, end in SAMPLE_ROTA:
+                session.add(
+                    models.Shift(
+                        group_id="demo",
+                        member_id=member,
+                        start_at=hours.at_minute(d, parse_hhmm(start)),
+                        end_at=hours.at_minute(d, parse_hhmm(end)),
+                        created_at=now,
+                    )
+                )
+                added += 1
+    return added

@@ -1,0 +1,35 @@
+"""The errors carebot raises on purpose: each names the input or key at fault and the fix."""
+
+from __future__ import annotations
+
+
+class CarebotError(Exception):
+    """Base of every error carebot raises on purpose."""
+
+
+class ConfigError(CarebotError):
+    """Configuration that cannot work; the message names the key and how to fix it."""
+
+
+class SignatureError(CarebotError):
+    """A request whose signature, timestamp or encryption does not verify."""
+
+
+class BadRequest(CarebotError):
+    """Malformed input: names the field at fault."""
+
+
+class PlatformError(CarebotError):
+    """A chat platform refused or failed a request."""
+
+
+class RotaError(CarebotError):
+    """A rota change that breaks a rule; the message says which and how to fix it."""
+
+
+class Retry(PlatformError):
+    """A send that failed in a way worth retrying, after at least `delay_s` seconds."""
+
+    def __init__(self, message: str, delay_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s

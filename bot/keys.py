@@ -1,0 +1,36 @@
+"""Typed keys for what the application holds, and the small counters behind /metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+
+from bot.config import Settings
+from bot.context import Context
+from bot.db import Database
+from bot.outbox import OutboxWorker
+from bot.protocols import Clock, Platform
+from schedules.notices import BoundaryJobs
+
+
+@dataclass
+class Metrics:
+    """Counters for /metrics."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def inc(self, name: str, by: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + by
+
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+CONTEXT = web.AppKey("context", Context)
+DB = web.AppKey("db", Database)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+PLATFORMS = web.AppKey("platforms", dict[str, Platform])
+OUTBOX = web.AppKey("outbox", OutboxWorker)
+JOBS = web.AppKey("jobs", BoundaryJobs)
+METRICS = web.AppKey("metrics", Metrics)

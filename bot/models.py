@@ -1,0 +1,227 @@
+"""The database tables, as typed SQLAlchemy 2.x mapped classes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite has no 64-bit autoincrement type of its own: INTEGER PRIMARY KEY is the rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC on every database and hands back aware datetimes (SQLite drops offsets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; every instant must be aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class Group(Base):
+    """A support group, mirrored from config on start."""
+
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    platform: Mapped[str] = mapped_column(String(16))
+
+
+class Member(Base):
+    """Someone in a group: counsellor or lead from config, staff when first seen posting."""
+
+    __tablename__ = "members"
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default="staff")  # staff | counsellor | lead
+    ical_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    first_seen_at: Mapped[datetime]
+
+    __table_args__ = (ForeignKeyConstraint(["group_id"], ["groups.id"]),)
+
+
+class Shift(Base):
+    """A counsellor on duty in a group over [start_at, end_at)."""
+
+    __tablename__ = "shifts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(128))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id"], ["groups.id"]),
+        Index("ix_shifts_group_start", "group_id", "start_at"),
+        Index("ix_shifts_group_end", "group_id", "end_at"),
+    )
+
+
+class Conversation(Base):
+    """One staff member's thread of messages, held by one counsellor at a time."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[str] = mapped_column(String(128))
+    counsellor_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | open | closed
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None] = mapped_column(default=None)
+    first_response_at: Mapped[datetime | None] = mapped_column(default=None)
+    response_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_message_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    close_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    handover_note: Mapped[str | None] = mapped_column(Text, default=None)
+    reassign_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id"], ["groups.id"]),
+        # One conversation that is not closed per (group, staff member).
+        Index(
+            "uq_conversations_active",
+            "group_id",
+            "staff_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+        Index("ix_conversations_group_status", "group_id", "status", "counsellor_id"),
+    )
+
+
+class Message(Base):
+    """Every inbound message, once: unique on (platform, group, platform msg id)."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    group_id: Mapped[str] = mapped_column(String(64))
+    platform_msg_id: Mapped[str] = mapped_column(String(128))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    sender_role: Mapped[str] = mapped_column(String(16), default="staff")
+    msg_type: Mapped[str] = mapped_column(String(16), default="text")
+    text: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    received_at: Mapped[datetime]
+    conversation_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    is_command: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_off_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("platform", "group_id", "platform_msg_id", name="uq_messages_platform_id"),
+        Index("ix_messages_group_received", "group_id", "received_at"),
+        Index("ix_messages_conversation", "conversation_id"),
+    )
+
+
+class Notice(Base):
+    """The claim that a scheduled post (boundary, reminder, report) was made: once per key."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    late_s: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("group_id", "kind", "at", name="uq_notices_group_kind_at"),)
+
+
+class OutboxRow(Base):
+    """A post waiting to go out; marked sent only after the platform said yes."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[str]] = mapped_column(default=list)
+    private_to: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    merged_into: Mapped[int | None] = mapped_column(BigId, default=None)
+
+    __table_args__ = (Index("ix_outbox_pending", "status", "group_id", "id"),)
+
+
+class LocalPost(Base):
+    """What the built-in local chat shows: people's posts and the bot's, in one timeline."""
+
+    __tablename__ = "local_posts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[str]] = mapped_column(default=list)
+    kind: Mapped[str] = mapped_column(String(32), default="message")
+    private_to: Mapped[list[str]] = mapped_column(default=list)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    outbox_id: Mapped[int | None] = mapped_column(BigId, unique=True, default=None)
+    posted_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_local_posts_group", "group_id", "id"),)
+
+
+class AuditEntry(Base):
+    """Who changed what in the rota, when, before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    group_id: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_audit_group_at", "group_id", "at"),)

@@ -1,0 +1,71 @@
+"""What every platform module turns requests into, and what it is handed to send."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.errors import PlatformError, Retry
+
+MAX_BODY_BYTES = 256 * 1024  # a chat message webhook is a few KiB; anything near this is refused
+
+OutboundKind = str  # assignment | shift_change | reminder | open | close | off_hours | crisis | ...
+
+
+@dataclass(frozen=True, slots=True)
+class RawRequest:
+    """An HTTP request reduced to plain data, so parsing stays synchronous and testable."""
+
+    method: str
+    headers: Mapping[str, str]  # case-insensitive mapping from aiohttp, or a plain dict in tests
+    query: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message somebody posted in a group, as every platform delivers it."""
+
+    platform: str
+    group_id: str
+    msg_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    sent_at: datetime | None = None
+    msg_type: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A post the bot makes in a group (or privately to `private_to`)."""
+
+    group_id: str
+    text: str
+    kind: OutboundKind
+    mentions: tuple[str, ...] = ()
+    private_to: tuple[str, ...] = ()
+    outbox_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An immediate HTTP answer instead of messages (URL verification, challenges)."""
+
+    body: str
+    status: int = 200
+    content_type: str = "text/plain"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def raise_for_status(platform: str, status: int, retry_after: str | None = None) -> None:
+    """Map an HTTP status from a platform to nothing (2xx), Retry, or PlatformError."""
+    if 200 <= status < 300:
+        return
+    if status == 429 or status >= 500 or status in (408, 425):
+        delay = 0.0
+        if retry_after and retry_after.strip().isdigit():
+            delay = float(retry_after.strip())
+        raise Retry(f"{platform} answered HTTP {status}", delay_s=delay)
+    raise PlatformError(f"{platform} refused the post with HTTP {status}")

@@ -1,0 +1,81 @@
+"""The built-in local chat: messages live in the database and the page at / shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import GroupConfig
+from bot.db import Database
+from bot.errors import BadRequest
+from bot.models import LocalPost
+from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
+from bot.platforms.generic import parse_body
+from bot.protocols import Clock
+
+BOT_ID = "carebot"
+
+
+class LocalPlatform:
+    """Inbound from the local page (same JSON as generic, unsigned: it listens on loopback)."""
+
+    name = "local"
+
+    def __init__(self, db: Database, clock: Clock, bot_name: str = "carebot") -> None:
+        self._db = db
+        self._clock = clock
+        self._bot_name = bot_name
+
+    def parse_inbound(
+        self, group: GroupConfig, request: RawRequest, now: datetime
+    ) -> list[InboundMessage] | Reply:
+        if request.method != "POST":
+            raise BadRequest("the local chat takes POST only")
+        msg = parse_body(group.id, request.body)
+        return [
+            InboundMessage(
+                "local",
+                msg.group_id,
+                msg.msg_id,
+                msg.sender_id,
+                msg.sender_name,
+                msg.text,
+                msg.sent_at,
+            )
+        ]
+
+    async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
+        stmt = self._db.insert(LocalPost).values(
+            group_id=group.id,
+            sender_id=BOT_ID,
+            sender_name=self._bot_name,
+            text=message.text,
+            mentions=list(message.mentions),
+            kind=message.kind,
+            private_to=list(message.private_to),
+            is_bot=True,
+            outbox_id=message.outbox_id,
+            posted_at=self._clock.now(),
+        )
+        # A redelivery after a crash finds the post already there and adds nothing.
+        async with self._db.write() as s:
+            await s.execute(stmt.on_conflict_do_nothing(index_elements=["outbox_id"]))
+
+
+def record_post(session: AsyncSession, msg: InboundMessage, now: datetime) -> None:
+    """Show a person's inbound message in the local timeline (same transaction as the message)."""
+    session.add(
+        LocalPost(
+            group_id=msg.group_id,
+            sender_id=msg.sender_id,
+            sender_name=msg.sender_name,
+            text=msg.text,
+            mentions=[],
+            kind="message",
+            private_to=[],
+            is_bot=False,
+            outbox_id=None,
+            posted_at=now,
+        )
+    )

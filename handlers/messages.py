@@ -1,0 +1,92 @@
+"""Inbound messages: store once, then hand staff messages to a counsellor and enqueue the posts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import models
+from bot.context import Context
+from bot.conversations import route_staff_message
+from bot.platforms import local
+from bot.platforms.base import InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[bool]:
+    """Store and act on each message; return, per message, whether it was a duplicate."""
+    duplicates = []
+    for msg in messages:
+        now = ctx.clock.now()
+        async with ctx.db.write() as s:
+            duplicates.append(await _handle_one(ctx, s, msg, now))
+    ctx.wake_outbox()
+    return duplicates
+
+
+async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: datetime) -> bool:
+    member = ctx.settings.member(msg.group_id, msg.sender_id)
+    role = member.role if member else "staff"
+    inserted = await s.execute(
+        ctx.db.insert(models.Message)
+        .values(
+            platform=msg.platform,
+            group_id=msg.group_id,
+            platform_msg_id=msg.msg_id,
+            sender_id=msg.sender_id,
+            sender_name=msg.sender_name,
+            sender_role=role,
+            msg_type=msg.msg_type,
+            text=msg.text,
+            sent_at=msg.sent_at,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "group_id", "platform_msg_id"])
+        .returning(models.Message.id)
+    )
+    message_id = inserted.scalar_one_or_none()
+    if message_id is None:
+        return True
+    if msg.platform == "local":
+        local.record_post(s, msg, now)
+    if role == "staff":
+        await _remember_staff(ctx, s, msg, now)
+        await route_staff_message(ctx, s, msg, message_id, now)
+    else:
+        await _note_counsellor_post(s, msg, now)
+    return False
+
+
+async def _remember_staff(
+    ctx: Context, s: AsyncSession, msg: InboundMessage, now: datetime
+) -> None:
+    await s.execute(
+        ctx.db.insert(models.Member)
+        .values(
+            group_id=msg.group_id,
+            id=msg.sender_id,
+            name=msg.sender_name,
+            role="staff",
+            first_seen_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["group_id", "id"])
+    )
+
+
+async def _note_counsellor_post(s: AsyncSession, msg: InboundMessage, now: datetime) -> None:
+    """A counsellor's post in the group is their first response to conversations they hold."""
+    c = models.Conversation
+    await s.execute(
+        update(c)
+        .where(
+            c.group_id == msg.group_id,
+            c.counsellor_id == msg.sender_id,
+            c.status == "open",
+            c.first_response_at.is_(None),
+        )
+        .values(first_response_at=now, response_due_at=None)
+    )

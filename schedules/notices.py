@@ -1,0 +1,75 @@
+"""APScheduler jobs: at each group's next boundary or reminder, post what is due.
+
+One date job per group, at the real time when the clock reaches the next event; a rota change
+reschedules it at once; a sweep every few seconds catches anything a sleep or restart missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.context import Context
+from bot.notices import handle_due, next_event_at
+
+log = logging.getLogger(__name__)
+SWEEP_S = 5.0
+
+
+class BoundaryJobs:
+    """Keeps one APScheduler job per group pointed at that group's next event."""
+
+    def __init__(self, ctx: Context, scheduler: AsyncIOScheduler) -> None:
+        self._ctx = ctx
+        self._scheduler = scheduler
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def start(self) -> None:
+        """Catch up every group now, then keep the jobs running."""
+        for g in self._ctx.settings.groups:
+            self.reschedule(g.id, delay_s=0.0)
+        self._scheduler.add_job(
+            self._sweep,
+            "interval",
+            seconds=SWEEP_S,
+            id="boundary-sweep",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+
+    def reschedule(self, group_id: str, delay_s: float = 0.0) -> None:
+        """Run the group's job after `delay_s` real seconds (it re-aims itself when done)."""
+        run_at = datetime.now(UTC) + timedelta(seconds=delay_s)
+        self._scheduler.add_job(
+            self.run,
+            "date",
+            run_date=run_at,
+            args=[group_id],
+            id=f"boundary:{group_id}",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def run(self, group_id: str) -> list[str]:
+        """Post what is due for the group, then aim its job at the next event."""
+        lock = self._locks.setdefault(group_id, asyncio.Lock())
+        async with lock:
+            now = self._ctx.clock.now()
+            try:
+                posted = await handle_due(self._ctx, group_id, now)
+            except Exception:
+                log.exception("boundary job for group %s failed; the sweep will retry", group_id)
+                return []
+            nxt = await next_event_at(self._ctx, group_id, self._ctx.clock.now())
+        if nxt is not None:
+            self.reschedule(group_id, self._ctx.clock.real_seconds_until(nxt))
+        return posted
+
+    async def _sweep(self) -> None:
+        for g in self._ctx.settings.groups:
+            await self.run(g.id)
