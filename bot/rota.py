@@ -224,7 +224,8 @@ def validate_shift(
     if now is not None and new.start_at < now:
         raise RotaError(f"shift {span} starts in the past; only future shifts can be added")
     for other in existing:
-        if other.member_id == new.member_id and other.overlaps(new) and other.id != new.id:
+        same_row = new.id is not None and other.id == new.id
+        if other.member_id == new.member_id and other.overlaps(new) and not same_row:
             o_start = other.start_at.astimezone(hours.tz)
             raise RotaError(
                 f"{new.member_id} already has a shift {o_start:%Y-%m-%d %H:%M}-"

@@ -1,0 +1,102 @@
+"""Config: TOML plus env overrides, and every invalid setting named with its fix (exit code 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = """
+[bot]
+timezone = "Asia/Shanghai"
+[service]
+opens = "08:00"
+closes = "24:00"
+[[groups]]
+id = "g1"
+platform = "local"
+[[members]]
+group = "g1"
+id = "a"
+role = "counsellor"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "carebot.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_example_config_is_valid() -> None:
+    s = load_settings(ROOT / "config.example.toml")
+    assert s.service.opens_minute == 480 and s.service.closes_minute == 1440
+    assert s.groups and s.members
+
+
+def test_env_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREBOT_SERVICE__OPENS", "09:00")
+    monkeypatch.setenv("CAREBOT_BOT__DATABASE_URL", "sqlite+aiosqlite:///x.db")
+    s = load_settings(write(tmp_path, GOOD))
+    assert s.service.opens == "09:00" and s.service.closes == "24:00"
+    assert s.bot.database_url == "sqlite+aiosqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "fix"),
+    [
+        (('platform = "local"', 'platform = "wechat"'), "groups[0].platform", "'generic'"),
+        (('closes = "24:00"', 'closes = "07:00"'), "service", "must be after"),
+        (('closes = "24:00"', 'closes = "25:00"'), "service.closes", "HH:MM"),
+        (('group = "g1"', 'group = "g2"'), "members[0]", "use one of the [[groups]] ids"),
+        (('"Asia/Shanghai"', '"Asia/Nowhere"'), "bot.timezone", "IANA"),
+        (('[bot]', '[bot]\ncolour = "red"'), "bot.colour", "unknown key"),
+        (('role = "counsellor"', 'role = "boss"'), "members[0].role", "'lead'"),
+    ],
+)
+def test_invalid_config_names_key_and_fix(
+    tmp_path: Path, change: tuple[str, str], key: str, fix: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD.replace(*change)))
+    assert key in str(err.value) and fix in str(err.value)
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    twice = GOOD + '\n[[groups]]\nid = "g1"\nplatform = "local"\n'
+    with pytest.raises(ConfigError, match=r"groups\[1\]\.id 'g1' is used twice"):
+        load_settings(write(tmp_path, twice))
+    member_twice = GOOD + '\n[[members]]\ngroup = "g1"\nid = "a"\n'
+    with pytest.raises(ConfigError, match="appears twice"):
+        load_settings(write(tmp_path, member_twice))
+
+
+def test_platform_needs_its_keys(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs secret, webhook_url"):
+        load_settings(write(tmp_path, GOOD.replace('"local"', '"generic"')))
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
+    ok = run_cli("--config", str(write(tmp_path, GOOD)), "check-config", cwd=tmp_path)
+    assert ok.returncode == 0 and "config OK" in ok.stdout
+    bad = write(tmp_path, GOOD.replace('"local"', '"wechat"'))
+    res = run_cli("--config", str(bad), "check-config", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "groups[0].platform" in res.stderr
+    missing = run_cli("--config", str(tmp_path / "nope.toml"), "check-config", cwd=tmp_path)
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    serve = run_cli("serve", "--config", str(bad), cwd=tmp_path)
+    assert serve.returncode == 2 and "groups[0].platform" in serve.stderr
