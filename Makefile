@@ -22,7 +22,7 @@ test: $(STAMP)  ## every test (PostgreSQL too when CAREBOT_TEST_POSTGRES_URL is 
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers schedules tests bench
+	$(BIN)/ruff check bot handlers schedules tests
 	$(BIN)/ruff format --check bot handlers schedules
 	$(BIN)/mypy
 

@@ -26,6 +26,7 @@ from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.protocols import Clock, Platform
 from bot.web import local_page
+from handlers.commands import load_commands
 from handlers.messages import handle_inbound
 from schedules.notices import BoundaryJobs
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, clock: Clock) -> web.Application:
     """Build the application; nothing is opened until it starts."""
+    load_commands()
     app = web.Application(client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors])
     app[SETTINGS] = settings
     app[CLOCK] = clock

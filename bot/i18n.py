@@ -63,6 +63,19 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": " (this notice is {minutes} minutes late)",
     },
     "list_sep": {"zh": "、", "en": ", "},
+    # commands (handlers/commands.py)
+    "help_title": {"zh": "可用命令：", "en": "Commands you can use:"},
+    "unknown_command": {
+        "zh": "没有 {command} 这个命令，发送 /帮助 查看可用命令。",
+        "en": "There is no {command} command; send /help to see the ones you can use.",
+    },
+    "not_allowed": {
+        "zh": "{command} 只有{who}可以使用。请联系组长：{leads}。",
+        "en": "Only {who} can use {command}. Please ask a team lead: {leads}.",
+    },
+    "role_everyone": {"zh": "所有人", "en": "everyone"},
+    "role_counsellor": {"zh": "值班老师和组长", "en": "counsellors and team leads"},
+    "role_lead": {"zh": "组长", "en": "team leads"},
 }
 
 

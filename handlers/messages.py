@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.conversations import route_staff_message
 from bot.platforms import local
 from bot.platforms.base import InboundMessage
+from handlers import commands
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,11 @@ async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: d
         return True
     if msg.platform == "local":
         local.record_post(s, msg, now)
+    if await commands.dispatch(ctx, s, msg, role, now):
+        await s.execute(
+            update(models.Message).where(models.Message.id == message_id).values(is_command=True)
+        )
+        return False
     if role == "staff":
         await _remember_staff(ctx, s, msg, now)
         await route_staff_message(ctx, s, msg, message_id, now)

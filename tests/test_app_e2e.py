@@ -177,3 +177,17 @@ async def test_healthz_and_metrics(bot: Bot) -> None:
     await bot.staff_says("mm", "doc1", "hi")
     metrics = await (await bot.client.get("/metrics")).text()
     assert "carebot_inbound_messages_total 1" in metrics
+
+
+async def test_help_command_replies_and_is_not_routed(
+    bot: Bot, fake_platform: FakePlatform
+) -> None:
+    await bot.staff_says("h1", "doc1", "／帮助")
+    got = await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("command_reply")))
+    [reply] = [m for m in got if m["kind"] == "command_reply"]
+    assert "/help" in reply["text"] and reply["mentions"] == ["doc1"]
+    assert not fake_platform.of_kind("assignment")
+    assert await count(bot, models.Conversation) == 0
+    await bot.staff_says("h2", "doc1", "/nosuch")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("command_reply")) == 2)
+    assert "/nosuch" in fake_platform.of_kind("command_reply")[1]["text"]
