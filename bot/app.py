@@ -94,6 +94,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     jobs = BoundaryJobs(ctx, scheduler)
     app[JOBS] = jobs
     ctx.rota_changed = jobs.reschedule
+    ctx.deadline_at = jobs.aim
     scheduler.start()
     jobs.start()
     yield

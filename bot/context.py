@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.config import Settings
 from bot.db import Database
 from bot.protocols import Clock
 from bot.rota import ServiceHours
+from bot.triage import CrisisMatcher, compile_words
 
 
 @dataclass
@@ -18,11 +20,16 @@ class Context:
     db: Database
     wake_outbox: Callable[[], None] = lambda: None
     rota_changed: Callable[[str], None] = lambda group_id: None
+    # Called with (group, instant) when a conversation gets a deadline, so the group's job wakes
+    # by then; the scheduler installs it (a no-op where nothing schedules, e.g. the CLI).
+    deadline_at: Callable[[str, datetime], None] = lambda group_id, at: None
     hours: ServiceHours = field(init=False)
+    crisis: CrisisMatcher = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings.service
         self.hours = ServiceHours(s.opens_minute, s.closes_minute, self.settings.bot.tz)
+        self.crisis = compile_words(s.crisis_words)
 
     @property
     def language(self) -> str:

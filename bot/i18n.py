@@ -76,6 +76,140 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "role_everyone": {"zh": "所有人", "en": "everyone"},
     "role_counsellor": {"zh": "值班老师和组长", "en": "counsellors and team leads"},
     "role_lead": {"zh": "组长", "en": "team leads"},
+    # conversations: crisis, queue, deadlines, handover (bot/conversations.py, bot/notices.py)
+    "non_text": {"zh": "[{kind}]", "en": "[{kind}]"},
+    "non_text_reply": {
+        "zh": "@{staff} 您好，已收到您发的{kind}。值班老师会看到；"
+        "方便的话也请用文字简单说说您的情况。",
+        "en": "@{staff}, hello: we received your {kind}. The counsellor will see it; if you can, "
+        "please also tell us in a few words how you are.",
+    },
+    "assignment_waited": {
+        "zh": "@{counsellor} 请接待 @{staff}（等待期间共 {count} 条消息）：「{excerpt}」",
+        "en": "@{counsellor}, please take care of @{staff} ({count} messages while waiting): "
+        "\u201c{excerpt}\u201d",
+    },
+    "assignment_timeout": {
+        "zh": "@{counsellor} 请接待 @{staff}（{late} {minutes} 分钟内未回复，已转给您）："
+        "「{excerpt}」",
+        "en": "@{counsellor}, please take care of @{staff} ({late} did not answer within "
+        "{minutes} minutes): \u201c{excerpt}\u201d",
+    },
+    "handover_note": {"zh": "\n交接备注：{note}", "en": "\nHandover note: {note}"},
+    "crisis_reply": {
+        "zh": "@{staff} 您好，我们收到了您的消息，{counsellor} 老师马上来陪您。"
+        "如果现在就需要帮助，请拨打：{hotlines}。",
+        "en": "@{staff}, we hear you. {counsellor} is coming to you right now. If you need help "
+        "this minute, please call: {hotlines}.",
+    },
+    "crisis_reply_waiting": {
+        "zh": "@{staff} 您好，我们收到了您的消息，已通知组长尽快安排老师陪您。"
+        "如果现在就需要帮助，请拨打：{hotlines}。",
+        "en": "@{staff}, we hear you. The team leads have been told and someone will be with you "
+        "as soon as possible. If you need help this minute, please call: {hotlines}.",
+    },
+    "crisis_off_hours": {
+        "zh": "@{staff} 您好，我们收到了您的消息。现在是非服务时间（{opens}-{closes}），"
+        "请现在就拨打：{hotlines}，那里有人随时接听。"
+        "组长已收到通知，{next_open} 起值班老师会第一时间联系您。",
+        "en": "@{staff}, we hear you. We are closed right now (service hours {opens}-{closes}): "
+        "please call {hotlines} now, someone answers there at any hour. The team leads have "
+        "been told, and a counsellor will reach you first thing from {next_open}.",
+    },
+    "crisis_alert": {
+        "zh": "【危机预警】{staff} 的消息可能涉及危机，已安排 {counsellor} 立即接待。"
+        "消息：「{text}」",
+        "en": "[Crisis] A message from {staff} may signal a crisis; {counsellor} is taking it "
+        "now. Message: \u201c{text}\u201d",
+    },
+    "crisis_alert_unassigned": {
+        "zh": "【危机预警】{staff} 的消息可能涉及危机，目前没有值班老师可以接待，请组长立即安排。"
+        "消息：「{text}」",
+        "en": "[Crisis] A message from {staff} may signal a crisis and no counsellor can take it "
+        "now: please arrange someone at once. Message: \u201c{text}\u201d",
+    },
+    "escalation_moved": {
+        "zh": "【未及时回复】{late} {minutes} 分钟内未回复 {staff}，已转给 {next}。",
+        "en": "[No answer] {late} did not answer {staff} within {minutes} minutes; it went to "
+        "{next}.",
+    },
+    "escalation_stuck": {
+        "zh": "【未及时回复】{late} {minutes} 分钟内未回复 {staff}，"
+        "且没有其他值班老师可以接手，请组长跟进。",
+        "en": "[No answer] {late} did not answer {staff} within {minutes} minutes and no other "
+        "counsellor on duty can take it: please follow up.",
+    },
+    "crisis_mark": {"zh": "（危机）", "en": " (crisis)"},
+    "handover_title": {"zh": "交接 {count} 个对话：", "en": "Handing over {count} conversations:"},
+    "handover_takes": {
+        "zh": "{counsellor} 接手 {count} 个：{staff}",
+        "en": "{counsellor} takes {count}: {staff}",
+    },
+    "handover_waiting": {
+        "zh": "{count} 个等待下一位有空的值班老师：{staff}",
+        "en": "{count} wait for the next counsellor with room: {staff}",
+    },
+    "handover_waiting_close": {
+        "zh": "{count} 个将在 {opens} 交给值班老师：{staff}",
+        "en": "{count} go to the counsellors on duty at {opens}: {staff}",
+    },
+    "handover_note_line": {"zh": "备注（{staff}）：{note}", "en": "Note ({staff}): {note}"},
+    "handover_private": {
+        "zh": "您接手了 {staff} 的对话。交接备注：{note}",
+        "en": "You are taking over the conversation with {staff}. Handover note: {note}",
+    },
+    "msg_type_image": {"zh": "图片", "en": "picture"},
+    "msg_type_voice": {"zh": "语音", "en": "voice message"},
+    "msg_type_video": {"zh": "视频", "en": "video"},
+    "msg_type_file": {"zh": "文件", "en": "file"},
+    # conversation commands (handlers/conversation_commands.py)
+    "usage_error": {
+        "zh": "格式不对。用法：{usage}，例如：{example}",
+        "en": "That does not fit. Usage: {usage}, e.g. {example}",
+    },
+    "done_ok": {
+        "zh": "已结束与 {staff} 的对话，辛苦了。",
+        "en": "Closed the conversation with {staff}. Thank you.",
+    },
+    "done_none": {"zh": "您目前没有进行中的对话。", "en": "You hold no open conversation."},
+    "done_which": {
+        "zh": "您有多个进行中的对话：{held}。请指明要结束哪一个，例如：{example}",
+        "en": "You hold several conversations: {held}. Say which one to close, e.g. {example}",
+    },
+    "done_unknown": {
+        "zh": "您没有与 {who} 的进行中对话。您的对话：{held}",
+        "en": "You hold no conversation with {who}. Yours: {held}",
+    },
+    "ack_ok": {
+        "zh": "已确认接待 {count} 个对话。",
+        "en": "Confirmed: you have taken {count} conversations.",
+    },
+    "ack_none": {"zh": "没有等待您确认的对话。", "en": "Nothing is waiting for your confirmation."},
+    "handover_ok": {
+        "zh": "交接备注已附在您的 {count} 个对话上，接手的老师会看到。",
+        "en": "The note is on your {count} conversations; whoever takes them over will see it.",
+    },
+    "handover_too_long": {
+        "zh": "交接备注最多 {limit} 个字，请精简后再发。",
+        "en": "A handover note is at most {limit} characters; please shorten it.",
+    },
+    "queue_empty": {
+        "zh": "目前没有等待或进行中的对话。",
+        "en": "Nobody is waiting and no conversation is open.",
+    },
+    "queue_title": {
+        "zh": "等待 {waiting} 个，进行中 {open} 个：",
+        "en": "{waiting} waiting, {open} open:",
+    },
+    "queue_waiting_line": {
+        "zh": "等待 {staff} · {age}{flags}",
+        "en": "waiting {staff} · {age}{flags}",
+    },
+    "queue_open_line": {
+        "zh": "进行中 {staff} → {counsellor} · {age}{flags}",
+        "en": "open {staff} → {counsellor} · {age}{flags}",
+    },
+    "queue_unanswered": {"zh": "（未回复）", "en": " (no answer yet)"},
 }
 
 

@@ -61,6 +61,9 @@ class Group(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     platform: Mapped[str] = mapped_column(String(16))
+    # Set when the leads are told that staff wait in the queue; cleared when the queue empties,
+    # so they hear of each backlog once.
+    queue_alerted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Member(Base):
@@ -114,6 +117,12 @@ class Conversation(Base):
     close_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     handover_note: Mapped[str | None] = mapped_column(Text, default=None)
     reassign_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The first assignment ever: response times count from here, across any timeout reassignment.
+    first_assigned_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When the leads were told that nobody answered in time (once per conversation).
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Counsellors who let it time out: the chain never hands it back to them.
+    tried: Mapped[list[str]] = mapped_column(default=list)
 
     __table_args__ = (
         ForeignKeyConstraint(["group_id"], ["groups.id"]),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota, store
 from bot.context import Context
-from bot.conversations import drain_queue, reassign_from
+from bot.conversations import Handover, drain_queue, hand_over
 from bot.i18n import join, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
@@ -165,7 +165,13 @@ async def _post(
         for m, until in b.coming_on
     ]
     off = [at_name(m) for m in b.going_off]
-    mentions = tuple(dict.fromkeys([*b.going_off, *(m for m, _ in b.coming_on)]))
+    moved = await hand_over(ctx, s, group_id, b.going_off, b.at, now) if b.going_off else []
+    handover, handover_mentions = _handover_text(
+        ctx, group_id, moved, names, closing=b.kind == "close"
+    )
+    mentions = tuple(
+        dict.fromkeys([*b.going_off, *(m for m, _ in b.coming_on), *handover_mentions])
+    )
     if b.kind == "open":
         day = hours.local_day(b.at)
         start, end = hours.window(day)
@@ -203,8 +209,86 @@ async def _post(
             lang, "shift_change", time=f"{local:%H:%M}", off=join(lang, off), on=join(lang, on)
         )
         kind = "shift_change"
-    enqueue(s, OutboundMessage(group_id, text + suffix, kind, mentions), now)
-    if b.going_off:
-        await reassign_from(ctx, s, group_id, b.going_off, b.at, now)
-    if b.kind == "open" or b.coming_on:
+    enqueue(s, OutboundMessage(group_id, text + handover + suffix, kind, mentions), now)
+    _private_handover_notes(ctx, s, group_id, moved, names, now)
+    if b.kind == "open" or b.coming_on or moved:
         await drain_queue(ctx, s, group_id, now)
+
+
+def _handover_text(
+    ctx: Context, group_id: str, moved: list[Handover], names: dict[str, str], *, closing: bool
+) -> tuple[str, list[str]]:
+    """The handover part of a boundary notice: who takes whom, who waits, and the notes.
+
+    Counts and mentions only, never message text; notes stay out of a privacy group's notice.
+    """
+    if not moved:
+        return "", []
+    lang = ctx.language
+    group = ctx.settings.group(group_id)
+    privacy = bool(group and group.privacy)
+
+    def who(m: Handover) -> str:
+        mark = t(lang, "crisis_mark") if m.is_crisis else ""
+        return "@" + names.get(m.staff_id, m.staff_id) + mark
+
+    takes: dict[str, list[Handover]] = {}
+    waiting = []
+    for m in moved:
+        if m.to_id is None:
+            waiting.append(m)
+        else:
+            takes.setdefault(m.to_id, []).append(m)
+    lines = [
+        t(
+            lang,
+            "handover_takes",
+            counsellor="@" + names.get(c, c),
+            count=len(ms),
+            staff=join(lang, [who(m) for m in ms]),
+        )
+        for c, ms in takes.items()
+    ]
+    if waiting:
+        key = "handover_waiting_close" if closing else "handover_waiting"
+        lines.append(
+            t(
+                lang,
+                key,
+                count=len(waiting),
+                staff=join(lang, [who(m) for m in waiting]),
+                opens=ctx.settings.service.opens,
+            )
+        )
+    if not privacy:
+        lines += [
+            t(lang, "handover_note_line", staff=names.get(m.staff_id, m.staff_id), note=m.note)
+            for m in moved
+            if m.note
+        ]
+    text = "\n" + t(lang, "handover_title", count=len(moved)) + "\n" + "\n".join(lines)
+    mentions = [*takes, *(m.staff_id for m in moved)]
+    return text, mentions
+
+
+def _private_handover_notes(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    moved: list[Handover],
+    names: dict[str, str],
+    now: datetime,
+) -> None:
+    """In a privacy group the new counsellor gets each handover note privately."""
+    group = ctx.settings.group(group_id)
+    if not (group and group.privacy):
+        return
+    for m in moved:
+        if m.to_id is not None and m.note:
+            text = t(
+                ctx.language,
+                "handover_private",
+                staff=names.get(m.staff_id, m.staff_id),
+                note=m.note,
+            )
+            enqueue(s, OutboundMessage(group_id, text, "shift_change", (), (m.to_id,)), now)

@@ -21,6 +21,7 @@ class CounsellorLoad:
 class Assign:
     counsellor_id: str
     continuing: bool
+    over_capacity: bool = False  # a crisis goes to someone at once even when everyone is full
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,17 @@ def pick_counsellor(
     return best.member_id
 
 
+def pick_for_crisis(
+    on_duty: Sequence[CounsellorLoad], max_open: int, exclude: Collection[str] = ()
+) -> Assign | None:
+    """A crisis is never queued behind capacity: the least loaded on duty takes it, full or not."""
+    chosen = pick_counsellor(on_duty, max_open, exclude)
+    if chosen is not None:
+        return Assign(chosen, continuing=False)
+    chosen = pick_counsellor(on_duty, max_open=10**9, exclude=exclude)
+    return None if chosen is None else Assign(chosen, continuing=False, over_capacity=True)
+
+
 def route(
     *,
     is_open: bool,
@@ -71,10 +83,13 @@ def route(
     current_counsellor: str | None,
     on_duty: Sequence[CounsellorLoad],
     max_open: int,
+    is_crisis: bool = False,
 ) -> Decision:
     """Decide where a message from a staff member goes.
 
     `current_counsellor` is the counsellor of the staff member's open conversation, if any.
+    Continuity wins while that counsellor is on duty; a new or orphaned conversation goes to the
+    least loaded counsellor with room, or waits; a crisis skips the capacity limit.
     """
     if not is_open:
         return OffHours(next_open_at)
@@ -82,7 +97,31 @@ def route(
         return Assign(current_counsellor, continuing=True)
     if not on_duty:
         return Wait("nobody_on_duty")
+    if is_crisis:
+        crisis = pick_for_crisis(on_duty, max_open)
+        assert crisis is not None  # someone is on duty
+        return crisis
     chosen = pick_counsellor(on_duty, max_open)
     if chosen is None:
         return Wait("full")
     return Assign(chosen, continuing=False)
+
+
+def reroute_after_timeout(
+    *,
+    on_duty: Sequence[CounsellorLoad],
+    max_open: int,
+    current: str,
+    tried: Collection[str],
+    is_crisis: bool = False,
+) -> str | None:
+    """Who takes a conversation whose counsellor did not answer in time.
+
+    The next counsellor by the same rule, skipping the current one and everyone who already let
+    it time out; None when nobody else is left (it stays where it is and the leads know).
+    """
+    exclude = {current, *tried}
+    if is_crisis:
+        crisis = pick_for_crisis(on_duty, max_open, exclude)
+        return None if crisis is None else crisis.counsellor_id
+    return pick_counsellor(on_duty, max_open, exclude)

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models
 from bot.context import Context
-from bot.conversations import route_staff_message
+from bot.conversations import note_first_response, route_staff_message
+from bot.i18n import t
+from bot.outbox import enqueue
 from bot.platforms import local
-from bot.platforms.base import InboundMessage
+from bot.platforms.base import InboundMessage, OutboundMessage
 from handlers import commands
 
 log = logging.getLogger(__name__)
@@ -59,12 +61,22 @@ async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: d
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
         )
         return False
+    if msg.msg_type == "event":
+        return False  # joins, leaves, menu clicks: stored, nothing to answer
     if role == "staff":
         await _remember_staff(ctx, s, msg, now)
+        if msg.msg_type != "text":
+            name = msg.sender_name or msg.sender_id
+            kind = t(ctx.language, "msg_type_" + msg.msg_type) if msg.msg_type in _TYPES else ""
+            reply = t(ctx.language, "non_text_reply", staff=name, kind=kind or msg.msg_type)
+            enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
         await route_staff_message(ctx, s, msg, message_id, now)
     else:
-        await _note_counsellor_post(s, msg, now)
+        await note_first_response(s, msg.group_id, msg.sender_id, now)
     return False
+
+
+_TYPES = ("image", "voice", "video", "file")
 
 
 async def _remember_staff(
@@ -80,19 +92,4 @@ async def _remember_staff(
             first_seen_at=now,
         )
         .on_conflict_do_nothing(index_elements=["group_id", "id"])
-    )
-
-
-async def _note_counsellor_post(s: AsyncSession, msg: InboundMessage, now: datetime) -> None:
-    """A counsellor's post in the group is their first response to conversations they hold."""
-    c = models.Conversation
-    await s.execute(
-        update(c)
-        .where(
-            c.group_id == msg.group_id,
-            c.counsellor_id == msg.sender_id,
-            c.status == "open",
-            c.first_response_at.is_(None),
-        )
-        .values(first_response_at=now, response_due_at=None)
     )

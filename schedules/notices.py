@@ -1,7 +1,8 @@
-"""APScheduler jobs: at each group's next boundary or reminder, post what is due.
+"""APScheduler jobs: at each group's next boundary, reminder or conversation deadline, act.
 
 One date job per group, at the real time when the clock reaches the next event; a rota change
-reschedules it at once; a sweep every few seconds catches anything a sleep or restart missed.
+reschedules it at once, and a new first-response deadline earlier than the job's aim pulls it
+forward; a sweep every few seconds catches anything a sleep or restart missed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.context import Context
+from bot.conversations import handle_deadlines, next_deadline
 from bot.notices import handle_due, next_event_at
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class BoundaryJobs:
         self._ctx = ctx
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
+        self._aims: dict[str, datetime] = {}  # clock instant each group's job is aimed at
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
@@ -41,8 +44,18 @@ class BoundaryJobs:
             misfire_grace_time=None,
         )
 
+    def aim(self, group_id: str, at: datetime) -> None:
+        """Make sure the group's job runs by clock instant `at` (only ever moves it earlier)."""
+        current = self._aims.get(group_id)
+        if current is not None and current <= at:
+            return
+        self.reschedule(group_id, self._ctx.clock.real_seconds_until(at))
+
     def reschedule(self, group_id: str, delay_s: float = 0.0) -> None:
         """Run the group's job after `delay_s` real seconds (it re-aims itself when done)."""
+        clock = self._ctx.clock
+        self._aims[group_id] = clock.now() + timedelta(seconds=delay_s * clock.speed)
+        # APScheduler runs on real time: the one place a real clock is read on purpose.
         run_at = datetime.now(UTC) + timedelta(seconds=delay_s)
         self._scheduler.add_job(
             self.run,
@@ -53,6 +66,9 @@ class BoundaryJobs:
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
+            # A job re-aims itself while it runs; the new run must not be skipped as a second
+            # instance (a date job that is skipped is gone). The group lock keeps them in turn.
+            max_instances=3,
         )
 
     async def run(self, group_id: str) -> list[str]:
@@ -62,12 +78,21 @@ class BoundaryJobs:
             now = self._ctx.clock.now()
             try:
                 posted = await handle_due(self._ctx, group_id, now)
+                await handle_deadlines(self._ctx, group_id, self._ctx.clock.now())
+                found = [
+                    x
+                    for x in (
+                        await next_event_at(self._ctx, group_id, self._ctx.clock.now()),
+                        await next_deadline(self._ctx, group_id),
+                    )
+                    if x is not None
+                ]
             except Exception:
                 log.exception("boundary job for group %s failed; the sweep will retry", group_id)
                 return []
-            nxt = await next_event_at(self._ctx, group_id, self._ctx.clock.now())
-        if nxt is not None:
-            self.reschedule(group_id, self._ctx.clock.real_seconds_until(nxt))
+            self._aims.pop(group_id, None)
+            if found:
+                self.aim(group_id, min(found))
         return posted
 
     async def _sweep(self) -> None:

@@ -62,17 +62,21 @@ async def test_shift_change_notice_once_and_handover(
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
     bot.clock.set(at(D, "10:00") + timedelta(seconds=1))
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("shift_change")) >= 1)
-    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 2)
     await asyncio.sleep(0.5)  # the job keeps running; nothing may repeat
     changes = fake_platform.of_kind("shift_change")
     texts = [c["text"] for c in changes]
     assert len([t for t in texts if "[Shift change 10:00]" in t]) == 1, texts
     ten = next(c for c in changes if "10:00]" in c["text"])
     assert "Going off duty: @Chen" in ten["text"]
-    assert ten["mentions"] == ["c1"]
-    # doc1's conversation moved from c1 (off duty) to c2.
-    handed = fake_platform.of_kind("assignment")
-    assert handed[-1]["mentions"] == ["c2", "doc1"]
+    # doc1's conversation moved from c1 (off duty) to c2, said in the notice itself (mentions
+    # of who takes whom, never the message text), not in a second post.
+    assert "@Li takes 1: @Doc1" in ten["text"]
+    assert "hello" not in ten["text"]
+    assert ten["mentions"] == ["c1", "c2", "doc1"]
+    assert len(fake_platform.of_kind("assignment")) == 1
+    async with bot.app[DB].read() as s:
+        conv = await s.scalar(select(models.Conversation))
+    assert conv is not None and (conv.counsellor_id, conv.status) == ("c2", "open")
     # 09:00 (c2 on) lies exactly catch_up_minutes before the start: outside (now - 30 min, now].
     assert await count(bot, models.Notice, models.Notice.kind == "shift_change") == 1
 
