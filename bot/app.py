@@ -25,7 +25,8 @@ from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.protocols import Clock, Platform
-from bot.web import local_page
+from bot.web import console, local_page
+from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
 from schedules.notices import BoundaryJobs
@@ -36,7 +37,9 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, clock: Clock) -> web.Application:
     """Build the application; nothing is opened until it starts."""
     load_commands()
-    app = web.Application(client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors])
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors, console.guard]
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[METRICS] = Metrics()
@@ -46,6 +49,7 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     local_page.add_routes(app)
+    console.add_routes(app)
     return app
 
 
@@ -75,7 +79,7 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
     platforms: dict[str, Platform] = {
         "generic": GenericPlatform(app[HTTP], ctx.clock, app[SETTINGS].outbox.send_timeout_s),
-        "local": LocalPlatform(ctx.db, ctx.clock),
+        "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
     }
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)
@@ -179,6 +183,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
             headers=dict(parsed.headers),
         )
     duplicates = await handle_inbound(app[CONTEXT], parsed)
+    if platform_name == "local":
+        app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))
     metrics.inc("inbound_duplicates_total", sum(duplicates))
     return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})

@@ -172,9 +172,7 @@ async def _start_after(request: web.Request, gid: str) -> int:
     """The id to start after so a new page opens on the last BACKLOG posts."""
     p = models.LocalPost
     async with request.app[DB].read() as s:
-        ids = (
-            select(p.id).where(p.group_id == gid).order_by(p.id.desc()).limit(BACKLOG).subquery()
-        )
+        ids = select(p.id).where(p.group_id == gid).order_by(p.id.desc()).limit(BACKLOG).subquery()
         first = await s.scalar(select(func.min(ids.c.id)))
     return int(first) - 1 if first is not None else 0
 
