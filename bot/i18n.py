@@ -377,6 +377,13 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "console_no_audit": {"zh": "还没有排班变更。", "en": "No rota changes yet."},
     "console_undone": {"zh": "（已撤销）", "en": " (undone)"},
     "console_changed": {"zh": "已修改：{summary}", "en": "Done: {summary}"},
+    "demo_banner": {
+        "zh": "carebot 演示：打开 {url} ，以「医生1」的身份发一条消息，carebot 会把它交给值班老师；"
+        "到交接班时间群里会收到通知（时钟从 {start} 开始，{speed} 倍速）。组长控制台：{console}",
+        "en": "carebot demo: open {url} and send a message as Doctor 1; carebot hands it to the "
+        "counsellor on duty, and a notice follows at the next shift change (the clock starts at "
+        "{start}, speed {speed}x). Lead console: {console}",
+    },
 }
 
 

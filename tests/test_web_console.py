@@ -55,7 +55,8 @@ async def login(bot: Bot, token: str = LEAD_TOKEN) -> str:
 
 async def staff_says(bot: Bot, group: str, msg_id: str, sender: str, text: str) -> None:
     assert bot.client is not None
-    resp = await bot.client.post(f"/webhooks/local/{group}", json=local_message(msg_id, sender, text))
+    body = local_message(msg_id, sender, text)
+    resp = await bot.client.post(f"/webhooks/local/{group}", json=body)
     assert resp.status == 200
 
 

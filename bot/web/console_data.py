@@ -79,6 +79,7 @@ class ConversationRow:
     is_crisis: bool
     opened_at: datetime
     assigned_at: datetime | None
+    first_assigned_at: datetime | None  # response times count from the first assignment
     first_response_at: datetime | None
     response_due_at: datetime | None
     reassign_count: int
@@ -95,6 +96,9 @@ class ConversationRow:
             "opened_at": self.opened_at.isoformat(),
             "age_s": int((now - self.opened_at).total_seconds()),
             "assigned_at": self.assigned_at.isoformat() if self.assigned_at else None,
+            "first_assigned_at": (
+                self.first_assigned_at.isoformat() if self.first_assigned_at else None
+            ),
             "first_response_at": (
                 self.first_response_at.isoformat() if self.first_response_at else None
             ),
@@ -124,6 +128,7 @@ async def active_conversations(
             r.is_crisis,
             r.opened_at,
             r.assigned_at,
+            r.first_assigned_at,
             r.first_response_at,
             r.response_due_at,
             r.reassign_count,

@@ -176,9 +176,8 @@ def _conversations_html(
                 f'<span class="flag">{_t(lang, "console_reassigned", n=r.reassign_count)}</span>'
             )
         if r.first_response_at is not None:
-            reply = _age(
-                lang, (r.first_response_at - (r.assigned_at or r.opened_at)).total_seconds()
-            )
+            since = r.first_assigned_at or r.assigned_at or r.opened_at
+            reply = _age(lang, (r.first_response_at - since).total_seconds())
         elif r.status == "open":
             reply = f'<span class="late">{_t(lang, "console_unanswered")}</span>'
         else:
