@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.rota import ServiceHours
 from bot.routing import (
     Assign,
     CounsellorLoad,
@@ -13,7 +14,6 @@ from bot.routing import (
     reroute_after_timeout,
     route,
 )
-from bot.rota import ServiceHours
 from tests.conftest import TZ, at
 
 D = "2026-11-25"
