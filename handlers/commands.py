@@ -43,6 +43,13 @@ class Invocation:
     replies: list[OutboundMessage] = field(default_factory=list)
 
     @property
+    def rest(self) -> str:
+        """The text after the command words exactly as written (free text such as a note)."""
+        words = len(self.msg.text.split()) - len(self.args)
+        parts = self.msg.text.strip().split(None, words)
+        return parts[words].strip() if len(parts) > words else ""
+
+    @property
     def group_id(self) -> str:
         return self.msg.group_id
 

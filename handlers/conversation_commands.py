@@ -93,7 +93,7 @@ async def ack_command(inv: Invocation) -> None:
 )
 async def handover_command(inv: Invocation) -> None:
     """Leave a note on your open conversations for whoever takes them over."""
-    note = " ".join(inv.args).strip()
+    note = inv.rest
     if not note:
         inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
         return

@@ -95,6 +95,12 @@ class BoundaryJobs:
                 self.aim(group_id, min(found))
         return posted
 
+    async def drain(self) -> None:
+        """Wait for running group jobs to finish (after the scheduler stopped starting new ones)."""
+        for lock in list(self._locks.values()):
+            async with lock:
+                pass
+
     async def _sweep(self) -> None:
         for g in self._ctx.settings.groups:
             await self.run(g.id)

@@ -60,6 +60,7 @@ async def test_shift_change_notice_once_and_handover(
 ) -> None:
     await bot.staff_says("m1", "doc1", "hello")
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    await bot.staff_says("a1", "c1", "hi, I am here")  # answered: no first-response timeout
     bot.clock.set(at(D, "10:00") + timedelta(seconds=1))
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("shift_change")) >= 1)
     await asyncio.sleep(0.5)  # the job keeps running; nothing may repeat

@@ -58,3 +58,8 @@ def test_parse_body_fields() -> None:
         }).encode())
     with pytest.raises(BadRequest, match="not valid JSON"):
         parse_body("g1", b"\xff\xfe")
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
+    with pytest.raises(BadRequest, match="nested too deeply"):
+        parse_body("g1", b"[" * 100_000 + b"]" * 100_000)

@@ -65,6 +65,8 @@ def parse_body(group_id: str, body: bytes) -> InboundMessage:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequest("body is not valid JSON") from None
+    except RecursionError:
+        raise BadRequest("body is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     msg_id = _text_field(data, "msg_id", where="", limit=128)

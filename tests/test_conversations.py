@@ -1,0 +1,319 @@
+"""Handing messages to counsellors, end to end through the generic webhook: crisis, queue,
+first-response deadlines, off hours, handover notes, privacy, idle close, /queue.
+
+The real app runs on a frozen clock that the tests move; the fake platform records every post."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import models
+from bot.clock import FrozenClock
+from bot.keys import DB
+from tests.conftest import Bot, FakePlatform, at, make_settings
+
+D = "2026-11-25"
+N = "2026-11-26"
+
+
+async def conv_of(bot: Bot, staff: str) -> models.Conversation:
+    async with bot.app[DB].read() as s:
+        conv = await s.scalar(
+            select(models.Conversation)
+            .where(models.Conversation.staff_id == staff)
+            .order_by(models.Conversation.id.desc())
+        )
+    assert conv is not None
+    return conv
+
+
+async def settle(bot: Bot, within_s: float = 10.0) -> None:
+    """Wait until every post the bot has queued so far reached the platform (none pending)."""
+    pending = models.OutboxRow.status == "pending"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        async with bot.app[DB].read() as s:
+            left = await s.scalar(select(func.count()).select_from(models.OutboxRow).where(pending))
+        if not left:
+            return
+        assert loop.time() < deadline, f"{left} posts still pending after {within_s} s"
+        await asyncio.sleep(0.05)
+
+
+def said(fake: FakePlatform, text: str) -> list[dict[str, Any]]:
+    return [m for m in fake.received if text in m["text"]]
+
+
+async def start(
+    database_url: str, fake: FakePlatform, make_bot: Any, when: str, day: str = D, **service: Any
+) -> Bot:
+    settings = make_settings(database_url, fake.url, service={"reminder_minutes": 0, **service})
+    return await make_bot(settings, FrozenClock(at(day, when)))  # type: ignore[no-any-return]
+
+
+async def test_crisis_is_assigned_at_once_past_capacity_and_leads_alerted_privately(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30", max_open_per_counsellor=1)
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", "hello")
+    await bot.staff_says("m2", "doc2", "我真的不想活了")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await settle(bot)
+    # c1 is full with doc1, and still gets the crisis at once: no queue for a crisis.
+    assignments = fake_platform.of_kind("assignment")
+    assert [a["mentions"] for a in assignments] == [["c1", "doc1"], ["c1", "doc2"]]
+    reply, alert = fake_platform.of_kind("crisis")
+    assert reply["mentions"] == ["doc2"] and "400-161-9995" in reply["text"]
+    assert "Chen" in reply["text"]  # says who is coming
+    assert alert["private_to"] == ["l1", "c1"] and alert["mentions"] == ["l1", "c1"]
+    assert "Doc2" in alert["text"] and "Chen" in alert["text"]
+    # The crisis is never announced in the group: only the private alert names it.
+    assert all("private_to" in m for m in said(fake_platform, "[Crisis]"))
+    assert not fake_platform.of_kind("escalation")  # nobody waited
+    conv = await conv_of(bot, "doc2")
+    assert conv.is_crisis and conv.counsellor_id == "c1"
+    # A second crisis message in the same conversation alerts nobody again.
+    await bot.staff_says("m3", "doc2", "I want to end my life")
+    await settle(bot)
+    assert len(said(fake_platform, "[Crisis]")) == 1
+
+
+async def test_crisis_at_three_in_the_morning_gets_hotlines_at_once_and_morning_assignment(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "03:00", day=N)
+    await bot.add_shift("c2", at(N, "08:00"), at(N, "12:00"))
+    await bot.staff_says("m1", "doc1", "I can't sleep")
+    await bot.staff_says("m2", "doc1", "honestly I want to kill myself")
+    await bot.staff_says("m3", "doc1", "sorry, still here")
+    await settle(bot)
+    plain = fake_platform.of_kind("off_hours")
+    crisis = fake_platform.of_kind("crisis")
+    assert len(plain) == 1 and plain[0]["mentions"] == ["doc1"]  # one auto-reply a night
+    reply, alert = crisis
+    assert "400-161-9995" in reply["text"] and "08:00" in reply["text"]
+    assert alert["private_to"] == ["l1"] and "no counsellor can take it" in alert["text"]
+    assert not fake_platform.of_kind("assignment")
+    # At 08:00 the morning counsellor gets it, with the night's messages summarised.
+    bot.clock.set(at(N, "08:00") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    [morning] = fake_platform.of_kind("assignment")
+    assert morning["mentions"] == ["c2", "doc1"]
+    assert "3 messages while waiting" in morning["text"]
+    assert "still here" in morning["text"]
+    opening = fake_platform.of_kind("open")
+    assert len(opening) == 1
+    assert fake_platform.received.index(opening[0]) < fake_platform.received.index(morning)
+
+
+async def test_queue_when_everyone_is_full_leads_told_once_drained_on_done(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30", max_open_per_counsellor=1)
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    for i in (1, 2, 3):
+        await bot.staff_says(f"m{i}", f"doc{i}", f"hello from {i}")
+    await settle(bot)
+    assert [a["mentions"] for a in fake_platform.of_kind("assignment")] == [["c1", "doc1"]]
+    waiting = said(fake_platform, "will be with you as soon as they can")
+    assert [w["mentions"] for w in waiting] == [["doc2"], ["doc3"]]
+    [leads] = fake_platform.of_kind("escalation")
+    assert leads["mentions"] == ["l1"] and "[Queue] 1 staff waiting" in leads["text"]
+    # c1 closes doc1: the oldest waiting (doc2) is assigned at once, then doc3 after doc2.
+    await bot.staff_says("d1", "c1", "/done @Doc1")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 2)
+    assert fake_platform.of_kind("assignment")[1]["mentions"] == ["c1", "doc2"]
+    await bot.staff_says("d2", "c1", "/done")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 3)
+    assert fake_platform.of_kind("assignment")[2]["mentions"] == ["c1", "doc3"]
+    assert (await conv_of(bot, "doc1")).close_reason == "done"
+    # The queue emptied, so a new backlog is news again: the leads hear of it once more.
+    await bot.staff_says("m4", "doc4", "hello")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("escalation")) == 2)
+
+
+async def test_no_first_response_moves_through_three_counsellors_and_alerts_leads_once(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30", first_response_minutes=10)
+    for c in ("c1", "c2", "c3"):
+        await bot.add_shift(c, at(D, "09:00"), at(D, "14:00"))
+    await bot.staff_says("m1", "doc1", "is anyone there?")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    for n, expected in ((2, "c2"), (3, "c3")):
+        bot.clock.advance(timedelta(minutes=10, seconds=1))
+        await fake_platform.wait_for(lambda r, n=n: len(fake_platform.of_kind("assignment")) == n)
+        latest = fake_platform.of_kind("assignment")[-1]
+        assert latest["mentions"] == [expected, "doc1"]
+        assert "did not answer within 10 minutes" in latest["text"]
+    bot.clock.advance(timedelta(minutes=10, seconds=1))
+    await asyncio.sleep(0.5)
+    await settle(bot)
+    conv = await conv_of(bot, "doc1")
+    assert (conv.counsellor_id, conv.tried, conv.response_due_at) == (
+        "c3",
+        ["c1", "c2", "c3"],
+        None,
+    )
+    assert len(fake_platform.of_kind("assignment")) == 3  # nobody left: it stays with c3
+    [alert] = fake_platform.of_kind("escalation")
+    assert alert["private_to"] == ["l1"] and "Chen did not answer Doc1" in alert["text"]
+
+
+@pytest.mark.parametrize("answer", ["I'm here, tell me more", "/ack"])
+async def test_a_post_or_ack_by_the_assignee_is_the_first_response(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any, answer: str
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30", first_response_minutes=10)
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "14:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "14:00"))
+    await bot.staff_says("m1", "doc1", "hello")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    bot.clock.advance(timedelta(minutes=3))
+    await bot.staff_says("a1", "c1", answer)
+    bot.clock.advance(timedelta(minutes=20))
+    await asyncio.sleep(0.4)
+    await settle(bot)
+    conv = await conv_of(bot, "doc1")
+    assert conv.counsellor_id == "c1" and conv.first_assigned_at == at(D, "09:30")
+    assert conv.first_response_at == at(D, "09:33")  # stored for the statistics
+    assert len(fake_platform.of_kind("assignment")) == 1 and not fake_platform.of_kind("escalation")
+
+
+async def test_handover_note_travels_with_the_conversation_at_the_shift_change(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30")
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "10:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", "hello")
+    await bot.staff_says("m2", "doc2", "hello")
+    await bot.staff_says("a1", "c1", "hi")  # answered: no first-response timeout
+    await bot.staff_says("a2", "c2", "hi")
+    await settle(bot)
+    await bot.staff_says("h1", "c1", "/handover 刚下夜班，失眠，聊过一次")
+    await fake_platform.wait_for(lambda r: bool(said(fake_platform, "The note is on your 1")))
+    assert not said(fake_platform, "失眠")  # the note is not echoed when it is given
+    bot.clock.set(at(D, "10:00") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("shift_change")) == 1)
+    [notice] = fake_platform.of_kind("shift_change")
+    assert "@Li takes 1: @Doc1" in notice["text"]
+    assert "Note (Doc1): 刚下夜班，失眠，聊过一次" in notice["text"]
+    assert (await conv_of(bot, "doc1")).counsellor_id == "c2"
+
+
+async def test_privacy_group_never_shows_message_text_in_the_group(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    settings = make_settings(database_url, fake_platform.url, service={"reminder_minutes": 0})
+    groups = [g.model_copy(update={"privacy": True}) for g in settings.groups]
+    settings = settings.model_copy(update={"groups": groups})
+    bot: Bot = await make_bot(settings, FrozenClock(at(D, "09:30")))
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", "my secret worry")
+    await bot.staff_says("m2", "doc1", "and a second secret")
+    await bot.staff_says("m3", "doc2", "我想自杀")
+    await settle(bot)
+    for post in fake_platform.received:
+        if "secret" in post["text"] or "自杀" in post["text"]:
+            assert post.get("private_to"), post
+    private = [p["text"] for p in fake_platform.received if p.get("private_to") == ["c1"]]
+    assert len(private) == 3, (
+        fake_platform.received
+    )  # doc1's two messages, then doc2's, each to the counsellor alone
+    assert "my secret worry" in private[0] and "second secret" in private[1]
+    assert "我想自杀" in private[2]
+    assert all("Doc1" in p for p in private[:2])
+    # The crisis reply to doc2 goes to doc2 alone.
+    [reply] = [p for p in fake_platform.of_kind("crisis") if p.get("private_to") == ["doc2"]]
+    assert "400-161-9995" in reply["text"]
+
+
+async def test_idle_conversations_close_and_free_the_counsellor(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(
+        database_url,
+        fake_platform,
+        make_bot,
+        "09:30",
+        idle_close_hours=1,
+        max_open_per_counsellor=1,
+    )
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "14:00"))
+    await bot.staff_says("m1", "doc1", "hello")
+    await bot.staff_says("a1", "c1", "hi, I'm here")
+    await bot.staff_says("m2", "doc2", "hello")  # waits: c1 is full
+    await settle(bot)
+    assert len(fake_platform.of_kind("assignment")) == 1
+    bot.clock.advance(timedelta(minutes=61))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 2)
+    assert fake_platform.of_kind("assignment")[1]["mentions"] == ["c1", "doc2"]
+    assert (await conv_of(bot, "doc1")).close_reason == "idle"
+
+
+async def test_a_conversation_from_2359_continued_at_0001_waits_for_the_morning(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "23:59")
+    await bot.add_shift("c1", at(D, "22:00"), at(D, "24:00"))
+    await bot.add_shift("c2", at(N, "08:00"), at(N, "10:00"))
+    await bot.staff_says("m1", "doc1", "are you still there?")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    bot.clock.set(at(N, "00:01"))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("close")) == 1)
+    [closing] = fake_platform.of_kind("close")
+    assert "go to the counsellors on duty at 08:00: @Doc1" in closing["text"]
+    await bot.staff_says("m2", "doc1", "hello?")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("off_hours")) == 1)
+    assert (await conv_of(bot, "doc1")).status == "waiting"
+    bot.clock.set(at(N, "08:00") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 2)
+    assert fake_platform.of_kind("assignment")[1]["mentions"] == ["c2", "doc1"]
+
+
+async def test_queue_command_lists_ages_without_text_and_only_for_leads(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30", max_open_per_counsellor=1)
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", "private words one")
+    await bot.staff_says("m2", "doc2", "private words two")
+    bot.clock.advance(timedelta(minutes=75))
+    await bot.staff_says("q1", "c1", "/queue")
+    await bot.staff_says("q2", "l1", "/queue")
+    await settle(bot)
+    refusal, listing = fake_platform.of_kind("command_reply")[-2:]
+    assert refusal["mentions"] == ["c1"] and "Only team leads" in refusal["text"]
+    assert listing["mentions"] == ["l1"]
+    assert "1 waiting, 1 open" in listing["text"]
+    assert "open Doc1 → Chen · 1h15m" in listing["text"]
+    assert "waiting Doc2 · 1h15m" in listing["text"]
+    assert "private words" not in listing["text"]
+
+
+async def test_an_image_from_staff_is_stored_routed_and_answered_politely(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    from bot.context import Context
+    from bot.keys import CONTEXT
+    from bot.platforms.base import InboundMessage
+    from handlers.messages import handle_inbound
+
+    bot = await start(database_url, fake_platform, make_bot, "09:30")
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    ctx: Context = bot.app[CONTEXT]
+    image = InboundMessage("generic", "g1", "img1", "doc1", "Doc1", "", msg_type="image")
+    assert await handle_inbound(ctx, [image]) == [False]
+    await settle(bot)
+    polite = said(fake_platform, "we received your picture")
+    assert len(polite) == 1 and polite[0]["mentions"] == ["doc1"]
+    [assignment] = fake_platform.of_kind("assignment")
+    assert assignment["mentions"] == ["c1", "doc1"] and "[image]" in assignment["text"]
