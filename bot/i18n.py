@@ -76,6 +76,18 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "role_everyone": {"zh": "所有人", "en": "everyone"},
     "role_counsellor": {"zh": "值班老师和组长", "en": "counsellors and team leads"},
     "role_lead": {"zh": "组长", "en": "team leads"},
+    # wecom (bot/platforms/wecom.py) and non-text messages (handlers/messages.py)
+    "wecom_private_unavailable": {
+        "zh": "有一条只发给您的消息未能私下送达：本群没有配置企业微信应用"
+        "（corp_secret、agent_id）。请联系组长查看。",
+        "en": "A message meant only for you could not be sent privately: this group has no WeCom "
+        "application configured (corp_secret, agent_id). Please ask a team lead.",
+    },
+    "media_image": {"zh": "[图片]", "en": "[image]"},
+    "media_voice": {"zh": "[语音]", "en": "[voice message]"},
+    "media_video": {"zh": "[视频]", "en": "[video]"},
+    "media_file": {"zh": "[文件]", "en": "[file]"},
+    "media_other": {"zh": "[非文字消息]", "en": "[a message without text]"},
 }
 
 

@@ -137,22 +137,34 @@ def test_url_verification_answers_the_plain_echostr(v: dict[str, Any]) -> None:
 # What each message vector says, read off the plaintext by hand (not by our parser).
 EXPECTED: dict[str, dict[str, Any]] = {
     "477715d11cdb4164915debcba66cb864d751f3e6": {
-        "sender": "mycreate", "text": "hello", "msg_id": "4561255354251345929",
+        "sender": "mycreate",
+        "text": "hello",
+        "msg_id": "4561255354251345929",
         "sent_at": 1409659813,
     },
     "0c3914025cb4b4d68103f6bfc8db550f79dcf48e": {
-        "sender": "ChenJiaShun", "text": "你好", "msg_id": "1456453720", "sent_at": 1476422779,
+        "sender": "ChenJiaShun",
+        "text": "你好",
+        "msg_id": "1456453720",
+        "sent_at": 1476422779,
     },
     "0623cbc5a8cbee5bcc137c70de99575366fc2af3": {
-        "sender": "mycreate", "text": "hello", "msg_id": "4561255354251345929",
+        "sender": "mycreate",
+        "text": "hello",
+        "msg_id": "4561255354251345929",
         "sent_at": 1409659813,
     },
     "74d92dfeb87ba7c714f89d98870ae5eb62dff26d": {
-        "sender": "messense", "text": "test", "msg_id": "4363689963896700987",
+        "sender": "messense",
+        "text": "test",
+        "msg_id": "4363689963896700987",
         "sent_at": 1411525903,
     },
     "407518b7649e86ef23978113f92d27afa9296533": {
-        "sender": "wx49f0ab532d5d035a", "text": "test", "msg_id": None, "sent_at": 1411525903,
+        "sender": "wx49f0ab532d5d035a",
+        "text": "test",
+        "msg_id": None,
+        "sent_at": 1411525903,
     },
 }
 
