@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models
 from bot.context import Context
 from bot.conversations import route_staff_message
+from bot.i18n import t
 from bot.platforms import local
 from bot.platforms.base import InboundMessage
 from handlers import commands
@@ -54,6 +56,8 @@ async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: d
         return True
     if msg.platform == "local":
         local.record_post(s, msg, now)
+    if msg.msg_type == "event":  # a platform event (chat opened, robot added): kept, not a request
+        return False
     if await commands.dispatch(ctx, s, msg, role, now):
         await s.execute(
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
@@ -61,10 +65,18 @@ async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: d
         return False
     if role == "staff":
         await _remember_staff(ctx, s, msg, now)
-        await route_staff_message(ctx, s, msg, message_id, now)
+        await route_staff_message(ctx, s, _with_words(ctx, msg), message_id, now)
     else:
         await _note_counsellor_post(s, msg, now)
     return False
+
+
+def _with_words(ctx: Context, msg: InboundMessage) -> InboundMessage:
+    """A picture or voice message without text routes like text, shown as "[image]" etc."""
+    if msg.text.strip():
+        return msg
+    kind = msg.msg_type if msg.msg_type in ("image", "voice", "video", "file") else "other"
+    return replace(msg, text=t(ctx.language, "media_" + kind))
 
 
 async def _remember_staff(
