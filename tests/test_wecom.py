@@ -139,6 +139,13 @@ def test_events_without_msgid_get_a_stable_id() -> None:
     assert ev.msg_type == "event" and ev.msg_id == parse_plaintext("g1", app_event)[0].msg_id
 
 
+def test_deeply_nested_xml_parses_without_recursion() -> None:
+    deep = b"<a>" * 20_000 + b"</a>" * 20_000
+    plain = b"<xml><From><UserId>u1</UserId></From><MsgType>event</MsgType>" + deep + b"</xml>"
+    [msg] = parse_plaintext("g1", plain)
+    assert msg.msg_id.startswith("h-") and msg.sender_id == "u1"
+
+
 def test_long_or_odd_msg_type_fits_the_column() -> None:
     data = {**aibot_json("ai-5", "u", ""), "msgtype": "template_card_event"}
     assert parse_plaintext("g1", _json(data))[0].msg_type == "other"
@@ -182,6 +189,7 @@ def test_mode_insists_on_its_form() -> None:
         (b'{"nothing": 1}', "no Encrypt"),
         (b"{bad json", "JSON"),
         (b"encrypt=abc", "WeCom's XML"),
+        (b'{"a":' * 50_000, "JSON"),  # nested past Python's recursion limit: 400, not 500
     ],
 )
 def test_bad_envelopes(body: bytes, match: str) -> None:
@@ -564,3 +572,30 @@ async def test_access_token_is_cached_and_refreshed_early(
 
 def test_inbound_ack_is_an_empty_reply() -> None:
     assert WeComPlatform.inbound_ack == Reply("")
+
+
+async def test_no_secret_reaches_a_log_line_or_an_outbox_error(
+    database_url: str, fake_wecom: FakeWeCom, make_bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = await make_wecom_bot(
+        make_bot, database_url, fake_wecom, privacy=True, corp_secret=CORP_SECRET, agent_id=AGENT_ID
+    )
+    fake_wecom.robot_errcodes = [45009, 93000]
+    fake_wecom.app_errcodes = [40014, 40014]  # refused twice: an error the outbox retries
+    await robot_says(bot, "m1", "doc1", "@CareBot hello")
+    for _ in range(20):  # each failure is retried once the (frozen) clock passes its backoff
+        await asyncio.sleep(0.3)
+        if not await count(bot, models.OutboxRow, models.OutboxRow.status != "sent"):
+            break
+        bot.clock.advance(timedelta(seconds=120))
+    await all_sent(bot)
+    assert fake_wecom.robot_attempts == 3 and len(fake_wecom.app_messages) == 1
+    ours = "\n".join(  # the fake WeCom's own access log shows its URLs; it is not ours
+        r.getMessage() for r in caplog.records if not r.name.startswith("aiohttp.access")
+    )
+    # The outbox logs each failure as it stores it in last_error.
+    assert "45009" in ours and "93000" in ours and "40014" in ours
+    issued = [t for t in fake_wecom.valid_tokens] + [f"access-token-{i}" for i in range(1, 5)]
+    for secret in (TOKEN, AES_KEY, CORP_SECRET, WEBHOOK_KEY, *issued):
+        assert secret not in ours, secret

@@ -75,7 +75,7 @@ def _xml(data: bytes | str, what: str) -> Element:
 def _json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BadRequest(f"{what} is not valid JSON") from None
 
 
@@ -150,17 +150,15 @@ def _text(value: str) -> str:
 
 
 def _xml_canonical(root: Element) -> str:
-    """Every leaf of the XML as path=value, sorted: what a retried callback repeats exactly."""
+    """Every leaf of the XML as parent/tag=value, sorted: what a retried callback repeats."""
     leaves: list[str] = []
-
-    def walk(node: Element, path: str) -> None:
+    stack = [(root, "")]
+    while stack:  # a loop, not recursion: the depth of the XML is the sender's choice
+        node, parent = stack.pop()
         children = list(node)
         if not children:
-            leaves.append(f"{path}={(node.text or '').strip()}")
-        for child in children:
-            walk(child, f"{path}/{child.tag}")
-
-    walk(root, root.tag)
+            leaves.append(f"{parent}/{node.tag}={(node.text or '').strip()}")
+        stack.extend((child, str(node.tag)) for child in children)
     return "\n".join(sorted(leaves))
 
 
@@ -210,7 +208,11 @@ def _app_xml(group_id: str, root: Element) -> InboundMessage:
 
 
 def _app_json(group_id: str, data: dict[str, Any]) -> InboundMessage:
-    fields = {k: str(v) for k, v in data.items() if isinstance(v, str | int) and v is not True}
+    fields = {
+        k: str(v)
+        for k, v in data.items()
+        if isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+    }
     return parse_app_fields(group_id, fields, json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 
