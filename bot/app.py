@@ -24,6 +24,7 @@ from bot.outbox import OutboxWorker
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
+from bot.platforms.wecom import WeComPlatform
 from bot.protocols import Clock, Platform
 from bot.web import local_page
 from handlers.commands import load_commands
@@ -76,6 +77,9 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     platforms: dict[str, Platform] = {
         "generic": GenericPlatform(app[HTTP], ctx.clock, app[SETTINGS].outbox.send_timeout_s),
         "local": LocalPlatform(ctx.db, ctx.clock),
+        "wecom": WeComPlatform(
+            app[HTTP], ctx.settings.bot.language, app[SETTINGS].outbox.send_timeout_s
+        ),
     }
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)
@@ -182,6 +186,9 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     duplicates = await handle_inbound(app[CONTEXT], parsed)
     metrics.inc("inbound_messages_total", len(parsed))
     metrics.inc("inbound_duplicates_total", sum(duplicates))
+    ack = getattr(platform, "inbound_ack", None)  # WeCom reads any answer as a reply: "" = none
+    if isinstance(ack, Reply):
+        return web.Response(text=ack.body, status=ack.status, content_type=ack.content_type)
     return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})
 
 
