@@ -24,6 +24,7 @@ from bot.outbox import OutboxWorker
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
+from bot.platforms.wecom import WeComPlatform
 from bot.protocols import Clock, Platform
 from bot.web import console, local_page
 from bot.web.live import LIVE
@@ -80,6 +81,9 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     platforms: dict[str, Platform] = {
         "generic": GenericPlatform(app[HTTP], ctx.clock, app[SETTINGS].outbox.send_timeout_s),
         "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
+        "wecom": WeComPlatform(
+            app[HTTP], ctx.settings.bot.language, app[SETTINGS].outbox.send_timeout_s
+        ),
     }
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)
@@ -188,6 +192,9 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))
     metrics.inc("inbound_duplicates_total", sum(duplicates))
+    ack = getattr(platform, "inbound_ack", None)  # WeCom reads any answer as a reply: "" = none
+    if isinstance(ack, Reply):
+        return web.Response(text=ack.body, status=ack.status, content_type=ack.content_type)
     return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})
 
 

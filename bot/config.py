@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.platforms.wecom_crypto import is_encoding_aes_key
 
 PlatformName = Literal["wecom", "dingtalk", "feishu", "generic", "local"]
 PLATFORMS: tuple[str, ...] = ("wecom", "dingtalk", "feishu", "generic", "local")
@@ -136,6 +137,8 @@ class GroupConfig(_Section):
     corp_secret: str = ""
     agent_id: str = ""
     wecom_mode: Literal["robot", "aibot", "app", "auto"] = "auto"
+    api_base: str = "https://qyapi.weixin.qq.com"  # WeCom's API host (tests point it elsewhere)
+    robot_name: str = ""  # the robot's name, to strip its @mention exactly (else the first @word)
     # feishu
     encrypt_key: str = ""
     verification_token: str = ""
@@ -150,6 +153,8 @@ class GroupConfig(_Section):
             "local": (),
         }
         missing = [k for k in needs[self.platform] if not getattr(self, k)]
+        if self.platform == "wecom":
+            missing = _wecom_missing(self, missing)
         if missing:
             raise ValueError(
                 f"group {self.id!r} on platform {self.platform!r} needs "
@@ -157,6 +162,31 @@ class GroupConfig(_Section):
                 + "; set them in its [[groups]] table"
             )
         return self
+
+
+def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:
+    """WeCom keys beyond the common ones; raises ValueError for a malformed one."""
+    if g.wecom_mode == "aibot" and "corp_id" in missing:
+        missing.remove("corp_id")  # an in-house intelligent robot seals with an empty receive id
+    if not g.webhook_url:
+        missing.append("webhook_url")  # the group robot's webhook: every group post goes there
+    if g.encoding_aes_key and not is_encoding_aes_key(g.encoding_aes_key):
+        raise ValueError(
+            f"group {g.id!r}: encoding_aes_key must be the 43 characters (letters, digits, "
+            "+ and /) shown as EncodingAESKey in WeCom's callback settings"
+        )
+    if bool(g.corp_secret) != bool(g.agent_id):
+        raise ValueError(
+            f"group {g.id!r}: set corp_secret and agent_id together (the application that sends "
+            "private messages), or neither"
+        )
+    if g.agent_id and not g.agent_id.isdigit():
+        raise ValueError(f"group {g.id!r}: agent_id must be the application's AgentId, digits only")
+    if not g.api_base.startswith(("https://", "http://")):
+        raise ValueError(
+            f'group {g.id!r}: api_base must be a URL, e.g. "https://qyapi.weixin.qq.com"'
+        )
+    return missing
 
 
 class MemberConfig(_Section):

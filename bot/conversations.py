@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, store
 from bot.context import Context
-from bot.i18n import join, t
+from bot.i18n import join, media_word, t
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.routing import (
@@ -117,7 +117,7 @@ async def route_staff_message(
     )
     names = await store.member_names(s, msg.group_id)
     staff = msg.sender_name or _name(names, msg.sender_id)
-    text = msg.text or t(ctx.language, "non_text", kind=msg.msg_type)
+    text = msg.text or media_word(ctx.language, msg.msg_type)
 
     if isinstance(decision, OffHours):
         await _answer_off_hours(ctx, s, msg, staff, decision, is_crisis, message_id, now)

@@ -77,11 +77,11 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "role_counsellor": {"zh": "值班老师和组长", "en": "counsellors and team leads"},
     "role_lead": {"zh": "组长", "en": "team leads"},
     # conversations: crisis, queue, deadlines, handover (bot/conversations.py, bot/notices.py)
-    "non_text": {"zh": "[{kind}]", "en": "[{kind}]"},
     "non_text_reply": {
         "zh": "@{staff} 您好，已收到您发的{kind}。值班老师会看到；"
         "方便的话也请用文字简单说说您的情况。",
-        "en": "@{staff}, hello: we received your {kind}. The counsellor will see it; if you can, "
+        "en": "@{staff}, hello: we received your message {kind}. The counsellor will see it; "
+        "if you can, "
         "please also tell us in a few words how you are.",
     },
     "assignment_waited": {
@@ -158,10 +158,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "您接手了 {staff} 的对话。交接备注：{note}",
         "en": "You are taking over the conversation with {staff}. Handover note: {note}",
     },
-    "msg_type_image": {"zh": "图片", "en": "picture"},
-    "msg_type_voice": {"zh": "语音", "en": "voice message"},
-    "msg_type_video": {"zh": "视频", "en": "video"},
-    "msg_type_file": {"zh": "文件", "en": "file"},
     # conversation commands (handlers/conversation_commands.py)
     "usage_error": {
         "zh": "格式不对。用法：{usage}，例如：{example}",
@@ -210,6 +206,18 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "open {staff} → {counsellor} · {age}{flags}",
     },
     "queue_unanswered": {"zh": "（未回复）", "en": " (no answer yet)"},
+    # wecom (bot/platforms/wecom.py) and non-text messages (handlers/messages.py)
+    "wecom_private_unavailable": {
+        "zh": "有一条只发给您的消息未能私下送达：本群没有配置企业微信应用"
+        "（corp_secret、agent_id）。请联系组长查看。",
+        "en": "A message meant only for you could not be sent privately: this group has no WeCom "
+        "application configured (corp_secret, agent_id). Please ask a team lead.",
+    },
+    "media_image": {"zh": "[图片]", "en": "[image]"},
+    "media_voice": {"zh": "[语音]", "en": "[voice message]"},
+    "media_video": {"zh": "[视频]", "en": "[video]"},
+    "media_file": {"zh": "[文件]", "en": "[file]"},
+    "media_other": {"zh": "[非文字消息]", "en": "[a message without text]"},
     # web: the local chat page and the lead console (bot/web/); "{n}"-style fields are filled
     # in by the page's script where the key is sent to the browser as is.
     "web_local_title": {"zh": "carebot · 本地群聊", "en": "carebot · local chat"},
@@ -399,3 +407,9 @@ def join(language: str, items: list[str]) -> str:
     if not items:
         return t(language, "nobody")
     return t(language, "list_sep").join(items)
+
+
+def media_word(language: str, msg_type: str) -> str:
+    """How a message without text is named to people: "[图片]", "[image]", ..."""
+    kind = msg_type if msg_type in ("image", "voice", "video", "file") else "other"
+    return t(language, "media_" + kind)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models
 from bot.context import Context
 from bot.conversations import note_first_response, route_staff_message
-from bot.i18n import t
+from bot.i18n import media_word, t
 from bot.outbox import enqueue
 from bot.platforms import local
 from bot.platforms.base import InboundMessage, OutboundMessage
@@ -56,6 +56,8 @@ async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: d
         return True
     if msg.platform == "local":
         local.record_post(s, msg, now)
+    if msg.msg_type == "event":  # a platform event (chat opened, robot added): kept, not a request
+        return False
     if await commands.dispatch(ctx, s, msg, role, now):
         await s.execute(
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
@@ -67,16 +69,17 @@ async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: d
         await _remember_staff(ctx, s, msg, now)
         if msg.msg_type != "text":
             name = msg.sender_name or msg.sender_id
-            kind = t(ctx.language, "msg_type_" + msg.msg_type) if msg.msg_type in _TYPES else ""
-            reply = t(ctx.language, "non_text_reply", staff=name, kind=kind or msg.msg_type)
+            reply = t(
+                ctx.language,
+                "non_text_reply",
+                staff=name,
+                kind=media_word(ctx.language, msg.msg_type),
+            )
             enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
         await route_staff_message(ctx, s, msg, message_id, now)
     else:
         await note_first_response(s, msg.group_id, msg.sender_id, now)
     return False
-
-
-_TYPES = ("image", "voice", "video", "file")
 
 
 async def _remember_staff(

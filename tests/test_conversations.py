@@ -313,7 +313,7 @@ async def test_an_image_from_staff_is_stored_routed_and_answered_politely(
     image = InboundMessage("generic", "g1", "img1", "doc1", "Doc1", "", msg_type="image")
     assert await handle_inbound(ctx, [image]) == [False]
     await settle(bot)
-    polite = said(fake_platform, "we received your picture")
+    polite = said(fake_platform, "we received your message [image]")
     assert len(polite) == 1 and polite[0]["mentions"] == ["doc1"]
     [assignment] = fake_platform.of_kind("assignment")
     assert assignment["mentions"] == ["c1", "doc1"] and "[image]" in assignment["text"]
