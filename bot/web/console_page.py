@@ -36,7 +36,8 @@ def _page(lang: str, title: str, body: str, head: str = "") -> str:
     return (
         f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title>{head}<style>{_asset('console.css')}</style></head>"
+        f'<title>{escape(title)}</title><link rel="icon" href="data:,">{head}'
+        f"<style>{_asset('console.css')}</style></head>"
         f"<body>{body}</body></html>"
     )
 
