@@ -77,6 +77,7 @@ async def route_staff_message(
     """Give a staff member's message to the right counsellor, or queue it, or answer off hours."""
     hours = ctx.hours
     is_crisis = msg.msg_type == "text" and ctx.crisis.triage(msg.text).is_crisis
+    await store.lock_person(s, msg.group_id, msg.sender_id)
     conv = await store.active_conversation(s, msg.group_id, msg.sender_id)
     on_duty = await store.on_duty_ids(s, msg.group_id, now)
     loads = await store.loads(s, msg.group_id, on_duty)

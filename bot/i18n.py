@@ -48,8 +48,9 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "closed are kept and answered from {opens} tomorrow. For urgent help call: {hotlines}.",
     },
     "shift_change": {
-        "zh": "【交接班 {time}】下班：{off}。上班：{on}。",
-        "en": "[Shift change {time}] Going off duty: {off}. Coming on: {on}.",
+        "zh": "【交接班 {time}】下班：{off}。上班：{on}。现在值班：{now_on}。",
+        "en": "[Shift change {time}] Going off duty: {off}. Coming on: {on}. On duty now: "
+        "{now_on}.",
     },
     "on_until": {"zh": "{name}（至 {until}）", "en": "{name} (until {until})"},
     "nobody": {"zh": "无", "en": "nobody"},

@@ -205,8 +205,14 @@ async def _post(
         kind = "close"
     else:
         local = b.at.astimezone(hours.tz)
+        now_on = [names.get(m, m) for m in b.on_duty]
         text = t(
-            lang, "shift_change", time=f"{local:%H:%M}", off=join(lang, off), on=join(lang, on)
+            lang,
+            "shift_change",
+            time=f"{local:%H:%M}",
+            off=join(lang, off),
+            on=join(lang, on),
+            now_on=join(lang, now_on) if now_on else t(lang, "nobody_on_duty"),
         )
         kind = "shift_change"
     enqueue(s, OutboundMessage(group_id, text + handover + suffix, kind, mentions), now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota
@@ -89,3 +89,14 @@ async def member_names(s: AsyncSession, group_id: str) -> dict[str, str]:
         select(models.Member.id, models.Member.name).where(models.Member.group_id == group_id)
     )
     return {r[0]: (r[1] or r[0]) for r in rows}
+
+
+async def lock_person(s: AsyncSession, group_id: str, staff_id: str) -> None:
+    """On PostgreSQL, take one person's turn: two messages of one staff member are decided one
+    after the other (else both would open "the" conversation). SQLite writes one at a time."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    await s.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"carebot:person:{group_id}:{staff_id}"},
+    )

@@ -317,3 +317,48 @@ async def test_an_image_from_staff_is_stored_routed_and_answered_politely(
     assert len(polite) == 1 and polite[0]["mentions"] == ["doc1"]
     [assignment] = fake_platform.of_kind("assignment")
     assert assignment["mentions"] == ["c1", "doc1"] and "[image]" in assignment["text"]
+
+
+async def test_a_busy_hour_spreads_ten_staff_fairly_over_three_counsellors(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "10:00")
+    for c in ("c1", "c2", "c3"):
+        await bot.add_shift(c, at(D, "09:00"), at(D, "12:00"))
+    for i in range(10):
+        bot.clock.advance(timedelta(minutes=1))
+        await bot.staff_says(f"m{i}", f"doc{i}", f"hello {i}")
+        await bot.staff_says(f"again{i}", f"doc{i}", "and a second message")  # continuity
+    await settle(bot)
+    held = [a["mentions"][0] for a in fake_platform.of_kind("assignment")]
+    assert len(held) == 10  # one assignment per person, not per message
+    assert sorted(held.count(c) for c in ("c1", "c2", "c3")) == [3, 3, 4]
+    assert held[:3] == ["c1", "c2", "c3"]  # ties go to the one assigned longest ago
+
+
+async def test_concurrent_messages_of_one_person_all_land_in_one_conversation(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "10:00")
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    # A person who wrote before (their row exists) and whose conversation was closed.
+    await bot.staff_says("first", "doc1", "hello")
+    await bot.staff_says("bye", "c1", "/done")
+    body = [
+        {"msg_id": f"m{i}", "sender": {"id": "doc1", "name": "Doc1"}, "text": f"hi {i}"}
+        for i in range(40)
+    ]
+    answers = await asyncio.gather(*(bot.post_signed(b) for b in body))
+    assert [a.status for a in answers] == [200] * 40
+    await settle(bot)
+    async with bot.app[DB].read() as s:
+        convs = list(
+            await s.scalars(select(models.Conversation).where(models.Conversation.status == "open"))
+        )
+        linked = await s.scalar(
+            select(func.count())
+            .select_from(models.Message)
+            .where(models.Message.conversation_id == convs[0].id)
+        )
+    assert len(convs) == 1 and linked == 40
+    assert len(fake_platform.of_kind("assignment")) == 2  # the first conversation, then this one
