@@ -26,7 +26,8 @@ from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
 from bot.protocols import Clock, Platform
-from bot.web import local_page
+from bot.web import console, local_page
+from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
 from schedules.notices import BoundaryJobs
@@ -37,7 +38,9 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, clock: Clock) -> web.Application:
     """Build the application; nothing is opened until it starts."""
     load_commands()
-    app = web.Application(client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors])
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors, console.guard]
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[METRICS] = Metrics()
@@ -47,6 +50,7 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     local_page.add_routes(app)
+    console.add_routes(app)
     return app
 
 
@@ -76,7 +80,7 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
     platforms: dict[str, Platform] = {
         "generic": GenericPlatform(app[HTTP], ctx.clock, app[SETTINGS].outbox.send_timeout_s),
-        "local": LocalPlatform(ctx.db, ctx.clock),
+        "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
         "wecom": WeComPlatform(
             app[HTTP], ctx.settings.bot.language, app[SETTINGS].outbox.send_timeout_s
         ),
@@ -184,6 +188,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
             headers=dict(parsed.headers),
         )
     duplicates = await handle_inbound(app[CONTEXT], parsed)
+    if platform_name == "local":
+        app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))
     metrics.inc("inbound_duplicates_total", sum(duplicates))
     ack = getattr(platform, "inbound_ack", None)  # WeCom reads any answer as a reply: "" = none

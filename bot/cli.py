@@ -166,10 +166,15 @@ def _demo(args: argparse.Namespace) -> int:
 
     asyncio.run(prepare())
     url = f"http://{settings.bot.listen}/"
-    banner = (
-        f"carebot demo: open {url}  — pick 医生 (staff) and send a message; it goes to the "
-        f"counsellor on duty. Clock starts at {clock.now().astimezone(tz):%H:%M:%S}, "
-        f"speed {args.speed:g}x. Console: {url}console?token=demo-lead"
+    from bot.i18n import t
+
+    banner = t(
+        settings.bot.language,
+        "demo_banner",
+        url=url,
+        start=f"{clock.now().astimezone(tz):%H:%M:%S}",
+        speed=f"{args.speed:g}",
+        console=f"{url}console?token=demo-lead",
     )
     return _serve(settings, clock, banner)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +23,17 @@ class LocalPlatform:
 
     name = "local"
 
-    def __init__(self, db: Database, clock: Clock, bot_name: str = "carebot") -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        bot_name: str = "carebot",
+        on_post: Callable[[str], None] = lambda group_id: None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._bot_name = bot_name
+        self._on_post = on_post  # told after each post is committed (wakes the live page)
 
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: datetime
@@ -61,6 +69,7 @@ class LocalPlatform:
         # A redelivery after a crash finds the post already there and adds nothing.
         async with self._db.write() as s:
             await s.execute(stmt.on_conflict_do_nothing(index_elements=["outbox_id"]))
+        self._on_post(group.id)
 
 
 def record_post(session: AsyncSession, msg: InboundMessage, now: datetime) -> None:

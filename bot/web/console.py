@@ -1,0 +1,425 @@
+"""The team leads' console at /console: pages and JSON, every one behind the lead's session.
+
+`guard` (an app middleware) stands in front of every path under /console, registered or not:
+without a valid session the JSON API answers 401 JSON and pages answer a 401 page, and a POST
+without the session's CSRF token answers 403. Handlers then only check that the group in the path
+is one of the lead's groups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot import rota, store
+from bot.config import parse_hhmm
+from bot.errors import RotaError
+from bot.i18n import t
+from bot.keys import CLOCK, CONTEXT, DB, SETTINGS
+from bot.web import console_auth, console_data, console_page
+
+SESSION = web.RequestKey("console_session", console_auth.Session)
+PREFIX = "/console"
+API = "/console/api/"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE = ("GET", "HEAD", "OPTIONS")
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/console", home)
+    r.add_get("/console/groups/{group_id}", group_page)
+    r.add_post("/console/logout", logout)
+    r.add_get("/console/api/me", me)
+    r.add_get("/console/api/groups/{group_id}/rota", rota_json)
+    r.add_get("/console/api/groups/{group_id}/duty", duty_json)
+    r.add_get("/console/api/groups/{group_id}/conversations", conversations_json)
+    r.add_get("/console/api/groups/{group_id}/conversations/{conversation_id}", conversation_json)
+    r.add_get("/console/api/groups/{group_id}/report", report_json)
+    r.add_get("/console/api/groups/{group_id}/charts/{chart}.svg", chart_svg)
+    r.add_get("/console/api/groups/{group_id}/audit", audit_json)
+    r.add_post("/console/api/groups/{group_id}/rota/{action}", rota_edit)
+
+
+def _is_console(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def _refuse(request: web.Request, status: int, key: str) -> web.Response:
+    lang = request.app[SETTINGS].bot.language
+    if request.path.startswith(API):
+        return web.json_response({"ok": False, "error": t(lang, key)}, status=status)
+    return web.Response(
+        text=console_page.message_page(lang, t(lang, key)),
+        status=status,
+        content_type="text/html",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """No console path answers without a lead's session (and a CSRF token on a POST)."""
+    if not _is_console(request.path):
+        return await handler(request)  # type: ignore[no-any-return]
+    settings = request.app[SETTINGS]
+    clock = request.app[CLOCK]
+    now = clock.now()
+    token = request.query.get("token", "")
+    fresh: console_auth.Session | None = None
+    if request.path == PREFIX and request.method == "GET" and token:
+        lead = console_auth.lead_for_token(settings, token)
+        if lead is None:
+            return _refuse(request, 401, "console_login_bad")
+        fresh = console_auth.new_session(lead, now, clock.speed)
+        session: console_auth.Session | None = fresh
+    else:
+        session = console_auth.read_cookie(
+            settings, request.cookies.get(console_auth.COOKIE, ""), now
+        )
+    if session is None:
+        return _refuse(request, 401, "console_login_required")
+    if request.method not in SAFE:
+        given = request.headers.get(CSRF_HEADER, "")
+        if not given and request.content_type == "application/x-www-form-urlencoded":
+            form = await request.post()
+            given = str(form.get("csrf", ""))
+        if not session.check_csrf(given):
+            return _refuse(request, 403, "console_csrf_bad")
+    request[SESSION] = session
+    response: web.StreamResponse = await handler(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if fresh is not None:
+        response.set_cookie(
+            console_auth.COOKIE,
+            console_auth.cookie_value(fresh),
+            max_age=console_auth.SESSION_REAL_HOURS * 3600,
+            path=PREFIX,
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+        )
+    return response
+
+
+def _json_error(status: int, message: str) -> web.HTTPException:
+    cls = {400: web.HTTPBadRequest, 404: web.HTTPNotFound, 403: web.HTTPForbidden}.get(
+        status, web.HTTPServiceUnavailable
+    )
+    return cls(
+        text=json.dumps({"ok": False, "error": message}, ensure_ascii=False),
+        content_type="application/json",
+    )
+
+
+def _group(request: web.Request) -> str:
+    """The group in the path, if the signed-in lead leads it (else 404, for pages too)."""
+    gid = request.match_info["group_id"]
+    if gid not in request[SESSION].lead.memberships or request.app[SETTINGS].group(gid) is None:
+        raise _json_error(404, f"no group {gid!r} in your console")
+    return gid
+
+
+def _day_query(request: web.Request, name: str, default: date) -> date:
+    raw = request.query.get(name, "")
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _json_error(400, f"{name} must be a date, YYYY-MM-DD") from None
+
+
+def _today(request: web.Request) -> date:
+    return request.app[CLOCK].now().astimezone(request.app[SETTINGS].bot.tz).date()
+
+
+async def home(request: web.Request) -> web.Response:
+    """The console of the lead's first group (a tab per group when there are several)."""
+    groups = list(request[SESSION].lead.memberships)
+    if not groups:
+        return _refuse(request, 404, "console_no_groups")
+    return await _render_group(request, groups[0])
+
+
+async def group_page(request: web.Request) -> web.Response:
+    return await _render_group(request, _group(request))
+
+
+async def _render_group(request: web.Request, gid: str) -> web.Response:
+    app = request.app
+    ctx = app[CONTEXT]
+    now = app[CLOCK].now()
+    today = _today(request)
+    week_of = _day_query(request, "week", today)
+    report_day = _day_query(request, "day", today)
+    async with app[DB].read() as s:
+        view = await console_data.overview(ctx, s, gid, week_of, now)
+        convs = await console_data.active_conversations(s, gid, view.names)
+        audit = await console_data.audit_rows(s, ctx.hours, gid, view.names)
+        report = await _report(request, s, gid, report_day)
+    html = console_page.group_page(
+        settings=app[SETTINGS],
+        session=request[SESSION],
+        group_id=gid,
+        view=view,
+        conversations=convs,
+        audit=audit,
+        report=report,
+        report_day=report_day,
+        today=today,
+        now=now,
+        can_edit=console_data.optional_module("bot.rota_changes") is not None,
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
+async def logout(request: web.Request) -> web.Response:
+    lang = request.app[SETTINGS].bot.language
+    response = web.Response(
+        text=console_page.message_page(lang, t(lang, "console_logged_out")),
+        content_type="text/html",
+    )
+    response.del_cookie(console_auth.COOKIE, path=PREFIX)
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    settings = request.app[SETTINGS]
+    groups = []
+    for gid, member_id in session.lead.memberships.items():
+        g = settings.group(gid)
+        groups.append({"id": gid, "name": g.name if g else gid, "member_id": member_id})
+    return web.json_response({"name": session.lead.name, "groups": groups, "csrf": session.csrf})
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _duty_json(duties: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "member_id": d.member_id,
+            "name": d.name,
+            "start_at": _iso(d.start_at),
+            "until": _iso(d.until),
+        }
+        for d in duties
+    ]
+
+
+async def rota_json(request: web.Request) -> web.Response:
+    """The week's grid: per day, the shifts as blocks and each hour's fewest on duty."""
+    gid = _group(request)
+    app = request.app
+    now = app[CLOCK].now()
+    week_of = _day_query(request, "week", _today(request))
+    async with app[DB].read() as s:
+        view = await console_data.overview(app[CONTEXT], s, gid, week_of, now)
+    g = view.week
+    return web.json_response(
+        {
+            "group": gid,
+            "start_day": g.start_day.isoformat(),
+            "opens_minute": g.opens_minute,
+            "closes_minute": g.closes_minute,
+            "min_on_duty": g.min_on_duty,
+            "gaps": g.gap_count,
+            "days": [
+                {
+                    "day": d.day.isoformat(),
+                    "is_today": d.is_today,
+                    "now_minute": d.now_minute,
+                    "shifts": [dataclasses.asdict(b) for b in d.blocks],
+                    "hours": [dataclasses.asdict(h) for h in d.hours],
+                }
+                for d in g.days
+            ],
+        }
+    )
+
+
+async def duty_json(request: web.Request) -> web.Response:
+    gid = _group(request)
+    app = request.app
+    now = app[CLOCK].now()
+    async with app[DB].read() as s:
+        view = await console_data.overview(app[CONTEXT], s, gid, _today(request), now)
+    return web.json_response(
+        {"now": _iso(now), "on_duty": _duty_json(view.now_on), "next": _duty_json(view.next_on)}
+    )
+
+
+async def conversations_json(request: web.Request) -> web.Response:
+    """Waiting and open conversations: ages, assignee, crisis flags; never message text."""
+    gid = _group(request)
+    app = request.app
+    now = app[CLOCK].now()
+    async with app[DB].read() as s:
+        names = await store.member_names(s, gid)
+        rows = await console_data.active_conversations(s, gid, names)
+    return web.json_response({"conversations": [r.as_json(now) for r in rows]})
+
+
+async def conversation_json(request: web.Request) -> web.Response:
+    """One conversation's messages, when the lead opens it; never in a privacy-mode group."""
+    gid = _group(request)
+    group = request.app[SETTINGS].group(gid)
+    lang = request.app[SETTINGS].bot.language
+    if group is not None and group.privacy:
+        raise _json_error(403, t(lang, "console_privacy_hidden"))
+    try:
+        cid = int(request.match_info["conversation_id"])
+    except ValueError:
+        raise _json_error(400, "conversation id must be a number") from None
+    async with request.app[DB].read() as s:
+        messages = await console_data.conversation_messages(s, gid, cid)
+    if messages is None:
+        raise _json_error(404, f"no conversation {cid} in group {gid!r}")
+    return web.json_response({"id": cid, "messages": messages})
+
+
+async def audit_json(request: web.Request) -> web.Response:
+    gid = _group(request)
+    app = request.app
+    async with app[DB].read() as s:
+        names = await store.member_names(s, gid)
+        rows = await console_data.audit_rows(s, app[CONTEXT].hours, gid, names, limit=100)
+    return web.json_response({"audit": [{**dataclasses.asdict(r), "at": _iso(r.at)} for r in rows]})
+
+
+async def _report(request: web.Request, s: Any, gid: str, day: date) -> Any | None:
+    """The report of the local day `day` (00:00-24:00), or None while bot.report is missing."""
+    module = console_data.optional_module("bot.report")
+    if module is None:
+        return None
+    hours: rota.ServiceHours = request.app[CONTEXT].hours
+    start_at = hours.at_minute(day, 0)
+    end_at = hours.at_minute(day + timedelta(days=1), 0)
+    return await module.build_report(s, request.app[SETTINGS], gid, start_at, end_at)
+
+
+async def _report_for(request: web.Request) -> tuple[str, date, Any, dict[str, str]]:
+    gid = _group(request)
+    day = _day_query(request, "day", _today(request))
+    async with request.app[DB].read() as s:
+        report = await _report(request, s, gid, day)
+        names = await store.member_names(s, gid)
+    if report is None:
+        lang = request.app[SETTINGS].bot.language
+        raise _json_error(503, t(lang, "console_report_unavailable"))
+    return gid, day, report, names
+
+
+async def report_json(request: web.Request) -> web.Response:
+    """The daily report of `day` (default today) as JSON: counts and times, never message text."""
+    gid, day, report, names = await _report_for(request)
+    data = dataclasses.asdict(report)
+    for c in data.get("per_counsellor", []):
+        c["name"] = names.get(c["member_id"], c["member_id"])
+    return web.json_response(
+        {"group": gid, "day": day.isoformat(), "report": data},
+        dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str),
+    )
+
+
+async def chart_svg(request: web.Request) -> web.Response:
+    """One chart of the daily report as SVG: messages, first-response or load."""
+    chart = request.match_info["chart"]
+    if chart not in console_page.CHARTS:
+        raise _json_error(404, f"no chart {chart!r}; use one of {', '.join(console_page.CHARTS)}")
+    _, _, report, names = await _report_for(request)
+    lang = request.app[SETTINGS].bot.language
+    svg = console_page.chart(chart, report, names, lang)
+    return web.Response(text=svg, content_type="image/svg+xml")
+
+
+def _field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise _json_error(400, f"{name} must be a non-empty string")
+    return value.strip()
+
+
+def _span(request: web.Request, body: dict[str, Any]) -> tuple[datetime, datetime]:
+    """[start_at, end_at) from {"date": "YYYY-MM-DD", "start": "HH:MM", "end": "HH:MM"} in
+    service time ("24:00" is the midnight that ends the day)."""
+    hours: rota.ServiceHours = request.app[CONTEXT].hours
+    try:
+        day = date.fromisoformat(_field(body, "date"))
+    except ValueError:
+        raise _json_error(400, "date must be YYYY-MM-DD, e.g. 2026-11-25") from None
+    try:
+        start, end = parse_hhmm(_field(body, "start")), parse_hhmm(_field(body, "end"))
+    except ValueError as e:
+        raise _json_error(400, f"start/end: {e}") from None
+    return hours.at_minute(day, start), hours.at_minute(day, end)
+
+
+async def rota_edit(request: web.Request) -> web.Response:
+    """Add, remove or swap a shift, or undo the last change, through bot.rota_changes: the same
+    rules and audit as the chat commands. A broken rule answers 400 and changes nothing."""
+    gid = _group(request)
+    action = request.match_info["action"]
+    app = request.app
+    lang = app[SETTINGS].bot.language
+    if action not in ("add", "remove", "swap", "undo"):
+        raise _json_error(404, f"no rota action {action!r}; use add, remove, swap or undo")
+    changes = console_data.optional_module("bot.rota_changes")
+    if changes is None:
+        raise _json_error(503, t(lang, "console_edit_unavailable"))
+    try:
+        body = await request.json() if request.can_read_body else {}
+    except json.JSONDecodeError:
+        raise _json_error(400, "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise _json_error(400, "body must be a JSON object")
+    ctx = app[CONTEXT]
+    actor = request[SESSION].lead.memberships[gid]
+    now = app[CLOCK].now()
+    common: dict[str, Any] = {"group_id": gid, "actor_id": actor, "now": now}
+    if action != "undo":
+        common["start_at"], common["end_at"] = _span(request, body)
+    try:
+        async with ctx.db.write() as s:
+            if action == "add":
+                change = await changes.add_shift(
+                    ctx, s, member_id=_field(body, "member_id"), **common
+                )
+            elif action == "remove":
+                change = await changes.remove_shift(
+                    ctx, s, member_id=_field(body, "member_id"), **common
+                )
+            elif action == "swap":
+                change = await changes.swap_shift(
+                    ctx,
+                    s,
+                    member_a=_field(body, "member_a"),
+                    member_b=_field(body, "member_b"),
+                    **common,
+                )
+            else:
+                change = await changes.undo_last(ctx, s, **common)
+    except RotaError as e:
+        return web.json_response({"ok": False, "error": str(e)}, status=400)
+    ctx.rota_changed(gid)
+    ctx.wake_outbox()
+    return web.json_response(
+        {
+            "ok": True,
+            "change": {
+                "audit_id": change.audit_id,
+                "action": change.action,
+                "group_id": change.group_id,
+                "affected": list(change.affected),
+                "summary": change.summary,
+            },
+        }
+    )

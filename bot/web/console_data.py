@@ -1,0 +1,237 @@
+"""What the console shows, read from the database: the week's rota, who is on duty, the queue and
+open conversations (never message text), one conversation's messages, the audit trail."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import models, rota, store
+from bot.context import Context
+from bot.web import grid
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """A module another part of carebot provides (bot.rota_changes, bot.report), or None while
+    it is not installed; any other import error still raises."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name == name:
+            return None
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    week: grid.WeekGrid
+    now_on: list[grid.Duty]
+    next_on: list[grid.Duty]
+    names: dict[str, str]
+    counsellors: list[tuple[str, str]]  # (id, name) of the group's counsellors
+
+
+async def overview(
+    ctx: Context, s: AsyncSession, group_id: str, week_of: date, now: datetime
+) -> Overview:
+    hours = ctx.hours
+    start_day = grid.week_start(week_of)
+    start_at = hours.at_minute(start_day, 0)
+    end_at = hours.at_minute(start_day + timedelta(days=7), 0)
+    names = await store.member_names(s, group_id)
+    for m in ctx.settings.members_of(group_id):
+        names.setdefault(m.id, m.display_name)
+    week = await store.shifts_between(s, group_id, start_at, end_at)
+    # Who is on now and next may lie outside the week shown.
+    around = await store.shifts_between(
+        s, group_id, now - timedelta(days=1), now + timedelta(days=8)
+    )
+    week_grid = grid.week_grid(week, hours, start_day, ctx.settings.service.min_on_duty, names, now)
+    counsellors = [
+        (m.id, m.display_name) for m in ctx.settings.members_of(group_id) if m.role == "counsellor"
+    ]
+    return Overview(
+        week_grid,
+        grid.on_duty_now(around, names, now),
+        grid.on_duty_next(around, names, now),
+        names,
+        counsellors,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """A waiting or open conversation, as the console lists it: no message text."""
+
+    id: int
+    staff_id: str
+    staff_name: str
+    status: str
+    counsellor_id: str | None
+    counsellor_name: str | None
+    is_crisis: bool
+    opened_at: datetime
+    assigned_at: datetime | None
+    first_assigned_at: datetime | None  # response times count from the first assignment
+    first_response_at: datetime | None
+    response_due_at: datetime | None
+    reassign_count: int
+
+    def as_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "staff_id": self.staff_id,
+            "staff_name": self.staff_name,
+            "status": self.status,
+            "counsellor_id": self.counsellor_id,
+            "counsellor_name": self.counsellor_name,
+            "is_crisis": self.is_crisis,
+            "opened_at": self.opened_at.isoformat(),
+            "age_s": int((now - self.opened_at).total_seconds()),
+            "assigned_at": self.assigned_at.isoformat() if self.assigned_at else None,
+            "first_assigned_at": (
+                self.first_assigned_at.isoformat() if self.first_assigned_at else None
+            ),
+            "first_response_at": (
+                self.first_response_at.isoformat() if self.first_response_at else None
+            ),
+            "response_due_at": self.response_due_at.isoformat() if self.response_due_at else None,
+            "reassign_count": self.reassign_count,
+        }
+
+
+async def active_conversations(
+    s: AsyncSession, group_id: str, names: dict[str, str]
+) -> list[ConversationRow]:
+    """Waiting and open conversations, crises first, then oldest first."""
+    c = models.Conversation
+    rows = await s.scalars(
+        select(c)
+        .where(c.group_id == group_id, c.status.in_(("waiting", "open")))
+        .order_by(c.is_crisis.desc(), c.status.desc(), c.opened_at, c.id)
+    )
+    return [
+        ConversationRow(
+            r.id,
+            r.staff_id,
+            names.get(r.staff_id, r.staff_id),
+            r.status,
+            r.counsellor_id,
+            names.get(r.counsellor_id, r.counsellor_id) if r.counsellor_id else None,
+            r.is_crisis,
+            r.opened_at,
+            r.assigned_at,
+            r.first_assigned_at,
+            r.first_response_at,
+            r.response_due_at,
+            r.reassign_count,
+        )
+        for r in rows
+    ]
+
+
+async def conversation_messages(
+    s: AsyncSession, group_id: str, conversation_id: int
+) -> list[dict[str, Any]] | None:
+    """The messages of one conversation of `group_id` (None: no such conversation there)."""
+    conv = await s.get(models.Conversation, conversation_id)
+    if conv is None or conv.group_id != group_id:
+        return None
+    m = models.Message
+    rows = await s.scalars(
+        select(m).where(m.conversation_id == conversation_id).order_by(m.received_at, m.id)
+    )
+    return [
+        {
+            "sender_id": r.sender_id,
+            "sender_name": r.sender_name or r.sender_id,
+            "sender_role": r.sender_role,
+            "text": r.text,
+            "received_at": r.received_at.isoformat(),
+            "is_crisis": r.is_crisis,
+        }
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor_id: str
+    actor_name: str
+    action: str
+    change: str
+    undone: bool
+
+
+def describe_change(
+    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
+) -> str:
+    """A line for an audit entry: its summary if it has one, else its shifts before → after."""
+    for side in (after, before):
+        summary = side.get("summary") if isinstance(side, dict) else None
+        if isinstance(summary, str) and summary:
+            return summary
+    return f"{_describe_side(hours, before, names)} → {_describe_side(hours, after, names)}"
+
+
+def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -> str:
+    shifts: list[Any] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if ("member_id" in node or "member" in node) and "start_at" in node:
+                shifts.append(node)
+                return
+            for v in node.values():
+                collect(v)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v)
+
+    collect(side)
+    if not shifts:
+        return "–" if not side else json.dumps(side, ensure_ascii=False)[:120]
+    parts = []
+    for sh in shifts:
+        member = str(sh.get("member_id", sh.get("member", "")))
+        try:
+            start = datetime.fromisoformat(str(sh["start_at"]))
+            end = datetime.fromisoformat(str(sh.get("end_at", sh["start_at"])))
+        except ValueError:
+            parts.append(f"{names.get(member, member)} ?")
+            continue
+        day = start.astimezone(hours.tz)
+        parts.append(
+            f"{names.get(member, member)} {day:%m-%d} {rota.format_span(hours, start, end)}"
+        )
+    return "、".join(parts)
+
+
+async def audit_rows(
+    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: dict[str, str], limit: int = 30
+) -> list[AuditRow]:
+    a = models.AuditEntry
+    rows = await s.scalars(
+        select(a).where(a.group_id == group_id).order_by(a.at.desc(), a.id.desc()).limit(limit)
+    )
+    return [
+        AuditRow(
+            r.id,
+            r.at,
+            r.actor_id,
+            names.get(r.actor_id, r.actor_id),
+            r.action,
+            describe_change(hours, r.before, r.after, names),
+            r.undone,
+        )
+        for r in rows
+    ]

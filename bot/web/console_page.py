@@ -1,0 +1,399 @@
+"""The console's HTML, drawn on the server (the script only opens dialogs and posts edits)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from html import escape
+from importlib import resources
+from string import Template
+from typing import Any
+from urllib.parse import quote
+
+from bot.config import Settings
+from bot.i18n import t
+from bot.web import charts, console_auth, grid, strings
+from bot.web.console_data import AuditRow, ConversationRow, Overview
+
+CHARTS = ("messages", "first-response", "load")
+
+
+def _asset(name: str) -> str:
+    return resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _t(lang: str, key: str, **values: Any) -> str:
+    """A catalogue sentence, escaped for HTML."""
+    return escape(t(lang, key, **values))
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _page(lang: str, title: str, body: str, head: str = "") -> str:
+    return (
+        f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{escape(title)}</title><link rel="icon" href="data:,">{head}'
+        f"<style>{_asset('console.css')}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def message_page(lang: str, message: str) -> str:
+    """A page with one sentence (sign-in needed, bad link, signed out)."""
+    title = t(lang, "console_title")
+    return _page(
+        lang,
+        title,
+        f'<div class="message"><h1>{escape(title)}</h1><p id="message">{escape(message)}</p></div>',
+    )
+
+
+def _weekday(lang: str, day: date) -> str:
+    return t(lang, "console_weekdays").split()[day.weekday()]
+
+
+def _day_label(lang: str, day: date) -> str:
+    wd = _weekday(lang, day)
+    return f"{wd} {day:%m-%d}" if lang == "en" else f"{day:%m-%d} {wd}"
+
+
+def _age(lang: str, seconds: float) -> str:
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return t(lang, "console_minutes", m=minutes)
+    return t(lang, "console_hours", h=minutes // 60, m=minutes % 60)
+
+
+def _local(settings: Settings, at: datetime) -> datetime:
+    return at.astimezone(settings.bot.tz)
+
+
+def _duty_html(settings: Settings, lang: str, view: Overview) -> str:
+    def chip(d: grid.Duty, key: str, at: datetime) -> str:
+        when = t(lang, key, time=f"{_local(settings, at):%H:%M}")
+        if key == "console_from":
+            when += " " + t(lang, "console_until", time=f"{_local(settings, d.until):%H:%M}")
+        return (
+            f'<span class="chip" data-member="{escape(d.member_id)}">'
+            f"<b>{escape(d.name)}</b> {escape(when)}</span>"
+        )
+
+    nobody = f'<span class="muted">{escape(t(lang, "nobody_on_duty"))}</span>'
+    now_html = "".join(chip(d, "console_until", d.until) for d in view.now_on) or nobody
+    next_html = "".join(chip(d, "console_from", d.start_at) for d in view.next_on) or nobody
+    return (
+        '<section id="duty" class="card duty">'
+        f'<div><h2>{_t(lang, "console_on_duty_now")}</h2><div id="on-duty">{now_html}</div></div>'
+        f"<div><h2>{_t(lang, 'console_on_duty_next')}</h2>"
+        f'<div id="next-duty">{next_html}</div></div>'
+        "</section>"
+    )
+
+
+def _grid_html(lang: str, g: grid.WeekGrid, can_edit: bool) -> str:
+    span = g.closes_minute - g.opens_minute
+
+    def pct(minute: int) -> str:
+        return f"{100 * (minute - g.opens_minute) / span:.3f}%"
+
+    def height(a: int, b: int) -> str:
+        return f"{100 * (b - a) / span:.3f}%"
+
+    labels = (
+        "".join(
+            f'<div class="hour-label" style="top:{pct(h.start_minute)}">'
+            f"{_hhmm(h.start_minute)}</div>"
+            for h in g.days[0].hours
+        )
+        + f'<div class="hour-label end" style="top:100%">{_hhmm(g.closes_minute)}</div>'
+    )
+    cols = [
+        '<div class="gutter"><div class="day-head"></div>'
+        f'<div class="col-body">{labels}</div></div>'
+    ]
+    for d in g.days:
+        parts = []
+        for h in d.hours:
+            cls = "hour gap" if h.is_gap else "hour"
+            tip = f"{_hhmm(h.start_minute)}-{_hhmm(h.end_minute)}: {h.fewest_on_duty}"
+            parts.append(
+                f'<div class="{cls}" data-hour="{h.hour}" data-fewest="{h.fewest_on_duty}" '
+                f'style="top:{pct(h.start_minute)};height:{height(h.start_minute, h.end_minute)}" '
+                f'title="{escape(tip)}"></div>'
+            )
+        for b in d.blocks:
+            w = 100 / b.lanes
+            parts.append(
+                f'<div class="shift" tabindex="0" data-member="{escape(b.member_id)}" '
+                f'data-name="{escape(b.name)}" data-start="{_hhmm(b.start_minute)}" '
+                f'data-end="{_hhmm(b.end_minute)}" style="top:{pct(b.start_minute)};'
+                f"height:{height(b.start_minute, b.end_minute)};left:calc({w * b.lane:.3f}% + 2px);"
+                f'width:calc({w:.3f}% - 4px)"><b>{escape(b.name)}</b>'
+                f"<span>{_hhmm(b.start_minute)}-{_hhmm(b.end_minute)}</span></div>"
+            )
+        if d.now_minute is not None:
+            parts.append(
+                f'<div class="now-line" style="top:{pct(d.now_minute)}" '
+                f'title="{_t(lang, "console_now")} {_hhmm(d.now_minute)}"></div>'
+            )
+        today = " today" if d.is_today else ""
+        cols.append(
+            f'<div class="day{today}" data-day="{d.day.isoformat()}">'
+            f'<div class="day-head">{escape(_day_label(lang, d.day))}</div>'
+            f'<div class="col-body{" editable" if can_edit else ""}" '
+            f'data-day="{d.day.isoformat()}">'
+            f"{''.join(parts)}</div></div>"
+        )
+    return f'<div id="grid" class="grid" data-gaps="{g.gap_count}">{"".join(cols)}</div>'
+
+
+def _conversations_html(
+    settings: Settings, lang: str, rows: Sequence[ConversationRow], now: datetime, privacy: bool
+) -> str:
+    if not rows:
+        return f'<p class="muted" id="no-conversations">{_t(lang, "console_no_conversations")}</p>'
+    head = "".join(
+        f"<th>{escape(t(lang, k))}</th>"
+        for k in (
+            "console_col_staff",
+            "console_col_status",
+            "console_col_assignee",
+            "console_col_age",
+            "console_col_reply",
+            "console_col_flags",
+        )
+    )
+    body = []
+    for r in rows:
+        flags = []
+        if r.is_crisis:
+            flags.append(f'<span class="flag crisis">{_t(lang, "console_crisis")}</span>')
+        if r.reassign_count:
+            flags.append(
+                f'<span class="flag">{_t(lang, "console_reassigned", n=r.reassign_count)}</span>'
+            )
+        if r.first_response_at is not None:
+            since = r.first_assigned_at or r.assigned_at or r.opened_at
+            reply = _age(lang, (r.first_response_at - since).total_seconds())
+        elif r.status == "open":
+            reply = f'<span class="late">{_t(lang, "console_unanswered")}</span>'
+        else:
+            reply = "–"
+        opened = f"{_local(settings, r.opened_at):%H:%M} · " + t(
+            lang, "console_ago", age=_age(lang, (now - r.opened_at).total_seconds())
+        )
+        action = (
+            ""
+            if privacy
+            else f'<button type="button" class="link open-conv" data-id="{r.id}" '
+            f'data-staff="{escape(r.staff_name)}">{_t(lang, "console_open_conversation")}</button>'
+        )
+        status = t(lang, f"console_status_{r.status}")
+        body.append(
+            f'<tr class="conv {escape(r.status)}{" crisis" if r.is_crisis else ""}" '
+            f'data-id="{r.id}">'
+            f"<td>{escape(r.staff_name)}</td><td>{escape(status)}</td>"
+            f"<td>{escape(r.counsellor_name or '–')}</td><td>{escape(opened)}</td><td>{reply}</td>"
+            f"<td>{''.join(flags)}</td><td>{action}</td></tr>"
+        )
+    note = f'<p class="muted">{_t(lang, "console_privacy_hidden")}</p>' if privacy else ""
+    return (
+        f'{note}<table id="conversations"><thead><tr>{head}<th></th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _audit_html(settings: Settings, lang: str, rows: Sequence[AuditRow]) -> str:
+    if not rows:
+        return f'<p class="muted" id="no-audit">{_t(lang, "console_no_audit")}</p>'
+    head = "".join(
+        f"<th>{escape(t(lang, k))}</th>"
+        for k in ("console_col_when", "console_col_who", "console_col_action", "console_col_change")
+    )
+    body = "".join(
+        f'<tr class="audit{" undone" if r.undone else ""}" data-id="{r.id}" '
+        f'data-action="{escape(r.action)}">'
+        f"<td>{_local(settings, r.at):%m-%d %H:%M}</td><td>{escape(r.actor_name)}</td>"
+        f"<td>{escape(r.action)}</td><td>{escape(r.change)}"
+        f"{escape(t(lang, 'console_undone')) if r.undone else ''}</td></tr>"
+        for r in rows
+    )
+    return f'<table id="audit"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _duration(lang: str, seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return _age(lang, seconds)
+
+
+def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
+    """One chart of a bot.report Report as SVG."""
+    empty = t(lang, "console_no_data")
+    people = list(report.per_counsellor)
+    labels = [names.get(c.member_id, c.member_id) for c in people]
+    if name == "messages":
+        return charts.bar_chart(
+            list(report.messages_per_hour),
+            [f"{h:02d}" for h in range(24)],
+            title=t(lang, "console_chart_messages"),
+            label_every=2,
+            empty_text=empty,
+        )
+    if name == "first-response":
+        median = report.first_response_median_s
+        return charts.bar_chart(
+            [
+                c.first_response_median_s / 60 if c.first_response_median_s is not None else None
+                for c in people
+            ],
+            labels,
+            title=t(lang, "console_chart_first_response"),
+            color="#07a35a",
+            empty_text=empty,
+            reference=(t(lang, "console_all"), median / 60) if median is not None else None,
+        )
+    return charts.grouped_bar_chart(
+        labels,
+        [
+            (t(lang, "console_assigned"), [float(c.assigned) for c in people], "#2a6fdb"),
+            (t(lang, "console_closed"), [float(c.closed) for c in people], "#f6903d"),
+        ],
+        title=t(lang, "console_chart_load"),
+        empty_text=empty,
+    )
+
+
+def _report_html(lang: str, report: Any, names: dict[str, str]) -> str:
+    if report is None:
+        return f'<p class="muted">{_t(lang, "console_report_unavailable")}</p>'
+    summary = t(
+        lang,
+        "console_report_summary",
+        messages=report.messages,
+        opened=report.conversations_opened,
+        closed=report.conversations_closed,
+        median=_duration(lang, report.first_response_median_s),
+        p90=_duration(lang, report.first_response_p90_s),
+        waited=report.waited,
+        longest=_duration(lang, report.longest_wait_s),
+        crisis=report.crisis_flags,
+        off=report.off_hours_messages,
+    )
+    svgs = "".join(
+        f'<figure class="chart" id="chart-{n}">{chart(n, report, names, lang)}</figure>'
+        for n in CHARTS
+    )
+    return f'<p id="report-summary">{escape(summary)}</p><div class="charts">{svgs}</div>'
+
+
+def group_page(
+    *,
+    settings: Settings,
+    session: console_auth.Session,
+    group_id: str,
+    view: Overview,
+    conversations: Sequence[ConversationRow],
+    audit: Sequence[AuditRow],
+    report: Any,
+    report_day: date,
+    today: date,
+    now: datetime,
+    can_edit: bool,
+) -> str:
+    lang = settings.bot.language
+    group = settings.group(group_id)
+    assert group is not None
+    title = t(lang, "console_title")
+    base = f"/console/groups/{quote(group_id)}"
+    tabs = "".join(
+        f'<a class="tab{" on" if gid == group_id else ""}" href="/console/groups/{quote(gid)}">'
+        f"{escape((settings.group(gid).name if settings.group(gid) else gid) or gid)}</a>"  # type: ignore[union-attr]
+        for gid in session.lead.memberships
+    )
+    g = view.week
+    week_start = g.start_day
+    week_end = week_start + timedelta(days=6)
+    prev_w, next_w = week_start - timedelta(days=7), week_start + timedelta(days=7)
+    day_q = f"&day={report_day.isoformat()}" if report_day != today else ""
+    week_q = f"week={week_start.isoformat()}&" if grid.week_start(today) != week_start else ""
+    week_nav = (
+        f'<a href="{base}?week={prev_w.isoformat()}{day_q}">{_t(lang, "console_prev_week")}</a>'
+        f'<a href="{base}?{day_q.lstrip("&")}">{_t(lang, "console_this_week")}</a>'
+        f'<a href="{base}?week={next_w.isoformat()}{day_q}">{_t(lang, "console_next_week")}</a>'
+    )
+    day_nav = (
+        f'<a href="{base}?{week_q}day={(report_day - timedelta(days=1)).isoformat()}">'
+        f"{escape(t(lang, 'console_prev_day'))}</a>"
+        f'<a href="{base}?{week_q}day={(report_day + timedelta(days=1)).isoformat()}">'
+        f"{escape(t(lang, 'console_next_day'))}</a>"
+    )
+    edit_note = (
+        f'<span class="muted">{_t(lang, "console_grid_help")}</span>'
+        if can_edit
+        else f'<span class="warn">{_t(lang, "console_edit_unavailable")}</span>'
+    )
+    undo = (
+        f'<button type="button" id="undo">{_t(lang, "console_undo")}</button>' if can_edit else ""
+    )
+    config = {
+        "group": group_id,
+        "csrf": session.csrf,
+        "opens": g.opens_minute,
+        "closes": g.closes_minute,
+        "counsellors": view.counsellors,
+        "texts": strings.console(lang),
+        "canEdit": can_edit,
+    }
+    config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    names = dict(view.names)
+    local_now = _local(settings, now)
+    fields = {
+        "title": escape(title),
+        "tabs": tabs,
+        "lead": escape(session.lead.name),
+        "clock": f"{local_now:%Y-%m-%d %H:%M}",
+        "csrf": escape(session.csrf),
+        "logout": _t(lang, "console_logout"),
+        "group": escape(group_id),
+        "duty": _duty_html(settings, lang, view),
+        "week_title": escape(
+            t(lang, "console_week", start=f"{week_start:%m-%d}", end=f"{week_end:%m-%d}")
+        ),
+        "week_nav": week_nav,
+        "gap_legend": escape(t(lang, "console_gap_legend", n=g.min_on_duty)),
+        "now_legend": _t(lang, "console_now"),
+        "edit_note": edit_note,
+        "undo": undo,
+        "grid": _grid_html(lang, g, can_edit),
+        "queue_title": _t(lang, "console_queue"),
+        "conversations": _conversations_html(settings, lang, conversations, now, group.privacy),
+        "report_title": escape(t(lang, "console_report", date=report_day.isoformat())),
+        "day_nav": day_nav,
+        "report": _report_html(lang, report, names),
+        "audit_title": _t(lang, "console_audit"),
+        "audit": _audit_html(settings, lang, audit),
+        "config": config_json,
+        "script": _asset("console.js"),
+    }
+    for key in (
+        "add_shift",
+        "date",
+        "start",
+        "end",
+        "counsellor",
+        "cancel",
+        "save",
+        "remove",
+        "swap_to",
+        "swap",
+    ):
+        fields["t_" + key] = escape(t(lang, "console_" + key))
+    body = Template(_asset("console_group.html")).substitute(fields)
+    return _page(lang, f"{title} · {group.name or group_id}", body)
