@@ -76,6 +76,23 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "role_everyone": {"zh": "所有人", "en": "everyone"},
     "role_counsellor": {"zh": "值班老师和组长", "en": "counsellors and team leads"},
     "role_lead": {"zh": "组长", "en": "team leads"},
+    # platforms and outbox (bot/platforms/dingtalk.py, feishu.py, bot/outbox.py)
+    "nontext_message": {
+        "zh": "（发来{kind}，请在群里查看）",
+        "en": "(sent {kind}; please see it in the group)",
+    },
+    "msgtype_image": {"zh": "一张图片", "en": "an image"},
+    "msgtype_voice": {"zh": "一段语音", "en": "a voice message"},
+    "msgtype_video": {"zh": "一段视频", "en": "a video"},
+    "msgtype_file": {"zh": "一个文件", "en": "a file"},
+    "msgtype_other": {"zh": "一条{type}消息", "en": "a {type} message"},
+    "outbox_dead": {
+        "zh": "【未能送达】{leads} 一条「{kind}」消息 {hours} 小时内未能发到本群，已停止重试。"
+        "请在服务器上运行 carebot outbox 查看，用 carebot outbox retry {id} 重发。",
+        "en": "[Not delivered] {leads}: a \u201c{kind}\u201d post could not be delivered to this "
+        "group for {hours} hours and is no longer retried. Run `carebot outbox` on the server to "
+        "see it, and `carebot outbox retry {id}` to send it again.",
+    },
 }
 
 
