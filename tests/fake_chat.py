@@ -164,7 +164,8 @@ class FakeRobot:
         while not predicate(self):
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise AssertionError(f"fake {self.kind} never saw it; got {self.texts!r}")
+                got = [t[:60] for t in self.texts]
+                raise AssertionError(f"fake {self.kind} never saw it; got {len(got)}: {got}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.1))
