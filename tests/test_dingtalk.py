@@ -245,3 +245,12 @@ async def test_throttle_errcode_backs_off_ten_minutes_then_delivers_once(
     await robot.wait_for(lambda r: len(r.posts) == 1)
     await asyncio.sleep(0.3)
     assert len(robot.posts) == 1 and "please call me" in robot.posts[0].text
+
+
+def test_config_needs_secret_and_webhook_and_no_privacy() -> None:
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="needs secret"):
+        dingtalk_settings("sqlite+aiosqlite:///:memory:", "http://127.0.0.1:1/x", secret="")
+    with pytest.raises(ConfigError, match="privacy = true"):
+        dingtalk_settings("sqlite+aiosqlite:///:memory:", "http://127.0.0.1:1/x", privacy=True)

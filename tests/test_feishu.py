@@ -262,3 +262,13 @@ async def test_rate_limit_code_is_retried(bot: Bot, robot: FakeRobot) -> None:
     await robot.wait_for(lambda r: len(r.posts) == 1)
     await asyncio.sleep(0.3)
     assert len(robot.posts) == 1 and robot.throttled == 1
+
+
+def test_config_needs_a_way_to_verify_inbound_events() -> None:
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="encrypt_key or verification_token"):
+        feishu_settings("sqlite+aiosqlite:///:memory:", "http://127.0.0.1:1/x", encrypt_key="",
+                        verification_token="")  # fmt: skip
+    with pytest.raises(ConfigError, match="privacy = true"):
+        feishu_settings("sqlite+aiosqlite:///:memory:", "http://127.0.0.1:1/x", privacy=True)
