@@ -10,6 +10,7 @@ Per platform, on top of that:
 - Rate: each group's webhook gets at most `rate_per_minute` posts in any 60 s (Feishu also at
   most 5 in any second). The count comes from `outbox_sends`, the durable log of accepted posts,
   so it holds across restarts and across processes (the head row's lock serialises a group).
+  The generic webhook is limited only when its group sets `rate_per_minute`.
   It is a sliding window rather than a token bucket: a full bucket of 20 refilling at 20 a minute
   lets 39 posts through in one 60 s span, which is what gets a DingTalk robot blocked.
 - Time base: a real platform counts real seconds, so for a webhook off this machine the window
@@ -117,8 +118,12 @@ def time_scale(group: GroupConfig | None, clock: Clock) -> float:
 
 
 def rate_windows(group: GroupConfig, settings: Settings) -> tuple[tuple[float, int], ...]:
-    """(window in the receiver's seconds, posts allowed in any such window) for this group."""
-    if group.platform in UNLIMITED:
+    """(window in the receiver's seconds, posts allowed in any such window) for this group.
+
+    The chat platforms block robots that post too fast, so they always get the limit; the
+    generic webhook (our own protocol) only when its group sets `rate_per_minute`.
+    """
+    if group.platform in UNLIMITED or (group.platform == "generic" and not group.rate_per_minute):
         return ()
     per_minute = group.rate_per_minute or settings.outbox.rate_per_minute
     return ((60.0, per_minute), *EXTRA_WINDOWS.get(group.platform, ()))
@@ -273,6 +278,9 @@ class OutboxWorker:
         if platform is None:
             err = PlatformError(f"platform {group.platform!r} is not available in this process")
             return _Plan([head], group, None, error=err)
+        slots = await self._free_slots(s, group, now)
+        if slots <= 0:
+            return None
         limit = TEXT_LIMIT_BYTES.get(group.platform)
         rows = [head]
         if limit is not None and _is_mergeable(head, head, now, limit):
@@ -283,9 +291,6 @@ class OutboxWorker:
         if len(parts) > 1:
             sent = await s.scalars(select(OutboxSend.part).where(OutboxSend.outbox_id == head.id))
             done = frozenset(sent)
-        slots = await self._free_slots(s, group, now)
-        if slots <= 0:
-            return None
         mentions = tuple(dict.fromkeys(m for r in rows for m in r.mentions))
         return _Plan(rows, group, platform, parts, done, slots, mentions)
 
@@ -363,8 +368,10 @@ class OutboxWorker:
         for o in outcomes:
             head_id = o.plan.head.id
             for part, at in o.accepted:
-                s.add(OutboxSend(group_id=o.plan.head.group_id, outbox_id=head_id, part=part,
-                                 sent_at=at))  # fmt: skip
+                logged = self._db.insert(OutboxSend).values(
+                    group_id=o.plan.head.group_id, outbox_id=head_id, part=part, sent_at=at
+                )
+                await s.execute(logged.on_conflict_do_nothing(index_elements=["outbox_id", "part"]))
             head = await s.get(OutboxRow, head_id)
             if head is None or head.status != "pending":
                 continue

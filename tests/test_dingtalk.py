@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot import models
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.errors import BadRequest, PlatformError, Retry, SignatureError
+from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureError
 from bot.keys import DB
 from bot.platforms import dingtalk
 from tests.conftest import Bot, at, make_settings
@@ -248,8 +248,6 @@ async def test_throttle_errcode_backs_off_ten_minutes_then_delivers_once(
 
 
 def test_config_needs_secret_and_webhook_and_no_privacy() -> None:
-    from bot.errors import ConfigError
-
     with pytest.raises(ConfigError, match="needs secret"):
         dingtalk_settings("sqlite+aiosqlite:///:memory:", "http://127.0.0.1:1/x", secret="")
     with pytest.raises(ConfigError, match="privacy = true"):

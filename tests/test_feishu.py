@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot import models
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.errors import BadRequest, PlatformError, Retry, SignatureError
+from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureError
 from bot.keys import DB
 from bot.platforms import feishu
 from bot.platforms.base import RawRequest, Reply
@@ -265,8 +265,6 @@ async def test_rate_limit_code_is_retried(bot: Bot, robot: FakeRobot) -> None:
 
 
 def test_config_needs_a_way_to_verify_inbound_events() -> None:
-    from bot.errors import ConfigError
-
     with pytest.raises(ConfigError, match="encrypt_key or verification_token"):
         feishu_settings("sqlite+aiosqlite:///:memory:", "http://127.0.0.1:1/x", encrypt_key="",
                         verification_token="")  # fmt: skip

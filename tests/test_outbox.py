@@ -323,6 +323,14 @@ def test_rate_windows_per_platform_and_group() -> None:
     assert rate_windows(tuned.groups[0], tuned) == ((60.0, 10),)
     local = load_settings(None, groups=[{"id": "l", "platform": "local"}])
     assert rate_windows(local.groups[0], local) == ()
+    generic = {"id": "g", "platform": "generic", "secret": "s", "webhook_url": "http://x/h"}
+    plain = load_settings(None, groups=[generic])
+    assert rate_windows(plain.groups[0], plain) == ()
+    paced = load_settings(None, groups=[{**generic, "rate_per_minute": 30}])
+    assert rate_windows(paced.groups[0], paced) == ((60.0, 30),)
+    feishu = load_settings(None, groups=[{"id": "f", "platform": "feishu", "webhook_url": "x",
+                                          "verification_token": "t"}])  # fmt: skip
+    assert rate_windows(feishu.groups[0], feishu) == ((60.0, 20), (1.0, 5))
 
 
 async def test_two_instances_on_postgres_share_the_limit_and_send_each_post_once(
