@@ -230,9 +230,15 @@ class OutboxWorker:
             .where(OutboxRow.status == "pending")
             .group_by(OutboxRow.group_id)
         )
+        # status is checked outside the subquery too: on PostgreSQL a row locked just after
+        # another instance committed it as sent is re-checked against these conditions only.
         return (
             select(OutboxRow)
-            .where(OutboxRow.id.in_(heads), OutboxRow.next_attempt_at <= now)
+            .where(
+                OutboxRow.id.in_(heads),
+                OutboxRow.status == "pending",
+                OutboxRow.next_attempt_at <= now,
+            )
             .order_by(OutboxRow.id)
         )
 
