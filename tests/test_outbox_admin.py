@@ -101,6 +101,7 @@ async def test_outbox_lists_pending_and_dead_without_secrets(
     assert SECRET not in done.stdout + done.stderr and TOKEN not in done.stdout + done.stderr
 
 
+@pytest.mark.slow  # four subprocesses, each upgrading the schema: about 5 s
 async def test_outbox_retry_requeues_and_refuses_unknown_ids(
     database_url: str, rows: list[int], tmp_path: Path
 ) -> None:
