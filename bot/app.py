@@ -22,6 +22,8 @@ from bot.errors import BadRequest, SignatureError
 from bot.keys import CLOCK, CONTEXT, DB, HTTP, JOBS, METRICS, OUTBOX, PLATFORMS, SETTINGS, Metrics
 from bot.outbox import OutboxWorker
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
+from bot.platforms.dingtalk import DingTalkPlatform
+from bot.platforms.feishu import FeishuPlatform
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
@@ -78,12 +80,13 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
+    timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
     platforms: dict[str, Platform] = {
-        "generic": GenericPlatform(app[HTTP], ctx.clock, app[SETTINGS].outbox.send_timeout_s),
+        "generic": GenericPlatform(app[HTTP], ctx.clock, timeout_s),
         "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
-        "wecom": WeComPlatform(
-            app[HTTP], ctx.settings.bot.language, app[SETTINGS].outbox.send_timeout_s
-        ),
+        "wecom": WeComPlatform(app[HTTP], lang, timeout_s),
+        "dingtalk": DingTalkPlatform(app[HTTP], ctx.clock, timeout_s, lang),
+        "feishu": FeishuPlatform(app[HTTP], ctx.clock, timeout_s, lang),
     }
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)

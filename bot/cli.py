@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     exp = rota_sub.add_parser("export")
     exp.add_argument("--from", dest="date_from", type=date.fromisoformat)
     exp.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    outbox = sub.add_parser("outbox", help="list posts not yet sent; retry one")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command")
+    retry = outbox_sub.add_parser("retry", help="send a pending or dead row again")
+    retry.add_argument("id", type=int)
     return p
 
 
@@ -113,6 +117,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "rota":
         return asyncio.run(_rota(args, settings))
+    if args.command == "outbox":
+        return asyncio.run(_outbox(args, settings))
     return EXIT_USAGE
 
 
@@ -206,6 +212,27 @@ async def _rota(args: argparse.Namespace, settings: Settings) -> int:
         if args.date_from and end and end < args.date_from:
             raise ConfigError("--to is before --from")
         sys.stdout.write(await export_csv(db, settings, args.date_from, end))
+        return EXIT_OK
+    finally:
+        await db.dispose()
+
+
+async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import Database
+    from bot.outbox_admin import format_table, requeue, unsent_rows
+
+    db = Database(settings.bot.database_url)
+    now = SystemClock().now()
+    try:
+        await db.upgrade()
+        if args.outbox_command == "retry":
+            problem = await requeue(db, args.id, now)
+            if problem is not None:
+                print(f"carebot: {problem}", file=sys.stderr)
+                return EXIT_USAGE
+            print(f"outbox row {args.id} is queued again; a running carebot sends it shortly")
+            return EXIT_OK
+        sys.stdout.write(format_table(await unsent_rows(db, settings, now)))
         return EXIT_OK
     finally:
         await db.dispose()

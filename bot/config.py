@@ -142,6 +142,8 @@ class GroupConfig(_Section):
     # feishu
     encrypt_key: str = ""
     verification_token: str = ""
+    # dingtalk: the outgoing robot's signing key when it is not the custom robot's `secret`
+    inbound_secret: str = ""
 
     @model_validator(mode="after")
     def _platform_needs(self) -> GroupConfig:
@@ -160,6 +162,16 @@ class GroupConfig(_Section):
                 f"group {self.id!r} on platform {self.platform!r} needs "
                 + ", ".join(missing)
                 + "; set them in its [[groups]] table"
+            )
+        if self.platform == "feishu" and not (self.encrypt_key or self.verification_token):
+            raise ValueError(
+                f"group {self.id!r} on platform 'feishu' needs encrypt_key or verification_token "
+                "(from the app's Events and Callbacks page) so inbound events can be verified"
+            )
+        if self.privacy and self.platform in ("dingtalk", "feishu"):
+            raise ValueError(
+                f"group {self.id!r}: privacy = true needs a private channel to the counsellor, and "
+                f"a {self.platform} custom robot posts only in the group; set privacy = false"
             )
         return self
 

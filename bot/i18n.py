@@ -393,6 +393,14 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "counsellor on duty, and a notice follows at the next shift change (the clock starts at "
         "{start}, speed {speed}x). Lead console: {console}",
     },
+    # platforms and outbox (bot/platforms/dingtalk.py, feishu.py, bot/outbox.py)
+    "outbox_dead": {
+        "zh": "【未能送达】{leads} 一条「{kind}」消息 {hours} 小时内未能发到本群，已停止重试。"
+        "请在服务器上运行 carebot outbox 查看，用 carebot outbox retry {id} 重发。",
+        "en": "[Not delivered] {leads}: a \u201c{kind}\u201d post could not be delivered to this "
+        "group for {hours} hours and is no longer retried. Run `carebot outbox` on the server to "
+        "see it, and `carebot outbox retry {id}` to send it again.",
+    },
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -197,8 +198,30 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     merged_into: Mapped[int | None] = mapped_column(BigId, default=None)
+    # A report to the leads that other rows died; when it dies itself it is not reported again.
+    is_dead_report: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_outbox_pending", "status", "group_id", "id"),)
+
+
+class OutboxSend(Base):
+    """One accepted HTTP post: the durable log the per-group rate limit counts (migration 0005).
+
+    A row longer than the platform's limit goes out in parts; each part is logged once, so a
+    retry resumes after the last accepted part instead of repeating it.
+    """
+
+    __tablename__ = "outbox_sends"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    outbox_id: Mapped[int] = mapped_column(BigId)
+    part: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("outbox_id", "part", name="uq_outbox_sends_part"),
+        Index("ix_outbox_sends_group_at", "group_id", "sent_at"),
+    )
 
 
 class LocalPost(Base):

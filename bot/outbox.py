@@ -2,32 +2,76 @@
 
 One worker per process delivers the oldest pending row of each group (so a group's posts keep
 their order), retries with exponential backoff and jitter, and gives up only after
-`outbox.give_up_hours`, marking the row dead, never dropping it. On PostgreSQL the head rows are
-claimed with FOR UPDATE SKIP LOCKED, so several instances never send the same row at once.
+`outbox.give_up_hours`, marking the row dead and telling the group's leads, never dropping it. On
+PostgreSQL the head rows are claimed with FOR UPDATE SKIP LOCKED, so several instances never send
+the same row at once.
+
+Per platform, on top of that:
+- Rate: each group's webhook gets at most `rate_per_minute` posts in any 60 s (Feishu also at
+  most 5 in any second). The count comes from `outbox_sends`, the durable log of accepted posts,
+  so it holds across restarts and across processes (the head row's lock serialises a group).
+  The generic webhook is limited only when its group sets `rate_per_minute`.
+  It is a sliding window rather than a token bucket: a full bucket of 20 refilling at 20 a minute
+  lets 39 posts through in one 60 s span, which is what gets a DingTalk robot blocked.
+- Time base: a real platform counts real seconds, so for a webhook off this machine the window
+  and the retry delays are real seconds, whatever the speed of the injected clock. A fake on
+  loopback lives on our clock, so there they are clock seconds: a demo at --speed 600 against a
+  local fake sees the same limits, 600 times faster. At speed 1 the two agree. `local` has none.
+- Merging: under a backlog, the due texts behind the head (same kind family, not private, same
+  group and so the same platform) go out as one post, joined by blank lines, up to the platform's
+  size limit; they are all marked sent together, the others pointing at the head in merged_into.
+  A text longer than the limit goes out alone in parts split at line breaks; each accepted part
+  is logged, so a retry resumes with the next part.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
+from bot.chunks import merge_texts, split_text
+from bot.config import GroupConfig, Settings
 from bot.db import Database
 from bot.errors import PlatformError, Retry
-from bot.models import OutboxRow
+from bot.i18n import t
+from bot.models import OutboxRow, OutboxSend
 from bot.platforms.base import OutboundMessage
 from bot.protocols import Clock, Platform
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
+MERGE_LOOKAHEAD = 200
+# Bytes of text one post may carry. WeCom: text content 2048 bytes. DingTalk: errcode 460101
+# "message too long, exceed 20000 bytes" (room is left for the @ids appended to the content).
+# Feishu: the whole request body may not exceed 20 KB (room for <at> tags, JSON and signature).
+TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 18_000, "feishu": 15_000}
+# Limits beyond the per-minute one: Feishu's custom bot allows 100 a minute and 5 a second.
+EXTRA_WINDOWS: dict[str, tuple[tuple[float, int], ...]] = {"feishu": ((1.0, 5),)}
+UNLIMITED = frozenset({"local"})
+NO_LIMIT_SLOTS = 10_000
+# Kinds that may share one merged post; a kind not listed merges only with itself.
+FAMILIES: dict[str, str] = {
+    "assignment": "conversation",
+    "off_hours": "conversation",
+    "command_reply": "conversation",
+    "shift_change": "notice",
+    "reminder": "notice",
+    "open": "notice",
+    "close": "notice",
+    "escalation": "alert",
+    "crisis": "crisis",
+    "report": "report",
+}
 
 
 def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> OutboxRow:
@@ -42,6 +86,7 @@ def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> O
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        is_dead_report=False,
     )
     session.add(row)
     return row
@@ -54,9 +99,89 @@ def backoff_s(attempts: int, floor_s: float = 0.0, rng: random.Random | None = N
     return max(floor_s, base + jitter)
 
 
+def is_loopback(url: str) -> bool:
+    """Whether `url` points at this machine (a fake platform in tests and demos)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def time_scale(group: GroupConfig | None, clock: Clock) -> float:
+    """Clock seconds per second of the receiver's time: 1 for a fake on loopback, else speed."""
+    if group is not None and (group.platform == "local" or is_loopback(group.webhook_url)):
+        return 1.0
+    return clock.speed
+
+
+def rate_windows(group: GroupConfig, settings: Settings) -> tuple[tuple[float, int], ...]:
+    """(window in the receiver's seconds, posts allowed in any such window) for this group.
+
+    The chat platforms block robots that post too fast, so they always get the limit; the
+    generic webhook (our own protocol) only when its group sets `rate_per_minute`.
+    """
+    if group.platform in UNLIMITED or (group.platform == "generic" and not group.rate_per_minute):
+        return ()
+    per_minute = group.rate_per_minute or settings.outbox.rate_per_minute
+    return ((60.0, per_minute), *EXTRA_WINDOWS.get(group.platform, ()))
+
+
+def family(kind: str) -> str:
+    return FAMILIES.get(kind, kind)
+
+
+def redact(text: str, group: GroupConfig | None) -> str:
+    """`text` with the group's secrets, keys and webhook credentials replaced by ***."""
+    if group is None:
+        return text
+    values = [
+        group.secret,
+        group.inbound_secret,
+        group.token,
+        group.encoding_aes_key,
+        group.corp_secret,
+        group.encrypt_key,
+        group.verification_token,
+        group.webhook_url,
+    ]
+    if group.webhook_url:
+        parts = urlsplit(group.webhook_url)
+        values += [v for _, v in parse_qsl(parts.query)]
+        values += [seg for seg in parts.path.split("/") if len(seg) >= 16]  # Feishu hook ids
+    for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+@dataclass
+class _Plan:
+    """What one group sends in this pass: the head row, rows merged into it, and the parts."""
+
+    rows: list[OutboxRow]
+    group: GroupConfig | None
+    platform: Platform | None
+    parts: list[str] = field(default_factory=list)
+    done: frozenset[int] = frozenset()
+    slots: int = 0
+    mentions: tuple[str, ...] = ()
+    error: PlatformError | None = None
+
+    @property
+    def head(self) -> OutboxRow:
+        return self.rows[0]
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    row_id: int
+    plan: _Plan
+    accepted: list[tuple[int, datetime]]  # (part, when the platform accepted it)
     error: PlatformError | None
 
 
@@ -105,74 +230,232 @@ class OutboxWorker:
             .where(OutboxRow.status == "pending")
             .group_by(OutboxRow.group_id)
         )
+        # status is checked outside the subquery too: on PostgreSQL a row locked just after
+        # another instance committed it as sent is re-checked against these conditions only.
         return (
             select(OutboxRow)
-            .where(OutboxRow.id.in_(heads), OutboxRow.next_attempt_at <= now)
+            .where(
+                OutboxRow.id.in_(heads),
+                OutboxRow.status == "pending",
+                OutboxRow.next_attempt_at <= now,
+            )
             .order_by(OutboxRow.id)
         )
 
     async def deliver_due(self) -> int:
-        """One pass: send the due head row of every group; return how many were sent."""
+        """One pass: send what is due at the head of every group; return how many rows were sent."""
         now = self._clock.now()
         query = self._heads(now)
         if self._db.is_sqlite:
             async with self._db.read() as s:
                 rows = list(await s.scalars(query))  # type: ignore[call-overload]
-            if not rows:
+                plans = await self._plan_all(s, rows, now)
+            if not plans:
                 return 0
-            outcomes = await self._send_all(rows)
+            outcomes = await self._send_all(plans)
             async with self._db.write() as s:
                 return await self._record(s, outcomes, now)
         async with self._db.write() as s:
             locked = query.with_for_update(skip_locked=True)  # type: ignore[attr-defined]
             rows = list(await s.scalars(locked))
-            if not rows:
+            plans = await self._plan_all(s, rows, now)
+            if not plans:
                 return 0
-            outcomes = await self._send_all(rows)
+            outcomes = await self._send_all(plans)
             return await self._record(s, outcomes, now)
 
-    async def _send_all(self, rows: list[OutboxRow]) -> list[_Outcome]:
-        return list(await asyncio.gather(*(self._send_one(r) for r in rows)))
+    async def _plan_all(
+        self, s: AsyncSession, heads: Sequence[OutboxRow], now: datetime
+    ) -> list[_Plan]:
+        plans = []
+        for head in heads:  # one session: its queries run one after another
+            plan = await self._plan(s, head, now)
+            if plan is not None:
+                plans.append(plan)
+        return plans
 
-    async def _send_one(self, row: OutboxRow) -> _Outcome:
-        group = self._settings.group(row.group_id)
+    async def _plan(self, s: AsyncSession, head: OutboxRow, now: datetime) -> _Plan | None:
+        """What to send for `head`'s group now; None while the group's rate limit is used up."""
+        group = self._settings.group(head.group_id)
         if group is None:
-            return _Outcome(row.id, PlatformError(f"group {row.group_id!r} is not in the config"))
-        platform = self._platforms[group.platform]
-        message = OutboundMessage(
-            group_id=row.group_id,
-            text=row.text,
-            kind=row.kind,
-            mentions=tuple(row.mentions),
-            private_to=tuple(row.private_to),
-            outbox_id=row.id,
+            err = PlatformError(f"group {head.group_id!r} is not in the config")
+            return _Plan([head], None, None, error=err)
+        platform = self._platforms.get(group.platform)
+        if platform is None:
+            err = PlatformError(f"platform {group.platform!r} is not available in this process")
+            return _Plan([head], group, None, error=err)
+        slots = await self._free_slots(s, group, now)
+        if slots <= 0:
+            return None
+        limit = TEXT_LIMIT_BYTES.get(group.platform)
+        rows = [head]
+        if limit is not None and _is_mergeable(head, head, now, limit):
+            rows = await self._merge_batch(s, head, now, limit)
+        text = "\n\n".join(r.text for r in rows)
+        parts = split_text(text, limit) if limit is not None else [text]
+        done: frozenset[int] = frozenset()
+        if len(parts) > 1:
+            sent = await s.scalars(select(OutboxSend.part).where(OutboxSend.outbox_id == head.id))
+            done = frozenset(sent)
+        mentions = tuple(dict.fromkeys(m for r in rows for m in r.mentions))
+        return _Plan(rows, group, platform, parts, done, slots, mentions)
+
+    async def _merge_batch(
+        self, s: AsyncSession, head: OutboxRow, now: datetime, limit: int
+    ) -> list[OutboxRow]:
+        """`head` and the consecutive due rows behind it that fit with it in one post."""
+        behind = await s.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.group_id == head.group_id,
+                OutboxRow.status == "pending",
+                OutboxRow.id > head.id,
+            )
+            .order_by(OutboxRow.id)
+            .limit(MERGE_LOOKAHEAD)
         )
-        try:
-            await platform.send(group, message)
-        except PlatformError as e:
-            return _Outcome(row.id, e)
-        return _Outcome(row.id, None)
+        candidates = [head]
+        for row in behind:
+            if not _is_mergeable(head, row, now, limit):
+                break
+            candidates.append(row)
+        if len(candidates) == 1:
+            return candidates
+        first = merge_texts([r.text for r in candidates], limit)[0]
+        return candidates[: len(first)]
+
+    async def _free_slots(self, s: AsyncSession, group: GroupConfig, now: datetime) -> int:
+        """How many more posts the group's webhook may take now under every rate window."""
+        windows = rate_windows(group, self._settings)
+        if not windows:
+            return NO_LIMIT_SLOTS
+        scale = time_scale(group, self._clock)
+        free = NO_LIMIT_SLOTS
+        for window_s, allowed in windows:
+            since = now - timedelta(seconds=window_s * scale)
+            used = await s.scalar(
+                select(func.count())
+                .select_from(OutboxSend)
+                .where(OutboxSend.group_id == group.id, OutboxSend.sent_at > since)
+            )
+            free = min(free, allowed - int(used or 0))
+        return free
+
+    async def _send_all(self, plans: list[_Plan]) -> list[_Outcome]:
+        return list(await asyncio.gather(*(self._send_one(p) for p in plans)))
+
+    async def _send_one(self, plan: _Plan) -> _Outcome:
+        if plan.error is not None or plan.platform is None or plan.group is None:
+            return _Outcome(plan, [], plan.error or PlatformError("nothing to send with"))
+        head = plan.head
+        accepted: list[tuple[int, datetime]] = []
+        for i, part in enumerate(plan.parts):
+            if i in plan.done:
+                continue
+            if len(accepted) >= plan.slots:
+                break  # the rest waits for the rate window; no attempt is counted
+            message = OutboundMessage(
+                group_id=head.group_id,
+                text=part,
+                kind=head.kind,
+                mentions=plan.mentions if i == 0 else (),
+                private_to=tuple(head.private_to),
+                outbox_id=head.id,
+            )
+            try:
+                await plan.platform.send(plan.group, message)
+            except PlatformError as e:
+                return _Outcome(plan, accepted, e)
+            accepted.append((i, self._clock.now()))
+        return _Outcome(plan, accepted, None)
 
     async def _record(self, s: AsyncSession, outcomes: list[_Outcome], now: datetime) -> int:
         sent = 0
-        give_up = timedelta(hours=self._settings.outbox.give_up_hours)
         for o in outcomes:
-            row = await s.get(OutboxRow, o.row_id)
-            if row is None or row.status != "pending":
+            head_id = o.plan.head.id
+            for part, at in o.accepted:
+                logged = self._db.insert(OutboxSend).values(
+                    group_id=o.plan.head.group_id, outbox_id=head_id, part=part, sent_at=at
+                )
+                await s.execute(logged.on_conflict_do_nothing(index_elements=["outbox_id", "part"]))
+            head = await s.get(OutboxRow, head_id)
+            if head is None or head.status != "pending":
                 continue
-            if o.error is None:
-                row.status, row.sent_at, row.last_error = "sent", now, None
-                sent += 1
-                continue
-            row.attempts += 1
-            row.last_error = str(o.error)[:500]
-            if now - row.created_at >= give_up:
-                row.status = "dead"
-                log.error("outbox row %s is dead after %s tries: %s", row.id, row.attempts, o.error)
-                continue
-            floor = o.error.delay_s if isinstance(o.error, Retry) else 0.0
-            delay = backoff_s(row.attempts, floor) * self._clock.speed
-            row.next_attempt_at = now + timedelta(seconds=delay)
-            log.warning("outbox row %s failed (try %s): %s", row.id, row.attempts, o.error)
+            if o.error is not None:
+                await self._failed(s, head, o.plan.group, o.error, now)
+            elif len(o.plan.done) + len(o.accepted) == len(o.plan.parts):
+                sent_at = o.accepted[-1][1] if o.accepted else now
+                for planned in o.plan.rows:
+                    row = await s.get(OutboxRow, planned.id)
+                    if row is None or row.status != "pending":
+                        continue
+                    row.status, row.sent_at, row.last_error = "sent", sent_at, None
+                    if row.id != head_id:
+                        row.merged_into = head_id
+                    sent += 1
+                if len(o.plan.rows) > 1:
+                    log.info("outbox rows %s went out merged as one post",
+                             [r.id for r in o.plan.rows])  # fmt: skip
         self.sent_count += sent
         return sent
+
+    async def _failed(
+        self,
+        s: AsyncSession,
+        row: OutboxRow,
+        group: GroupConfig | None,
+        error: PlatformError,
+        now: datetime,
+    ) -> None:
+        row.attempts += 1
+        reason = redact(str(error), group)
+        row.last_error = reason[:500]
+        if now - row.created_at >= timedelta(hours=self._settings.outbox.give_up_hours):
+            row.status = "dead"
+            log.error("outbox row %s is dead after %s tries: %s", row.id, row.attempts, reason)
+            if row.is_dead_report:
+                # Reporting this one too would go to the same failing platform, and so on forever.
+                log.error("outbox row %s was itself a report of dead rows; not reported again",
+                          row.id)  # fmt: skip
+            elif group is not None:
+                await self._report_dead(s, row, now)
+            return
+        floor = error.delay_s if isinstance(error, Retry) else 0.0
+        delay = backoff_s(row.attempts, floor) * time_scale(group, self._clock)
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        log.warning("outbox row %s failed (try %s): %s", row.id, row.attempts, reason)
+
+    async def _report_dead(self, s: AsyncSession, dead: OutboxRow, now: datetime) -> None:
+        """Tell the group's leads that `dead` was given up on: one report waiting at a time."""
+        waiting = await s.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.group_id == dead.group_id,
+                OutboxRow.status == "pending",
+                OutboxRow.is_dead_report.is_(True),
+            )
+            .limit(1)
+        )
+        if waiting is not None:
+            return  # the waiting report already sends the leads to `carebot outbox`
+        leads = [m for m in self._settings.members_of(dead.group_id) if m.role == "lead"]
+        text = t(
+            self._settings.bot.language,
+            "outbox_dead",
+            leads=" ".join(f"@{m.display_name}" for m in leads),
+            kind=dead.kind,
+            hours=f"{self._settings.outbox.give_up_hours:g}",
+            id=dead.id,
+        )
+        message = OutboundMessage(dead.group_id, text, "escalation", tuple(m.id for m in leads))
+        enqueue(s, message, now).is_dead_report = True
+
+
+def _is_mergeable(head: OutboxRow, row: OutboxRow, now: datetime, limit: int) -> bool:
+    return (
+        row.next_attempt_at <= now
+        and not row.private_to
+        and not row.is_dead_report
+        and family(row.kind) == family(head.kind)
+        and _utf8_len(row.text) <= limit
+    )
