@@ -25,7 +25,7 @@ from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.protocols import Clock, Platform
-from bot.web import local_page
+from bot.web import ical, local_page
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
 from schedules.notices import BoundaryJobs
@@ -46,6 +46,7 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     local_page.add_routes(app)
+    ical.add_routes(app)
     return app
 
 
