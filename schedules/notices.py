@@ -53,6 +53,9 @@ class BoundaryJobs:
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
+            # A reschedule while a run is in flight (a rota change) must not be skipped as a
+            # second instance; run() takes the group's lock, so the two take turns.
+            max_instances=2,
         )
 
     async def run(self, group_id: str) -> list[str]:
