@@ -108,6 +108,12 @@ async def test_refusals_reach_the_group_and_change_nothing(
     assert text.startswith("Only team leads can use /rota undo.")
     text = await group.reply("l1", "/rota add Chen tomorrow 07:00-09:00")
     assert text.startswith("The rota is unchanged: 11-25 07:00-09:00 is outside service hours")
+    unknown_group = await group.bot.post_signed(
+        {"msg_id": "x1", "sender": {"id": "l1", "name": "Lead Liu"},
+         "text": "/rota add Chen tomorrow 08:00-12:00"},
+        group="nope",
+    )
+    assert unknown_group.status == 404
     assert await audit_rows(group.bot) == []
     assert fake_platform.of_kind("shift_change") == []
 
