@@ -316,7 +316,9 @@ def shift_to_json(x: rota.Shift) -> dict[str, str]:
 async def _begin(ctx: Context, s: AsyncSession, group_id: str) -> dict[str, str]:
     """Check the group, serialise rota changes of the group (row lock), return display names."""
     _known_group(ctx, group_id)
-    await s.execute(select(models.Group.id).where(models.Group.id == group_id).with_for_update())
+    # FOR NO KEY UPDATE: rota changes of a group take turns, inserts referring to it do not wait.
+    lock = select(models.Group.id).where(models.Group.id == group_id)
+    await s.execute(lock.with_for_update(key_share=True))
     return await store.member_names(s, group_id)
 
 

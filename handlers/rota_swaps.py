@@ -241,13 +241,19 @@ async def rota_take(inv: Invocation) -> None:
 
 
 async def _pending(inv: Invocation, kind: str) -> list[models.RotaRequest]:
+    """Open requests of this kind in the group; those whose shift has begun expire here."""
     r = models.RotaRequest
-    rows = await inv.session.scalars(
-        select(r)
-        .where(r.group_id == inv.group_id, r.kind == kind, r.status == "pending")
-        .order_by(r.id)
+    rows = list(
+        await inv.session.scalars(
+            select(r)
+            .where(r.group_id == inv.group_id, r.kind == kind, r.status == "pending")
+            .order_by(r.id)
+        )
     )
-    return list(rows)
+    for row in rows:
+        if row.start_at <= inv.now:
+            row.status = "expired"
+    return [row for row in rows if row.status == "pending"]
 
 
 async def _open_request(

@@ -460,3 +460,18 @@ async def test_chinese_replies(zh_chat: Chat) -> None:
     assert "例如改为 11-25 10:00-12:00" in refused.text
     denied = await zh_chat.reply("c1", "/排班 添加 Chen 明天 12:00-14:00")
     assert denied.text == "/rota add 只有组长可以使用。请联系组长：Lead Liu。"
+
+
+async def test_a_request_whose_shift_has_begun_expires(chat: Chat) -> None:
+    await chat.say("l1", "/rota add Chen tomorrow 08:00-12:00")
+    await chat.say("c1", "/rota release tomorrow 08:00-10:00")
+    await chat.say("c1", "/rota swap me Wang tomorrow 10:00-12:00")
+    chat.clock.set(at("2026-11-25", "10:30"))
+    assert "There is no open request for cover #1" in (await chat.reply("c2", "/接班 1")).text
+    assert (await chat.reply("c3", "/accept")).text == (
+        "There is no swap request waiting for your answer."
+    )
+    async with chat.ctx.db.read() as s:
+        statuses = (await s.scalars(select(models.RotaRequest.status))).all()
+    assert sorted(statuses) == ["expired", "expired"]
+    assert await chat.rota() == [("c1", "11-25 08:00-12:00")]
