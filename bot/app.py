@@ -28,7 +28,7 @@ from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
 from bot.protocols import Clock, Platform
-from bot.web import console, local_page
+from bot.web import console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
@@ -53,6 +53,7 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     app.router.add_get("/metrics", metrics)
     local_page.add_routes(app)
     console.add_routes(app)
+    ical.add_routes(app)
     return app
 
 

@@ -1,9 +1,10 @@
-"""The `carebot` command: serve, demo, db upgrade, check-config, rota import/export."""
+"""The `carebot` command: serve, demo, db upgrade, check-config, rota import/export, audit."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     outbox_sub = outbox.add_subparsers(dest="outbox_command")
     retry = outbox_sub.add_parser("retry", help="send a pending or dead row again")
     retry.add_argument("id", type=int)
+    audit = sub.add_parser("audit", help="list rota changes: who, when, before, after")
+    audit.add_argument("--group", help="only this group")
+    audit.add_argument("--limit", type=int, default=50, help="newest N changes (default 50)")
     return p
 
 
@@ -119,7 +123,42 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_rota(args, settings))
     if args.command == "outbox":
         return asyncio.run(_outbox(args, settings))
+    if args.command == "audit":
+        return asyncio.run(_audit(args, settings))
     return EXIT_USAGE
+
+
+async def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.audit import format_entry, recent
+    from bot.db import Database
+    from bot.rota import ServiceHours
+
+    if args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    if args.group is not None and settings.group(args.group) is None:
+        known = ", ".join(g.id for g in settings.groups) or "none configured"
+        raise ConfigError(f"--group {args.group!r} is not in the config; use one of: {known}")
+    svc = settings.service
+    hours = ServiceHours(svc.opens_minute, svc.closes_minute, settings.bot.tz)
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        entries = await recent(db, args.group, args.limit)
+    finally:
+        await db.dispose()
+    for entry in entries:
+        print(format_entry(entry, hours))
+    if not entries:
+        print("no rota changes recorded")
+    return EXIT_OK
+
+
+def _cli_actor() -> str:
+    """Who the audit log names for a change made from the command line."""
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment
+        return "cli"
 
 
 def _serve(settings: Settings, clock: Clock, banner: str | None = None) -> int:
@@ -205,7 +244,7 @@ async def _rota(args: argparse.Namespace, settings: Settings) -> int:
 
             clock = SystemClock()
             await sync_config(db, settings, clock)
-            report = await import_csv(db, settings, text, clock.now())
+            report = await import_csv(db, settings, text, clock.now(), actor_id=_cli_actor())
             print(f"imported {report.added} shifts ({report.skipped_existing} already there)")
             return EXIT_OK
         end = args.date_to

@@ -257,3 +257,26 @@ class AuditEntry(Base):
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_audit_group_at", "group_id", "at"),)
+
+
+class RotaRequest(Base):
+    """A counsellor's swap proposal or call for cover, waiting for an answer (/accept, /take)."""
+
+    __tablename__ = "rota_requests"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # swap | release
+    requester_id: Mapped[str] = mapped_column(String(128))
+    target_id: Mapped[str | None] = mapped_column(String(128), default=None)  # swap: asked whom
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | expired
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    audit_id: Mapped[int | None] = mapped_column(BigId, default=None)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id"], ["groups.id"]),
+        Index("ix_rota_requests_group_status", "group_id", "status"),
+    )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import models, rota, store
+from bot import models, rota, rota_table, store
 from bot.context import Context
 from bot.conversations import Handover, drain_queue, hand_over
 from bot.i18n import join, t
@@ -38,7 +38,9 @@ def events_between(
     upto: datetime,
 ) -> list[Event]:
     """Boundaries and reminders in (after, upto], in time order (a reminder before a boundary)."""
-    out = [Event(b.at, b.kind, boundary=b) for b in rota.boundaries(shifts, hours, after, upto)]
+    bounds = rota.boundaries(shifts, hours, after, upto)
+    out = [Event(b.at, b.kind, boundary=b) for b in bounds]
+    out += [Event(b.at, "gaps") for b in bounds if b.kind == "close"]  # to the leads, see _post
     out += [
         Event(r.at, "reminder", reminder=r)
         for r in rota.reminders(shifts, reminder_minutes, after, upto)
@@ -129,6 +131,9 @@ async def _post(
     shifts: list[rota.Shift],
     now: datetime,
 ) -> None:
+    if ev.kind == "gaps":
+        await rota_table.post_gaps(ctx, s, group_id, ev.at, now)
+        return
     lang = ctx.language
     hours = ctx.hours
     svc = ctx.settings.service

@@ -5,6 +5,7 @@ Functions over frozen dataclasses and instants passed in; no I/O, no clock reads
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -210,27 +211,28 @@ def validate_shift(
     now: datetime | None = None,
 ) -> None:
     """Raise RotaError, naming the rule and a fix, unless `new` may join the rota."""
+    v = find_violation(new, existing, hours, now=now)
+    if v is None:
+        return
     start_local = new.start_at.astimezone(hours.tz)
     span = f"{start_local:%Y-%m-%d %H:%M}-{_hhmm(hours, new.end_at, start_local.date())}"
-    if new.end_at <= new.start_at:
+    if v.rule == "order":
         raise RotaError(f"shift {span} ends before it starts; the end must be after the start")
-    opens_at, closes_at = hours.window(start_local.date())
-    if not (opens_at <= new.start_at and new.end_at <= closes_at):
+    if v.rule == "window":
+        opens_at, closes_at = hours.window(start_local.date())
         raise RotaError(
             f"shift {span} is outside service hours "
             f"{opens_at.astimezone(hours.tz):%H:%M}-{_hhmm(hours, closes_at, start_local.date())}; "
             "keep it inside them"
         )
-    if now is not None and new.start_at < now:
+    if v.rule == "past":
         raise RotaError(f"shift {span} starts in the past; only future shifts can be added")
-    for other in existing:
-        same_row = new.id is not None and other.id == new.id
-        if other.member_id == new.member_id and other.overlaps(new) and not same_row:
-            o_start = other.start_at.astimezone(hours.tz)
-            raise RotaError(
-                f"{new.member_id} already has a shift {o_start:%Y-%m-%d %H:%M}-"
-                f"{_hhmm(hours, other.end_at, o_start.date())} that overlaps {span}"
-            )
+    assert v.other is not None
+    o_start = v.other.start_at.astimezone(hours.tz)
+    raise RotaError(
+        f"{new.member_id} already has a shift {o_start:%Y-%m-%d %H:%M}-"
+        f"{_hhmm(hours, v.other.end_at, o_start.date())} that overlaps {span}"
+    )
 
 
 def _hhmm(hours: ServiceHours, at: datetime, day: date) -> str:
@@ -245,3 +247,178 @@ def format_span(hours: ServiceHours, start_at: datetime, end_at: datetime) -> st
     """ "HH:MM-HH:MM" in service time, with 24:00 for the closing midnight."""
     day = start_at.astimezone(hours.tz).date()
     return f"{_hhmm(hours, start_at, day)}-{_hhmm(hours, end_at, day)}"
+
+
+# --- Rules as data, changes and coverage (bot/rota_changes.py, the rota table, gaps) ---
+
+Rule = Literal["order", "window", "past", "overlap"]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A rule `shift` breaks; `other` is the shift it overlaps; `suggestion` would pass the rule."""
+
+    rule: Rule
+    shift: Shift
+    other: Shift | None = None
+    suggestion: Shift | None = None
+
+
+def find_violation(
+    new: Shift,
+    existing: Iterable[Shift],
+    hours: ServiceHours,
+    *,
+    now: datetime | None = None,
+) -> Violation | None:
+    """The first rule `new` breaks (end after start, inside the window, not past, no overlap)."""
+    length = new.end_at - new.start_at
+    day = hours.local_day(new.start_at)
+    opens_at, closes_at = hours.window(day)
+    if length <= timedelta(0):
+        fix = (
+            _clamp(_replace(new, new.end_at, new.start_at), hours)
+            if length < timedelta(0)
+            else _clamp(_replace(new, new.start_at, new.start_at + timedelta(hours=2)), hours)
+        )
+        return Violation("order", new, suggestion=fix)
+    if not (opens_at <= new.start_at and new.end_at <= closes_at):
+        return Violation("window", new, suggestion=_clamp(new, hours))
+    if now is not None and new.start_at < now:
+        start = _next_five_minutes(now, hours)
+        fix = _replace(new, start, new.end_at) if start < new.end_at else None
+        return Violation("past", new, suggestion=fix)
+    for other in existing:
+        same_row = new.id is not None and other.id == new.id
+        if other.member_id == new.member_id and other.overlaps(new) and not same_row:
+            return Violation("overlap", new, other, _beside(new, other, hours))
+    return None
+
+
+def _replace(s: Shift, start_at: datetime, end_at: datetime) -> Shift:
+    return Shift(s.member_id, start_at, end_at, s.group_id)
+
+
+def _clamp(s: Shift, hours: ServiceHours) -> Shift | None:
+    """`s` pulled inside its day's window, keeping its length where it fits."""
+    opens_at, closes_at = hours.window(hours.local_day(s.start_at))
+    length = min(s.end_at - s.start_at, closes_at - opens_at)
+    start = min(max(s.start_at, opens_at), closes_at - length)
+    return _replace(s, start, start + length) if length > timedelta(0) else None
+
+
+def _beside(new: Shift, other: Shift, hours: ServiceHours) -> Shift | None:
+    """A shift of the same length just after `other`, else just before it, inside the window."""
+    opens_at, closes_at = hours.window(hours.local_day(new.start_at))
+    length = new.end_at - new.start_at
+    if other.end_at + length <= closes_at:
+        return _replace(new, other.end_at, other.end_at + length)
+    if other.start_at - length >= opens_at:
+        return _replace(new, other.start_at - length, other.start_at)
+    return None
+
+
+def _next_five_minutes(at: datetime, hours: ServiceHours) -> datetime:
+    local = at.astimezone(hours.tz).replace(second=0, microsecond=0)
+    return local + timedelta(minutes=5 - local.minute % 5)
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    out: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def changed_spans(
+    before: Iterable[Shift], after: Iterable[Shift]
+) -> list[tuple[str, datetime, datetime]]:
+    """(member, from, to): the time each member is on duty in exactly one of `before`/`after`.
+
+    What a rota change really alters: a shift deleted and put back in pieces changes nothing
+    where the pieces lie.
+    """
+    spans: dict[str, tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]] = {}
+    for side, shifts in enumerate((before, after)):
+        for s in shifts:
+            spans.setdefault(s.member_id, ([], []))[side].append((s.start_at, s.end_at))
+    out: list[tuple[str, datetime, datetime]] = []
+    for member in sorted(spans):
+        old, new = (_merged(x) for x in spans[member])
+        points = sorted({p for span in old + new for p in span})
+        for a, b in itertools.pairwise(points):
+            was = any(s <= a < e for s, e in old)
+            now_on = any(s <= a < e for s, e in new)
+            if was == now_on:
+                continue
+            if out and out[-1][0] == member and out[-1][2] == a:
+                out[-1] = (member, out[-1][1], b)
+            else:
+                out.append((member, a, b))
+    return out
+
+
+def without(shift: Shift, start_at: datetime, end_at: datetime) -> list[Shift]:
+    """What is left of `shift` once [start_at, end_at) is cut out of it (0, 1 or 2 pieces)."""
+    pieces = []
+    if shift.start_at < start_at:
+        pieces.append(_replace(shift, shift.start_at, min(start_at, shift.end_at)))
+    if end_at < shift.end_at:
+        pieces.append(_replace(shift, max(end_at, shift.start_at), shift.end_at))
+    return pieces
+
+
+def coverage(
+    shifts: Sequence[Shift], start_at: datetime, end_at: datetime
+) -> list[tuple[datetime, datetime, tuple[str, ...]]]:
+    """[start_at, end_at) cut where who is on duty changes: (from, to, members on duty)."""
+    points = {start_at, end_at}
+    for s in shifts:
+        points.update(p for p in (s.start_at, s.end_at) if start_at < p < end_at)
+    out: list[tuple[datetime, datetime, tuple[str, ...]]] = []
+    ordered = sorted(points)
+    for a, b in itertools.pairwise(ordered):
+        members = tuple(on_duty_members(shifts, a))
+        if out and out[-1][2] == members:
+            out[-1] = (out[-1][0], b, members)
+        else:
+            out.append((a, b, members))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Service time from `start_at` to `end_at` with only `on_duty` counsellors (too few)."""
+
+    start_at: datetime
+    end_at: datetime
+    on_duty: int
+
+
+def gaps(
+    shifts: Sequence[Shift],
+    hours: ServiceHours,
+    days: Iterable[date],
+    min_on_duty: int,
+    *,
+    after: datetime | None = None,
+) -> list[Gap]:
+    """Spans of the service windows of `days` (from `after` on) with fewer than `min_on_duty`."""
+    out: list[Gap] = []
+    for day in days:
+        opens_at, closes_at = hours.window(day)
+        if after is not None:
+            opens_at = max(opens_at, after)
+        if opens_at >= closes_at:
+            continue
+        for a, b, members in coverage(shifts, opens_at, closes_at):
+            if len(members) >= min_on_duty:
+                continue
+            if out and out[-1].end_at == a and out[-1].on_duty == len(members):
+                out[-1] = Gap(out[-1].start_at, b, len(members))
+            else:
+                out.append(Gap(a, b, len(members)))
+    return out

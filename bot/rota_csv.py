@@ -10,8 +10,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import models, rota, store
+from bot import models, rota, rota_changes, store
+from bot.clock import FrozenClock
 from bot.config import Settings, parse_hhmm
+from bot.context import Context
 from bot.db import Database
 from bot.errors import RotaError
 
@@ -73,13 +75,20 @@ def _parse_row(settings: Settings, hours: rota.ServiceHours, row: list[str]) -> 
     )
 
 
-async def import_csv(db: Database, settings: Settings, text: str, now: datetime) -> ImportReport:
-    """Check every row against the rules and the stored rota, then add them in one transaction."""
+async def import_csv(
+    db: Database, settings: Settings, text: str, now: datetime, *, actor_id: str = "cli"
+) -> ImportReport:
+    """Check every row against the rules and the stored rota, then add them in one transaction.
+
+    The rules are those of every rota change (bot/rota_changes.py), `now` included: nothing
+    before it may be added. Each group changed gets one audit row by `actor_id`.
+    """
     s_cfg = settings.service
     hours = rota.ServiceHours(s_cfg.opens_minute, s_cfg.closes_minute, settings.bot.tz)
     rows = parse_rows(settings, text)
     errors: list[str] = []
-    added = skipped = 0
+    added: dict[str, list[rota.Shift]] = {}
+    skipped = 0
     async with db.write() as s:
         by_group: dict[str, list[rota.Shift]] = {}
         for line, shift in rows:
@@ -101,24 +110,20 @@ async def import_csv(db: Database, settings: Settings, text: str, now: datetime)
                 skipped += 1
                 continue
             try:
-                rota.validate_shift(shift, existing, hours)
+                rota.validate_shift(shift, existing, hours, now=now)
             except RotaError as e:
                 errors.append(f"line {line}: {e}")
                 continue
             existing.append(shift)
-            s.add(
-                models.Shift(
-                    group_id=shift.group_id,
-                    member_id=shift.member_id,
-                    start_at=shift.start_at,
-                    end_at=shift.end_at,
-                    created_at=now,
-                )
-            )
-            added += 1
+            added.setdefault(shift.group_id, []).append(shift)
         if errors:
             raise RotaError("\n".join(errors))  # rolls the whole import back
-    return ImportReport(added, skipped)
+        ctx = Context(settings, FrozenClock(now), db)
+        for group_id, shifts in added.items():
+            await rota_changes.add_shifts(
+                ctx, s, group_id=group_id, actor_id=actor_id, shifts=shifts, now=now
+            )
+    return ImportReport(sum(len(x) for x in added.values()), skipped)
 
 
 async def export_csv(

@@ -1,7 +1,7 @@
 """outbox send log and dead-row reports
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-25 09:00:00
 """
 
@@ -11,7 +11,7 @@ import bot.models
 
 
 revision = '0005'
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
