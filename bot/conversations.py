@@ -22,14 +22,7 @@ from bot.context import Context
 from bot.i18n import join, media_word, t
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
-from bot.routing import (
-    OffHours,
-    Wait,
-    pick_counsellor,
-    pick_for_crisis,
-    reroute_after_timeout,
-    route,
-)
+from bot.routing import OffHours, Wait, choose, reroute_after_timeout, route
 
 log = logging.getLogger(__name__)
 EXCERPT_CHARS = 80
@@ -365,11 +358,7 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
         max_open = ctx.settings.service.max_open_per_counsellor
         for conv in waiting:
             loads = await store.loads(s, group_id, on_duty)
-            if conv.is_crisis:
-                crisis = pick_for_crisis(loads, max_open)
-                chosen = crisis.counsellor_id if crisis else None
-            else:
-                chosen = pick_counsellor(loads, max_open)
+            chosen = choose(loads, max_open, is_crisis=conv.is_crisis)
             if chosen is None:
                 if conv.is_crisis:
                     continue  # nobody on duty at all; the leads were alerted at the time
@@ -438,11 +427,7 @@ async def hand_over(
         chosen: str | None = None
         if is_open:
             loads = await store.loads(s, group_id, on_duty)
-            if conv.is_crisis:
-                crisis = pick_for_crisis(loads, max_open)
-                chosen = crisis.counsellor_id if crisis else None
-            else:
-                chosen = pick_counsellor(loads, max_open)
+            chosen = choose(loads, max_open, is_crisis=conv.is_crisis)
         if chosen is None:
             conv.status, conv.counsellor_id, conv.response_due_at = "waiting", None, None
         else:

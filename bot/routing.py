@@ -76,6 +76,14 @@ def pick_for_crisis(
     return None if chosen is None else Assign(chosen, continuing=False, over_capacity=True)
 
 
+def choose(on_duty: Sequence[CounsellorLoad], max_open: int, *, is_crisis: bool) -> str | None:
+    """Who takes a conversation nobody holds: a crisis past capacity, anyone else with room."""
+    if is_crisis:
+        crisis = pick_for_crisis(on_duty, max_open)
+        return None if crisis is None else crisis.counsellor_id
+    return pick_counsellor(on_duty, max_open)
+
+
 def route(
     *,
     is_open: bool,
