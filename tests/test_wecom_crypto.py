@@ -1,4 +1,4 @@
-"""WXBizMsgCrypt against WeCom's published examples and wechatpy's tests (../shared/vectors),
+"""WXBizMsgCrypt against WeCom's published examples and wechatpy's tests (tests/vectors, from ../shared/vectors),
 then our own round trips and every way a ciphertext can be wrong. The examples carry old
 timestamps, so they go to the crypto and parsing functions directly, never through the replay
 window."""
@@ -23,12 +23,9 @@ from bot.errors import BadRequest, SignatureError
 from bot.platforms.wecom import parse_plaintext, verify_url
 from bot.platforms.wecom_crypto import WeComCipher, is_encoding_aes_key, signature
 
-# ../shared beside the repository (CI's clone; a worktree may sit deeper): the nearest one up.
-VECTORS_FILE = next(
-    p / "shared" / "vectors" / "wecom_crypto.json"
-    for p in Path(__file__).resolve().parents
-    if (p / "shared" / "vectors" / "wecom_crypto.json").is_file()
-)
+# A copy of ../shared/vectors/wecom_crypto.json (each case names its source), kept in the repository
+# so the tests do not depend on a folder outside it.
+VECTORS_FILE = Path(__file__).resolve().parent / "vectors" / "wecom_crypto.json"
 VECTORS: list[dict[str, Any]] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
 
 
