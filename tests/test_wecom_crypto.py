@@ -1,4 +1,4 @@
-"""WXBizMsgCrypt against WeCom's published examples and wechatpy's tests (tests/vectors, from ../shared/vectors),
+"""WXBizMsgCrypt against WeCom's published examples and wechatpy's tests (tests/vectors),
 then our own round trips and every way a ciphertext can be wrong. The examples carry old
 timestamps, so they go to the crypto and parsing functions directly, never through the replay
 window."""
