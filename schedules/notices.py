@@ -17,6 +17,11 @@ from bot.notices import handle_due, next_event_at
 
 log = logging.getLogger(__name__)
 SWEEP_S = 5.0
+# A group's job may be re-aimed (rota change, its own end) while a run of it is still going.
+# APScheduler would skip that new run and drop the date job ("maximum number of running
+# instances reached"), leaving the group unscheduled until the sweep. The per-group lock in
+# `run` already serialises runs, so let them queue instead.
+MAX_QUEUED_RUNS = 16
 
 
 class BoundaryJobs:
@@ -53,6 +58,7 @@ class BoundaryJobs:
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
+            max_instances=MAX_QUEUED_RUNS,
         )
 
     async def run(self, group_id: str) -> list[str]:
