@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -167,6 +168,8 @@ class Notice(Base):
     at: Mapped[datetime]
     created_at: Mapped[datetime]
     late_s: Mapped[int] = mapped_column(Integer, default=0)
+    # Older than service.catch_up_minutes when first seen: logged once, never posted.
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("group_id", "kind", "at", name="uq_notices_group_kind_at"),)
 

@@ -87,12 +87,15 @@ async def handle_due(ctx: Context, group_id: str, now: datetime) -> list[str]:
     for ev in due:
         if ev.at < lower:
             if last is not None and ev.at > last:
-                log.warning(
-                    "group %s: %s at %s is older than catch_up_minutes; skipped",
-                    group_id,
-                    ev.kind,
-                    ev.at.isoformat(),
-                )
+                # Recorded as skipped, so it is logged once (by one instance) and never again.
+                async with ctx.db.write() as s:
+                    if await _claim(ctx, s, group_id, ev, now, skipped=True):
+                        log.warning(
+                            "group %s: %s at %s is older than catch_up_minutes; skipped",
+                            group_id,
+                            ev.kind,
+                            ev.at.isoformat(),
+                        )
             continue
         async with ctx.db.write() as s:
             if await _claim(ctx, s, group_id, ev, now):
@@ -103,11 +106,20 @@ async def handle_due(ctx: Context, group_id: str, now: datetime) -> list[str]:
     return posted
 
 
-async def _claim(ctx: Context, s: AsyncSession, group_id: str, ev: Event, now: datetime) -> bool:
+async def _claim(
+    ctx: Context, s: AsyncSession, group_id: str, ev: Event, now: datetime, skipped: bool = False
+) -> bool:
     late_s = max(0, int((now - ev.at).total_seconds()))
     res = await s.execute(
         ctx.db.insert(models.Notice)
-        .values(group_id=group_id, kind=ev.kind, at=ev.at, created_at=now, late_s=late_s)
+        .values(
+            group_id=group_id,
+            kind=ev.kind,
+            at=ev.at,
+            created_at=now,
+            late_s=late_s,
+            skipped=skipped,
+        )
         .on_conflict_do_nothing(index_elements=["group_id", "kind", "at"])
         .returning(models.Notice.id)
     )

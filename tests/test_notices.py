@@ -61,6 +61,48 @@ async def settle(fake: FakePlatform, quiet_s: float = 0.4) -> None:
         await asyncio.sleep(quiet_s)
 
 
+async def test_boundary_older_than_the_window_is_skipped_and_logged_once(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any, caplog: Any
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.notices")
+    clock = FrozenClock(at(D, "09:55"))
+    settings = make_settings(database_url, fake_platform.url)
+    first: Bot = await make_bot(settings, clock)
+    await first.add_shift("c1", at(D, "08:00"), at(D, "10:00"))
+    await first.add_shift("c2", at(D, "10:00"), at(D, "11:00"))
+    await first.add_shift("c3", at(D, "11:00"), at(D, "13:00"))
+    clock.set(at(D, "10:00"))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("shift_change")) == 1)
+    await drained(first)
+    await first.stop()
+
+    clock.set(at(D, "11:45"))  # 11:00 is 45 minutes ago: older than catch_up_minutes (30)
+    second: Bot = await make_bot(settings, clock)
+    await asyncio.sleep(1.0)  # the frozen clock makes the job poll every 50 ms: many passes
+    assert len(fake_platform.of_kind("shift_change")) == 1
+    skipped = [r.getMessage() for r in caplog.records if "older than" in r.getMessage()]
+    assert skipped == [
+        "group g1: shift_change at 2026-11-25T03:00:00+00:00 is older than "
+        "catch_up_minutes; skipped"
+    ]
+    async with second.app[DB].read() as s:
+        rows = (
+            await s.execute(
+                select(models.Notice.at, models.Notice.skipped).order_by(models.Notice.at)
+            )
+        ).all()
+    assert [(a, skipped) for a, skipped in rows] == [
+        (at(D, "10:00"), False),
+        (at(D, "11:00"), True),
+    ]
+    # The next boundary in the window is posted as usual and on time.
+    clock.set(at(D, "13:00"))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("shift_change")) == 2)
+    assert "13:00" in fake_platform.of_kind("shift_change")[1]["text"]
+    await second.stop()
+
+
+
 async def test_rota_changes_in_quick_succession_keep_the_job_aimed(
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
