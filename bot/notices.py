@@ -15,6 +15,7 @@ from bot.conversations import drain_queue, reassign_from
 from bot.i18n import join, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
+from bot.report import post_daily_report
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=8)
@@ -38,7 +39,10 @@ def events_between(
     upto: datetime,
 ) -> list[Event]:
     """Boundaries and reminders in (after, upto], in time order (a reminder before a boundary)."""
-    out = [Event(b.at, b.kind, boundary=b) for b in rota.boundaries(shifts, hours, after, upto)]
+    found = rota.boundaries(shifts, hours, after, upto)
+    out = [Event(b.at, b.kind, boundary=b) for b in found]
+    # The daily report to the leads, right after each close notice.
+    out += [Event(b.at, "report", boundary=b) for b in found if b.kind == "close"]
     out += [
         Event(r.at, "reminder", reminder=r)
         for r in rota.reminders(shifts, reminder_minutes, after, upto)
@@ -150,6 +154,9 @@ async def _post(
         return "@" + names.get(member_id, member_id)
 
     suffix = _late_suffix(ctx, ev, now)
+    if ev.kind == "report":
+        await post_daily_report(ctx, s, group_id, ev.at, now, suffix)
+        return
     if ev.reminder is not None:
         r = ev.reminder
         spans = {

@@ -6,6 +6,7 @@ Used by the daily report at close, `/stats`, `carebot report` and the console ch
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,8 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, store
 from bot.config import Settings
+from bot.context import Context
 from bot.i18n import join, t
+from bot.outbox import enqueue
+from bot.platforms.base import OutboundMessage
 from bot.rota import ServiceHours
+
+log = logging.getLogger(__name__)
 
 WAIT_GRACE_S = 60.0  # assigned within this of opening: the conversation did not wait
 _EPS = timedelta(microseconds=1)
@@ -272,3 +278,23 @@ def format_report(report: Report, names: dict[str, str], language: str) -> str:
             )
         )
     return "\n".join(lines)
+
+
+async def post_daily_report(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    close_at: datetime,
+    now: datetime,
+    suffix: str = "",
+) -> None:
+    """Enqueue the report of the day that closes at `close_at`, privately to the group's leads."""
+    leads = tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    if not leads:
+        log.warning("group %s has no lead; the daily report was not sent", group_id)
+        return
+    start_at, end_at = day_period(ctx.hours, day_of_close(ctx.hours, close_at))
+    report = await build_report(s, ctx.settings, group_id, start_at, end_at)
+    names = await store.member_names(s, group_id)
+    text = format_report(report, names, ctx.language) + suffix
+    enqueue(s, OutboundMessage(group_id, text, "report", leads, leads), now)

@@ -26,7 +26,7 @@ RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "lead": 2}
 NEEDS: dict[Role, int] = {"everyone": 0, "counsellor": 1, "lead": 2}
 
 # Modules whose import registers commands (each adds its own; see load_commands).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("handlers.stats_commands",)
 
 
 @dataclass

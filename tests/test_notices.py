@@ -61,6 +61,150 @@ async def settle(fake: FakePlatform, quiet_s: float = 0.4) -> None:
         await asyncio.sleep(quiet_s)
 
 
+def test_report_event_follows_each_close_and_is_its_own_kind() -> None:
+    hours = ServiceHours(8 * 60, 24 * 60, TZ)
+    shifts = [Shift("a", at(D, "20:00"), MIDNIGHT)]
+    found = events_between(shifts, hours, 15, at(D, "19:00"), MIDNIGHT + timedelta(days=1))
+    table = [(e.at.astimezone(TZ).strftime("%d %H:%M"), e.kind) for e in found]
+    assert table == [
+        ("25 19:45", "reminder"),
+        ("25 20:00", "shift_change"),
+        ("26 00:00", "close"),
+        ("26 00:00", "report"),
+        ("26 08:00", "open"),
+        ("27 00:00", "close"),
+        ("27 00:00", "report"),
+    ]
+
+
+async def test_daily_report_at_close_goes_privately_to_the_leads_once(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    clock = FrozenClock(at(D, "23:50"))
+    settings = make_settings(
+        database_url,
+        fake_platform.url,
+        members=[
+            {"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"},
+            {"group": "g1", "id": "l1", "name": "Lead Liu", "role": "lead"},
+            {"group": "g1", "id": "l2", "name": "Lead Ma", "role": "lead"},
+        ],
+    )
+    bot: Bot = await make_bot(settings, clock)
+    await bot.add_shift("c1", at(D, "20:00"), MIDNIGHT)
+    await bot.staff_says("m1", "doc1", "a message that must stay out of the report")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    clock.advance(timedelta(minutes=2))
+    resp = await bot.post_signed({"msg_id": "m2", "sender": {"id": "c1"}, "text": "I am here"})
+    assert resp.status == 200
+
+    clock.set(MIDNIGHT + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("report")))
+    await settle(fake_platform)
+    kinds = [m["kind"] for m in fake_platform.received]
+    assert kinds == ["assignment", "close", "report"]
+    [report] = fake_platform.of_kind("report")
+    assert report["private_to"] == ["l1", "l2"] and report["mentions"] == ["l1", "l2"]
+    text = report["text"]
+    assert text.startswith("[Report] g1, 2026-11-25 00:00 to 2026-11-26 00:00")
+    assert "Messages from staff: 1 (0 outside service hours)" in text
+    assert "First response: median 2 min 0 s, 90% within 2 min 0 s." in text
+    assert "- Chen: 1 assigned, 0 closed, median first response 2 min 0 s" in text
+    assert "must stay out" not in text
+    assert "late" not in text
+    assert [(k, a) for k, a, _ in await notices(bot)] == [
+        ("close", MIDNIGHT),
+        ("report", MIDNIGHT),
+    ]
+    # Asking again, as the sweep and a second instance do, posts nothing more.
+    assert await handle_due(bot.app[CONTEXT], "g1", clock.now()) == []
+
+
+async def test_no_lead_means_no_report_but_the_close_notice_still_goes(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any, caplog: Any
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.report")
+    clock = FrozenClock(at(D, "23:59"))
+    settings = make_settings(
+        database_url,
+        fake_platform.url,
+        members=[{"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"}],
+    )
+    bot: Bot = await make_bot(settings, clock)
+    clock.set(MIDNIGHT)
+    await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("close")))
+    await settle(fake_platform)
+    assert [m["kind"] for m in fake_platform.received] == ["close"]
+    assert [k for k, _, _ in await notices(bot)] == ["close", "report"]
+    warnings = [r.getMessage() for r in caplog.records if "no lead" in r.getMessage()]
+    assert warnings == ["group g1 has no lead; the daily report was not sent"]
+
+
+def late_settings(database_url: str, url: str) -> Settings:
+    return make_settings(database_url, url, service={"reminder_minutes": 15})
+
+
+async def test_restart_inside_the_catch_up_window_posts_once_and_says_it_is_late(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    clock = FrozenClock(at(D, "09:40"))
+    settings = late_settings(database_url, fake_platform.url)
+    first: Bot = await make_bot(settings, clock)
+    await first.add_shift("c1", at(D, "08:00"), at(D, "10:00"))
+    await first.add_shift("c2", at(D, "10:00"), at(D, "12:00"))
+    clock.set(at(D, "09:45"))  # c2's reminder, on time
+    await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("reminder")))
+    await drained(first)
+    await first.stop()
+
+    clock.set(at(D, "10:07"))  # down across 10:00; back 7 minutes later
+    second: Bot = await make_bot(settings, clock)
+    await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("shift_change")))
+    await settle(fake_platform)
+    [reminder] = fake_platform.of_kind("reminder")
+    assert "late" not in reminder["text"]
+    [change] = fake_platform.of_kind("shift_change")
+    assert change["text"] == (
+        "[Shift change 10:00] Going off duty: @Chen. Coming on: @Li (until 12:00)."
+        " (this notice is 7 minutes late)"
+    )
+    assert [(k, a, late) for k, a, late in await notices(second)] == [
+        ("reminder", at(D, "09:45"), 0),
+        ("shift_change", at(D, "10:00"), 7 * 60),
+    ]
+    # A second restart does not post it again.
+    await drained(second)
+    await second.stop()
+    third: Bot = await make_bot(settings, clock)
+    await asyncio.sleep(0.5)
+    assert len(fake_platform.of_kind("shift_change")) == 1
+    await third.stop()
+
+
+async def test_restart_in_chinese_says_late_in_chinese(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    clock = FrozenClock(at(D, "10:29"))
+    settings = make_settings(database_url, fake_platform.url, bot={"language": "zh"})
+    bot: Bot = await make_bot(settings, clock)
+    async with bot.app[DB].write() as s:
+        s.add(
+            models.Shift(
+                group_id="g1",
+                member_id="c1",
+                start_at=at(D, "08:00"),
+                end_at=at(D, "10:00"),
+                created_at=at(D, "07:00"),
+            )
+        )
+    bot.app[CONTEXT].rota_changed("g1")
+    # 10:00 is 29 minutes ago: inside the 30-minute window, as this instance starts.
+    await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("shift_change")))
+    await settle(fake_platform)
+    [change] = fake_platform.of_kind("shift_change")
+    assert change["text"].endswith("（本通知晚了 29 分钟发出）")
+
+
 async def test_boundary_older_than_the_window_is_skipped_and_logged_once(
     database_url: str, fake_platform: FakePlatform, make_bot: Any, caplog: Any
 ) -> None:
@@ -101,6 +245,27 @@ async def test_boundary_older_than_the_window_is_skipped_and_logged_once(
     assert "13:00" in fake_platform.of_kind("shift_change")[1]["text"]
     await second.stop()
 
+
+async def test_two_instances_on_one_database_claim_each_notice_once(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("several instances share a database on PostgreSQL only (DESIGN: Scale-out)")
+    clock = FrozenClock(at(D, "07:40"))
+    settings = late_settings(database_url, fake_platform.url)
+    first: Bot = await make_bot(settings, clock)
+    second: Bot = await make_bot(settings, clock)
+    for member, start, end in (("c1", "08:00", "10:00"), ("c2", "09:00", "11:00")):
+        await first.add_shift(member, at(D, start), at(D, end))
+    second.app[CONTEXT].rota_changed("g1")
+    expected = ["reminder", "open", "reminder", "shift_change", "shift_change", "shift_change"]
+    for hhmm in ("07:45", "08:00", "08:45", "09:00", "10:00", "11:00"):
+        clock.set(at(D, hhmm))
+        await asyncio.sleep(0.3)
+    await fake_platform.wait_for(lambda r: len(r) == len(expected))
+    await settle(fake_platform)
+    assert [m["kind"] for m in fake_platform.received] == expected
+    assert len(set(fake_platform.deliveries)) == len(expected)
 
 
 async def test_rota_changes_in_quick_succession_keep_the_job_aimed(

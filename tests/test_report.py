@@ -298,8 +298,9 @@ async def test_report_text_has_figures_and_names_but_no_message_text(
 
 def test_format_of_an_empty_report() -> None:
     day = at(D, "00:00")
-    r = Report("g1", day, day + timedelta(days=1), 0, 0, 0, None, None, 0, None, 0, 0,
-               (0,) * 24, ())
+    r = Report(
+        "g1", day, day + timedelta(days=1), 0, 0, 0, None, None, 0, None, 0, 0, (0,) * 24, ()
+    )
     text = format_report(r, {}, "en")
     assert "median n/a, 90% within n/a" in text
     assert "(longest n/a)" in text
@@ -356,8 +357,7 @@ def test_day_periods_run_from_close_to_close() -> None:
 
 async def test_naive_instants_are_refused(db: Database, database_url: str) -> None:
     settings = make_settings(database_url, "http://127.0.0.1:9/hook")
+    naive = datetime(2026, 11, 25)  # noqa: DTZ001
     async with db.read() as s:
         with pytest.raises(ValueError, match="timezone-aware"):
-            await build_report(
-                s, settings, "g1", datetime(2026, 11, 25), at(D, "10:00")  # noqa: DTZ001
-            )
+            await build_report(s, settings, "g1", naive, at(D, "10:00"))
