@@ -95,6 +95,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "首次回复用时：中位数 {median}，90% 在 {p90} 以内。",
         "en": "First response: median {median}, 90% within {p90}.",
     },
+    "report_no_first_response": {
+        "zh": "首次回复用时：本时段没有首次回复。",
+        "en": "First response: none in this period.",
+    },
     "report_by_hour": {"zh": "各时段消息：{hours}。", "en": "Messages by hour: {hours}."},
     "report_hour": {"zh": "{hour}时 {count}", "en": "{hour:02d}h {count}"},
     "report_counsellors_title": {"zh": "值班老师：", "en": "Counsellors:"},

@@ -256,7 +256,9 @@ def format_report(report: Report, names: dict[str, str], language: str) -> str:
             "report_first_response",
             median=dur(report.first_response_median_s),
             p90=dur(report.first_response_p90_s),
-        ),
+        )
+        if report.first_response_median_s is not None
+        else t(lang, "report_no_first_response"),
     ]
     busy = [
         t(lang, "report_hour", hour=h, count=n) for h, n in enumerate(report.messages_per_hour) if n

@@ -302,7 +302,8 @@ def test_format_of_an_empty_report() -> None:
         "g1", day, day + timedelta(days=1), 0, 0, 0, None, None, 0, None, 0, 0, (0,) * 24, ()
     )
     text = format_report(r, {}, "en")
-    assert "median n/a, 90% within n/a" in text
+    assert "First response: none in this period." in text
+    assert "首次回复用时：本时段没有首次回复。" in format_report(r, {}, "zh")
     assert "(longest n/a)" in text
     assert "by hour" not in text
     assert text.endswith("Counsellors:\n(nobody on duty)")
