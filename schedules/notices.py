@@ -31,6 +31,8 @@ class BoundaryJobs:
         self._ctx = ctx
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopped = False
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
@@ -63,18 +65,39 @@ class BoundaryJobs:
 
     async def run(self, group_id: str) -> list[str]:
         """Post what is due for the group, then aim its job at the next event."""
+        task = asyncio.current_task()
+        if self._stopped or task is None:
+            return []
+        self._running.add(task)
+        try:
+            return await self._run(group_id)
+        finally:
+            self._running.discard(task)
+
+    async def _run(self, group_id: str) -> list[str]:
         lock = self._locks.setdefault(group_id, asyncio.Lock())
         async with lock:
             now = self._ctx.clock.now()
             try:
                 posted = await handle_due(self._ctx, group_id, now)
+                nxt = await next_event_at(self._ctx, group_id, self._ctx.clock.now())
             except Exception:
                 log.exception("boundary job for group %s failed; the sweep will retry", group_id)
                 return []
-            nxt = await next_event_at(self._ctx, group_id, self._ctx.clock.now())
-        if nxt is not None:
+        if nxt is not None and not self._stopped:
             self.reschedule(group_id, self._ctx.clock.real_seconds_until(nxt))
         return posted
+
+    async def stop(self) -> None:
+        """Cancel the runs still going (the scheduler does not) and wait for them to end.
+
+        Called on shutdown before the database closes, so no run is left mid-transaction.
+        """
+        self._stopped = True
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _sweep(self) -> None:
         for g in self._ctx.settings.groups:

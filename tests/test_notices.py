@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot import models
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.keys import CONTEXT, DB
+from bot.keys import CONTEXT, DB, JOBS
 from bot.notices import events_between, handle_due
 from bot.rota import ServiceHours, Shift
 from tests.conftest import TZ, Bot, FakePlatform, at, make_settings
@@ -285,3 +285,42 @@ async def test_rota_changes_in_quick_succession_keep_the_job_aimed(
     await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("shift_change")), 2.0)
     [change] = fake_platform.of_kind("shift_change")
     assert change["text"].startswith("[Shift change 10:00] Going off duty: @Chen. Coming on:")
+
+
+def scheduler_runs() -> list[asyncio.Task[Any]]:
+    """APScheduler's coroutine jobs still going in this loop."""
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if getattr(t.get_coro(), "__qualname__", "") == "run_coroutine_job"
+    ]
+
+
+async def test_shutdown_cancels_a_boundary_run_that_is_still_going(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    clock = FrozenClock(at(D, "09:59"))
+    bot: Bot = await make_bot(make_settings(database_url, fake_platform.url), clock)
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "10:00"))
+    db = bot.app[DB]
+    async with db.write() as s:
+        # Hold the claim of the 10:00 notice (SQLite: the writer lock; PostgreSQL: the row).
+        s.add(
+            models.Notice(
+                group_id="g1",
+                kind="shift_change",
+                at=at(D, "10:00"),
+                created_at=clock.now(),
+                late_s=0,
+            )
+        )
+        await s.flush()
+        clock.set(at(D, "10:00"))
+        await asyncio.sleep(0.5)
+        assert scheduler_runs(), "the boundary run should be waiting on the claim"
+        # What the app's shutdown does before it closes the database: nothing is left running.
+        await bot.app[JOBS].stop()
+        assert scheduler_runs() == []
+        await s.rollback()
+    await bot.stop()
+    assert fake_platform.received == []
