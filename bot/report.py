@@ -108,7 +108,8 @@ async def build_report(
     assigned, answered and closed in it. First-response time runs from a conversation's
     (latest) assignment to its counsellor's first response. A conversation opened in the period
     waited if it was assigned more than a minute after it opened, or is still waiting; waits are
-    measured up to `end_at`, so a report does not change when it is built again later.
+    measured up to `end_at`, so a report built again later says the same (except where a later
+    reassignment has overwritten a conversation's assignment time and first response).
     """
     if start_at.tzinfo is None or end_at.tzinfo is None:
         raise ValueError("build_report needs timezone-aware instants")
