@@ -227,7 +227,7 @@ async def test_two_processes_on_postgresql_one_killed_midway_post_each_notice_on
     if database_url.startswith("sqlite"):
         pytest.skip(
             "several `carebot serve` processes share one database on PostgreSQL only; "
-            "set CAREBOT_TEST_POSTGRES_URL to run this"
+            "this runs in the PostgreSQL pass (CAREBOT_TEST_POSTGRES_URL)"
         )
     speed = 1200.0  # 07:30-14:00 in 19.5 s
     async with timed_fake(SECRET) as fake:
