@@ -111,7 +111,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     jobs.start()
     yield
     scheduler.shutdown(wait=False)
-    await jobs.drain()  # the database closes next; let a job in flight finish first
+    await jobs.stop()  # the database closes next: no run may be left mid-transaction
 
 
 async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:

@@ -1,4 +1,4 @@
-"""The `carebot` command: serve, demo, db upgrade, check-config, rota import/export, audit."""
+"""The `carebot` command: serve, demo, db, check-config, rota, audit, outbox, report."""
 
 from __future__ import annotations
 
@@ -54,7 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="list rota changes: who, when, before, after")
     audit.add_argument("--group", help="only this group")
     audit.add_argument("--limit", type=int, default=50, help="newest N changes (default 50)")
+    report = sub.add_parser("report", help="print a day's figures for the leads")
+    report.add_argument("--day", type=_iso_day, help="service day YYYY-MM-DD (default: today)")
+    report.add_argument("--group", help="one group id (default: every group)")
     return p
+
+
+def _iso_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD") from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -125,6 +135,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_outbox(args, settings))
     if args.command == "audit":
         return asyncio.run(_audit(args, settings))
+    if args.command == "report":
+        return asyncio.run(_report(args, settings))
     return EXIT_USAGE
 
 
@@ -275,3 +287,30 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     finally:
         await db.dispose()
+
+
+async def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import store
+    from bot.db import Database
+    from bot.report import build_report, day_period, format_report, hours_of, service_day
+
+    if args.group and settings.group(args.group) is None:
+        known = ", ".join(g.id for g in settings.groups) or "none configured"
+        raise ConfigError(f"--group {args.group!r} is not in the config; use one of: {known}")
+    groups = [args.group] if args.group else [g.id for g in settings.groups]
+    hours = hours_of(settings)
+    day = args.day or service_day(hours, SystemClock().now())
+    start_at, end_at = day_period(hours, day)
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        texts = []
+        async with db.read() as s:
+            for group_id in groups:
+                report = await build_report(s, settings, group_id, start_at, end_at)
+                names = await store.member_names(s, group_id)
+                texts.append(format_report(report, names, settings.bot.language))
+    finally:
+        await db.dispose()
+    print("\n\n".join(texts))
+    return EXIT_OK

@@ -121,7 +121,7 @@ async def route_staff_message(
 
     if isinstance(decision, Wait):
         if conv.status == "open":  # its counsellor went off duty and nobody has room
-            conv.status, conv.counsellor_id = "waiting", None
+            conv.status = "waiting"  # counsellor_id stays: who held it last, for the statistics
         if is_new:
             _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, staff=staff)
         if is_crisis:
@@ -187,7 +187,10 @@ async def assign(
         private = t(lang, "assignment_private", staff=staff, text=text) + note
         enqueue(s, OutboundMessage(conv.group_id, private, "assignment", (), (counsellor_id,)), now)
         return
-    body = t(lang, key, counsellor=counsellor, staff=staff, excerpt=_excerpt(text), **extra)
+    if text:
+        body = t(lang, key, counsellor=counsellor, staff=staff, excerpt=_excerpt(text), **extra)
+    else:  # nothing to quote (e.g. a conversation that only waited)
+        body = t(lang, "assignment_bare", counsellor=counsellor, staff=staff)
     enqueue(s, OutboundMessage(conv.group_id, body + note, "assignment", mentions), now)
 
 
@@ -321,14 +324,15 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     enqueue(s, OutboundMessage(group_id, text, "escalation", tuple(m.id for m in leads)), now)
 
 
-async def _overnight_summary(s: AsyncSession, conv: models.Conversation) -> tuple[str, int]:
-    """The last few texts of a conversation's waiting messages, and how many there were."""
+async def _summary(s: AsyncSession, conv: models.Conversation) -> tuple[str, int]:
+    """The conversation's last few texts, and how many messages came since it was last held."""
     m = models.Message
-    query = select(m.text).where(m.conversation_id == conv.id)
-    if conv.assigned_at is not None:
-        query = query.where(m.received_at >= conv.assigned_at)
-    texts = list(await s.scalars(query.order_by(m.id.desc()).limit(SUMMARY_MESSAGES)))
-    count = await s.scalar(select(func.count()).select_from(m).where(m.conversation_id == conv.id))
+    mine = m.conversation_id == conv.id
+    texts = list(
+        await s.scalars(select(m.text).where(mine).order_by(m.id.desc()).limit(SUMMARY_MESSAGES))
+    )
+    since = [mine] if conv.assigned_at is None else [mine, m.received_at >= conv.assigned_at]
+    count = await s.scalar(select(func.count()).select_from(m).where(*since))
     return " / ".join(reversed([x for x in texts if x])), int(count or 0)
 
 
@@ -363,7 +367,7 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
                 if conv.is_crisis:
                     continue  # nobody on duty at all; the leads were alerted at the time
                 break
-            summary, count = await _overnight_summary(s, conv)
+            summary, count = await _summary(s, conv)
             await assign(
                 ctx,
                 s,
@@ -373,7 +377,7 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
                 staff=_name(names, conv.staff_id),
                 text=summary,
                 names=names,
-                key="assignment_waited",
+                key="assignment_waited" if count else "assignment",
                 count=count,
             )
             await s.flush()
@@ -429,7 +433,8 @@ async def hand_over(
             loads = await store.loads(s, group_id, on_duty)
             chosen = choose(loads, max_open, is_crisis=conv.is_crisis)
         if chosen is None:
-            conv.status, conv.counsellor_id, conv.response_due_at = "waiting", None, None
+            # It waits; counsellor_id stays as who held it last (the report counts their work).
+            conv.status, conv.response_due_at = "waiting", None
         else:
             give(ctx, conv, chosen, now)
             conv.tried = []
@@ -516,7 +521,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
         )
         staff = _name(names, conv.staff_id)
         if nxt is not None:
-            summary, _ = await _overnight_summary(s, conv)
+            summary, _ = await _summary(s, conv)
             await assign(
                 ctx,
                 s,

@@ -85,6 +85,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "if you can, "
         "please also tell us in a few words how you are.",
     },
+    "assignment_bare": {
+        "zh": "@{counsellor} 请接待 @{staff}。",
+        "en": "@{counsellor}, please take care of @{staff}.",
+    },
     "assignment_waited": {
         "zh": "@{counsellor} 请接待 @{staff}（等待期间共 {count} 条消息）：「{excerpt}」",
         "en": "@{counsellor}, please take care of @{staff} ({count} messages while waiting): "
@@ -684,6 +688,45 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "rota_example_ical": {"zh": "/日历", "en": "/ical"},
     "rota_usage_ical_reset": {"zh": "/日历 重置", "en": "/ical reset"},
     "rota_example_ical_reset": {"zh": "/日历 重置", "en": "/ical reset"},
+    # reports: daily report at close, /stats, `carebot report` (bot/report.py)
+    "report_title": {
+        "zh": "【服务统计】{group} {start} 至 {end}",
+        "en": "[Report] {group}, {start} to {end}",
+    },
+    "report_messages": {
+        "zh": "医护人员消息 {messages} 条（非服务时间 {off_hours} 条），危机标记 {crisis} 次。",
+        "en": "Messages from staff: {messages} ({off_hours} outside service hours); "
+        "crisis flags: {crisis}.",
+    },
+    "report_conversations": {
+        "zh": "会话：新开 {opened}，结束 {closed}，排队等待 {waited}（最长 {longest}）。",
+        "en": "Conversations: {opened} opened, {closed} closed, {waited} waited in the queue "
+        "(longest {longest}).",
+    },
+    "report_first_response": {
+        "zh": "首次回复用时：中位数 {median}，90% 在 {p90} 以内。",
+        "en": "First response: median {median}, 90% within {p90}.",
+    },
+    "report_no_first_response": {
+        "zh": "首次回复用时：本时段没有首次回复。",
+        "en": "First response: none in this period.",
+    },
+    "report_by_hour": {"zh": "各时段消息：{hours}。", "en": "Messages by hour: {hours}."},
+    "report_hour": {"zh": "{hour}时 {count}", "en": "{hour:02d}h {count}"},
+    "report_counsellors_title": {"zh": "值班老师：", "en": "Counsellors:"},
+    "report_no_counsellors": {"zh": "（无人值班）", "en": "(nobody on duty)"},
+    "report_counsellor": {
+        "zh": "· {name}：接待 {assigned}，结束 {closed}，首次回复中位数 {median}",
+        "en": "- {name}: {assigned} assigned, {closed} closed, median first response {median}",
+    },
+    "report_no_figure": {"zh": "—", "en": "n/a"},
+    "duration_s": {"zh": "{s}秒", "en": "{s} s"},
+    "duration_ms": {"zh": "{m}分{s}秒", "en": "{m} min {s} s"},
+    "duration_hm": {"zh": "{h}小时{m}分", "en": "{h} h {m} min"},
+    "stats_usage": {
+        "zh": "用法：/统计 [day|week]（今天或最近七天），例如 /统计 week。",
+        "en": "Usage: /stats [day|week] (today or the last seven days), e.g. /stats week.",
+    },
 }
 
 

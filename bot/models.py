@@ -106,6 +106,7 @@ class Conversation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     group_id: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[str] = mapped_column(String(128))
+    # Who holds it while open; while waiting, who held it last (None: nobody yet).
     counsellor_id: Mapped[str | None] = mapped_column(String(128), default=None)
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | open | closed
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -177,6 +178,8 @@ class Notice(Base):
     at: Mapped[datetime]
     created_at: Mapped[datetime]
     late_s: Mapped[int] = mapped_column(Integer, default=0)
+    # Older than service.catch_up_minutes when first seen: logged once, never posted.
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("group_id", "kind", "at", name="uq_notices_group_kind_at"),)
 

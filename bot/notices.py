@@ -15,6 +15,7 @@ from bot.conversations import Handover, drain_queue, hand_over
 from bot.i18n import join, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
+from bot.report import post_daily_report
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=8)
@@ -40,7 +41,9 @@ def events_between(
     """Boundaries and reminders in (after, upto], in time order (a reminder before a boundary)."""
     bounds = rota.boundaries(shifts, hours, after, upto)
     out = [Event(b.at, b.kind, boundary=b) for b in bounds]
-    out += [Event(b.at, "gaps") for b in bounds if b.kind == "close"]  # to the leads, see _post
+    # Right after each close notice: the daily report, then the coming week's gaps, to the leads.
+    out += [Event(b.at, "report", boundary=b) for b in bounds if b.kind == "close"]
+    out += [Event(b.at, "gaps") for b in bounds if b.kind == "close"]
     out += [
         Event(r.at, "reminder", reminder=r)
         for r in rota.reminders(shifts, reminder_minutes, after, upto)
@@ -89,12 +92,15 @@ async def handle_due(ctx: Context, group_id: str, now: datetime) -> list[str]:
     for ev in due:
         if ev.at < lower:
             if last is not None and ev.at > last:
-                log.warning(
-                    "group %s: %s at %s is older than catch_up_minutes; skipped",
-                    group_id,
-                    ev.kind,
-                    ev.at.isoformat(),
-                )
+                # Recorded as skipped, so it is logged once (by one instance) and never again.
+                async with ctx.db.write() as s:
+                    if await _claim(ctx, s, group_id, ev, now, skipped=True):
+                        log.warning(
+                            "group %s: %s at %s is older than catch_up_minutes; skipped",
+                            group_id,
+                            ev.kind,
+                            ev.at.isoformat(),
+                        )
             continue
         async with ctx.db.write() as s:
             if await _claim(ctx, s, group_id, ev, now):
@@ -105,11 +111,20 @@ async def handle_due(ctx: Context, group_id: str, now: datetime) -> list[str]:
     return posted
 
 
-async def _claim(ctx: Context, s: AsyncSession, group_id: str, ev: Event, now: datetime) -> bool:
+async def _claim(
+    ctx: Context, s: AsyncSession, group_id: str, ev: Event, now: datetime, skipped: bool = False
+) -> bool:
     late_s = max(0, int((now - ev.at).total_seconds()))
     res = await s.execute(
         ctx.db.insert(models.Notice)
-        .values(group_id=group_id, kind=ev.kind, at=ev.at, created_at=now, late_s=late_s)
+        .values(
+            group_id=group_id,
+            kind=ev.kind,
+            at=ev.at,
+            created_at=now,
+            late_s=late_s,
+            skipped=skipped,
+        )
         .on_conflict_do_nothing(index_elements=["group_id", "kind", "at"])
         .returning(models.Notice.id)
     )
@@ -143,6 +158,9 @@ async def _post(
         return "@" + names.get(member_id, member_id)
 
     suffix = _late_suffix(ctx, ev, now)
+    if ev.kind == "report":
+        await post_daily_report(ctx, s, group_id, ev.at, now, suffix)
+        return
     if ev.reminder is not None:
         r = ev.reminder
         spans = {

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "handlers.conversation_commands",
     "handlers.rota_commands",
     "handlers.rota_swaps",
+    "handlers.stats_commands",
 )
 
 

@@ -19,6 +19,11 @@ from bot.notices import handle_due, next_event_at
 
 log = logging.getLogger(__name__)
 SWEEP_S = 5.0
+# A group's job may be re-aimed (rota change, a new deadline, its own end) while a run of it is
+# still going. APScheduler would skip that new run and drop the date job ("maximum number of
+# running instances reached"), leaving the group unscheduled until the sweep. The per-group lock
+# in `run` already serialises runs, so let them queue instead.
+MAX_QUEUED_RUNS = 16
 
 
 class BoundaryJobs:
@@ -29,6 +34,8 @@ class BoundaryJobs:
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
         self._aims: dict[str, datetime] = {}  # clock instant each group's job is aimed at
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopped = False
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
@@ -66,13 +73,21 @@ class BoundaryJobs:
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
-            # A job re-aims itself while it runs; the new run must not be skipped as a second
-            # instance (a date job that is skipped is gone). The group lock keeps them in turn.
-            max_instances=3,
+            max_instances=MAX_QUEUED_RUNS,
         )
 
     async def run(self, group_id: str) -> list[str]:
-        """Post what is due for the group, then aim its job at the next event."""
+        """Post what is due for the group, act on deadlines, then aim its job at the next event."""
+        task = asyncio.current_task()
+        if self._stopped or task is None:
+            return []
+        self._running.add(task)
+        try:
+            return await self._run(group_id)
+        finally:
+            self._running.discard(task)
+
+    async def _run(self, group_id: str) -> list[str]:
         lock = self._locks.setdefault(group_id, asyncio.Lock())
         async with lock:
             now = self._ctx.clock.now()
@@ -91,15 +106,21 @@ class BoundaryJobs:
                 log.exception("boundary job for group %s failed; the sweep will retry", group_id)
                 return []
             self._aims.pop(group_id, None)
-            if found:
+            if found and not self._stopped:
                 self.aim(group_id, min(found))
         return posted
 
-    async def drain(self) -> None:
-        """Wait for running group jobs to finish (after the scheduler stopped starting new ones)."""
-        for lock in list(self._locks.values()):
-            async with lock:
-                pass
+    async def stop(self) -> None:
+        """Cancel the runs still going (the scheduler does not) and wait for them to end.
+
+        Called on shutdown before the database closes, so no run is left mid-transaction; a
+        cancelled run rolls back whole (claim and posts are one transaction) and is redone later.
+        """
+        self._stopped = True
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _sweep(self) -> None:
         for g in self._ctx.settings.groups:

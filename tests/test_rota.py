@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.errors import RotaError
 from bot.rota import (
+    Boundary,
     ServiceHours,
     Shift,
     boundaries,
@@ -177,3 +180,116 @@ def test_validate_refuses_the_past() -> None:
 
 def test_format_span_writes_midnight_as_24_00() -> None:
     assert format_span(HOURS, at(D, "22:00"), at(D, "00:00") + timedelta(days=1)) == "22:00-24:00"
+
+
+def hhmm(b: Boundary) -> str:
+    return b.at.astimezone(TZ).strftime("%H:%M")
+
+
+def test_first_and_last_boundary_of_a_day_that_starts_late_and_ends_early() -> None:
+    # Opening with nobody on duty, adjacent shifts of two counsellors, closing with nobody.
+    shifts = [sh("a", "09:00", "12:00"), sh("b", "12:00", "22:00")]
+    found = boundaries(shifts, HOURS, at(D, "00:00"), at(D, "00:00") + timedelta(days=1))
+    table = [(hhmm(b), b.kind, b.going_off, [m for m, _ in b.coming_on], b.on_duty) for b in found]
+    assert table == [
+        ("08:00", "open", (), [], ()),
+        ("09:00", "shift_change", (), ["a"], ("a",)),
+        ("12:00", "shift_change", ("a",), ["b"], ("b",)),
+        ("22:00", "shift_change", ("b",), [], ()),
+        ("00:00", "close", (), [], ()),
+    ]
+    assert found[2].coming_on == (("b", at(D, "22:00")),)
+
+
+def test_shift_ending_at_24_00_is_the_close_and_the_next_day_opens_fresh() -> None:
+    next_day = "2026-11-26"
+    shifts = [sh("d", "20:00", "24:00"), sh("e", "08:00", "10:00", next_day)]
+    found = boundaries(shifts, HOURS, at(D, "23:00"), at(next_day, "10:00"))
+    table = [(b.at, b.kind, b.going_off, b.coming_on) for b in found]
+    assert table == [
+        (at(next_day, "00:00"), "close", ("d",), ()),
+        (at(next_day, "08:00"), "open", (), (("e", at(next_day, "10:00")),)),
+        (at(next_day, "10:00"), "shift_change", ("e",), ()),
+    ]
+    # The close at midnight belongs to the day before: (after, upto] is half-open.
+    assert boundaries(shifts, HOURS, at(next_day, "00:00"), at(next_day, "07:00")) == []
+
+
+def test_service_closing_before_midnight_ends_with_the_last_shift() -> None:
+    evening = ServiceHours(8 * 60, 22 * 60, TZ)
+    shifts = [sh("a", "08:00", "15:00"), sh("b", "15:00", "22:00")]
+    found = boundaries(shifts, evening, at(D, "07:00"), at(D, "23:59"))
+    assert [(hhmm(b), b.kind, b.going_off) for b in found] == [
+        ("08:00", "open", ()),
+        ("15:00", "shift_change", ("a",)),
+        ("22:00", "close", ("b",)),
+    ]
+
+
+def test_several_counsellors_coming_and_going_at_one_instant_make_one_boundary() -> None:
+    shifts = [
+        sh("a", "08:00", "12:00"),
+        sh("b", "10:00", "14:00"),
+        sh("c", "10:00", "11:00"),
+        sh("d", "08:00", "10:00"),
+    ]
+    found = boundaries(shifts, HOURS, at(D, "09:00"), at(D, "13:00"))
+    table = [(hhmm(b), b.going_off, [m for m, _ in b.coming_on], b.on_duty) for b in found]
+    assert table == [
+        ("10:00", ("d",), ["b", "c"], ("a", "b", "c")),
+        ("11:00", ("c",), [], ("a", "b")),  # a and b stay on: not mentioned as coming or going
+        ("12:00", ("a",), [], ("b",)),
+    ]
+
+
+def test_the_opening_itself_is_not_after_the_opening() -> None:
+    shifts = [sh("a", "08:00", "10:00")]
+    assert [b.kind for b in boundaries(shifts, HOURS, at(D, "07:59"), at(D, "08:00"))] == ["open"]
+    assert boundaries(shifts, HOURS, at(D, "08:00"), at(D, "09:59")) == []
+
+
+GRID = st.integers(min_value=0, max_value=64)  # quarter hours from 08:00 to 24:00
+
+
+@st.composite
+def day_rotas(draw: st.DrawFn) -> list[Shift]:
+    """Shifts on one day inside 08:00-24:00; one counsellor's shifts never overlap."""
+    shifts = []
+    for member in ("a", "b", "c"):
+        points = sorted(draw(st.sets(GRID, max_size=6)))
+        for start, end in zip(points[::2], points[1::2], strict=False):
+            shifts.append(
+                Shift(
+                    member,
+                    at(D, "08:00") + timedelta(minutes=15 * start),
+                    at(D, "08:00") + timedelta(minutes=15 * end),
+                )
+            )
+    return shifts
+
+
+@given(day_rotas())
+def test_boundaries_are_exactly_the_changes_of_who_is_on_duty(shifts: list[Shift]) -> None:
+    day_start, day_end = at(D, "00:00"), at(D, "00:00") + timedelta(days=1)
+    found = boundaries(shifts, HOURS, day_start, day_end)
+    instants = [b.at for b in found]
+    assert instants == sorted(set(instants))
+    expected: dict[datetime, tuple[set[str], set[str]]] = {}
+    for q in range(65):
+        t = at(D, "08:00") + timedelta(minutes=15 * q)
+        before = set(on_duty_members(shifts, t - timedelta(seconds=1)))
+        after = set(on_duty_members(shifts, t))
+        if before != after or q in (0, 64):
+            expected[t] = (before - after, after - before)
+    assert instants == sorted(expected)
+    for b in found:
+        going_off, coming_on = expected[b.at]
+        assert set(b.going_off) == going_off
+        assert {m for m, _ in b.coming_on} == coming_on
+        assert b.kind == (
+            "open" if b.at == at(D, "08:00") else "close" if b.at == day_end else "shift_change"
+        )
+        for m, until in b.coming_on:
+            # On duty without a break until then, and off duty right at that instant.
+            assert m in on_duty_members(shifts, until - timedelta(seconds=1))
+            assert m not in on_duty_members(shifts, until)

@@ -117,14 +117,15 @@ async def active_conversations(
         .where(c.group_id == group_id, c.status.in_(("waiting", "open")))
         .order_by(c.is_crisis.desc(), c.status.desc(), c.opened_at, c.id)
     )
+    # A waiting conversation remembers its last counsellor (for the statistics); nobody holds it.
     return [
         ConversationRow(
             r.id,
             r.staff_id,
             names.get(r.staff_id, r.staff_id),
             r.status,
-            r.counsellor_id,
-            names.get(r.counsellor_id, r.counsellor_id) if r.counsellor_id else None,
+            holder := (r.counsellor_id if r.status == "open" else None),
+            names.get(holder, holder) if holder else None,
             r.is_crisis,
             r.opened_at,
             r.assigned_at,
