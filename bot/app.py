@@ -95,9 +95,15 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    # A post the platform is answering right now must be recorded as sent, or the next start
+    # sends it again: let the pass under way finish (bounded by the send timeout), then stop.
+    worker.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout_s + 2)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

@@ -202,15 +202,21 @@ class OutboxWorker:
         self._platforms = platforms
         self._poll_s = poll_s
         self._wake = asyncio.Event()
+        self._stopping = False
         self.sent_count = 0
 
     def wake(self) -> None:
         """Look for work now rather than at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the pass under way (record what the platform accepted), then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
+        """Deliver until stopped (or cancelled)."""
+        while not self._stopping:
             try:
                 delivered = await self.deliver_due()
             except asyncio.CancelledError:
@@ -218,7 +224,7 @@ class OutboxWorker:
             except Exception:  # the worker must outlive a database hiccup; the rows wait
                 log.exception("outbox pass failed; retrying shortly")
                 delivered = 0
-            if delivered:
+            if delivered or self._stopping:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
