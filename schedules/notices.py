@@ -18,12 +18,22 @@ from bot.conversations import handle_deadlines, next_deadline
 from bot.notices import handle_due, next_event_at
 
 log = logging.getLogger(__name__)
-SWEEP_S = 5.0
+SWEEP_S = 5.0  # at real speed; faster clocks sweep more often (sweep_s)
 # A group's job may be re-aimed (rota change, a new deadline, its own end) while a run of it is
 # still going. APScheduler would skip that new run and drop the date job ("maximum number of
 # running instances reached"), leaving the group unscheduled until the sweep. The per-group lock
 # in `run` already serialises runs, so let them queue instead.
 MAX_QUEUED_RUNS = 16
+
+
+def sweep_s(catch_up_minutes: int, speed: float) -> float:
+    """Real seconds between sweeps: 5 s, but never more than a quarter of the catch-up window.
+
+    The sweep is the net under a date job that did not run; on a fast clock (a demo at speed
+    480 has a 30-minute window of 3.75 real seconds) a 5 s sweep would find the boundary already
+    too old to post.
+    """
+    return max(0.2, min(SWEEP_S, catch_up_minutes * 60 / speed / 4))
 
 
 class BoundaryJobs:
@@ -44,7 +54,7 @@ class BoundaryJobs:
         self._scheduler.add_job(
             self._sweep,
             "interval",
-            seconds=SWEEP_S,
+            seconds=sweep_s(self._ctx.settings.service.catch_up_minutes, self._ctx.clock.speed),
             id="boundary-sweep",
             replace_existing=True,
             coalesce=True,

@@ -329,3 +329,11 @@ async def test_shutdown_cancels_a_boundary_run_that_is_still_going(
         await s.rollback()
     await bot.stop()
     assert fake_platform.received == []
+
+
+def test_the_sweep_comes_well_inside_the_catch_up_window_at_any_clock_speed() -> None:
+    from schedules.notices import sweep_s
+
+    assert sweep_s(30, 1.0) == 5.0
+    assert sweep_s(30, 480) == pytest.approx(30 * 60 / 480 / 4)  # under a second at speed 480
+    assert sweep_s(30, 100_000) == 0.2
