@@ -17,6 +17,10 @@ from bot.notices import handle_due, next_event_at
 
 log = logging.getLogger(__name__)
 SWEEP_S = 5.0
+# Groups whose due notices are worked out at the same time. At start every group catches up
+# at once; unbounded, a thousand groups would each hold their rota in memory while they wait
+# for the database (and queue for a pool connection past its timeout).
+CONCURRENT_GROUPS = 8
 
 
 class BoundaryJobs:
@@ -26,6 +30,7 @@ class BoundaryJobs:
         self._ctx = ctx
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(CONCURRENT_GROUPS)
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
@@ -58,7 +63,7 @@ class BoundaryJobs:
     async def run(self, group_id: str) -> list[str]:
         """Post what is due for the group, then aim its job at the next event."""
         lock = self._locks.setdefault(group_id, asyncio.Lock())
-        async with lock:
+        async with lock, self._slots:
             now = self._ctx.clock.now()
             try:
                 posted = await handle_due(self._ctx, group_id, now)
