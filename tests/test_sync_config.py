@@ -27,8 +27,10 @@ async def test_config_wins_and_first_seen_and_staff_are_kept(database_url: str) 
     try:
         first = make_settings(database_url, "http://127.0.0.1:1/hook")
         await sync_config(db, first, FrozenClock(NOW))
-        async with db.write() as s:  # a staff member seen posting, not in the config
+        async with db.write() as s:  # staff seen posting, not in the config (yet)
             s.add(models.Member(group_id="g1", id="doc1", name="Doc", role="staff",
+                                first_seen_at=NOW))
+            s.add(models.Member(group_id="g1", id="doc2", name="Doc 2", role="staff",
                                 first_seen_at=NOW))
         before = await rows(db)
         assert before[("g1", "c1")] == ("Chen", "counsellor", NOW)
@@ -41,6 +43,8 @@ async def test_config_wins_and_first_seen_and_staff_are_kept(database_url: str) 
             members=[
                 {"group": "g1", "id": "c1", "name": "Chen Wei", "role": "lead"},
                 {"group": "g1", "id": "c9", "name": "", "role": "counsellor"},
+                {"group": "g1", "id": "doc2", "name": "Doc Two", "role": "counsellor"},
+                {"group": "g1", "id": "c3", "name": "Wang", "role": "counsellor"},  # unchanged
             ],
         )
         later = NOW + timedelta(days=1)
@@ -49,6 +53,8 @@ async def test_config_wins_and_first_seen_and_staff_are_kept(database_url: str) 
         assert after[("g1", "c1")] == ("Chen Wei", "lead", NOW)  # updated; first seen kept
         assert after[("g1", "c9")] == ("c9", "counsellor", later)  # new; name falls back to id
         assert after[("g1", "doc1")] == ("Doc", "staff", NOW)  # not in config: untouched
+        assert after[("g1", "doc2")] == ("Doc Two", "counsellor", NOW)  # staff, now configured
+        assert after[("g1", "c3")] == before[("g1", "c3")]
         assert after[("g1", "c2")] == before[("g1", "c2")]  # dropped from config: kept
         async with db.read() as s:
             group = await s.get(models.Group, "g1")
