@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -252,8 +251,8 @@ async def _child(spec: dict[str, Any]) -> dict[str, Any]:
         c0, t1 = time.process_time(), time.perf_counter()
         await asyncio.sleep(plan.idle_s)
         out["idle_cpu_percent"] = 100 * (time.process_time() - c0) / (time.perf_counter() - t1)
+        # VmHWM, not getrusage's ru_maxrss: the latter keeps the parent's peak across exec.
         out["rss_mib"], out["peak_rss_serving_mib"] = _rss_mib()
-        out["peak_rss_process_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     finally:
         await runner.cleanup()
     return out
