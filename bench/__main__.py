@@ -66,18 +66,23 @@ def render(report: dict[str, Any]) -> str:
             "from each request's due time.",
             f"  carebot: 1 group, {p['counsellors']} counsellors ({p['on_duty']} on duty), "
             f"{p['staff']} staff senders; full path (verify, store, dedupe, route, enqueue).",
+            f"  Also an open loop at {p.get('low_rate', 100):g} msg/s, below carebot's saturation.",
+            f"  {'':<19} {'closed':>8} {'':>7} {'at ' + format(p['open_rate'], 'g') + '/s':>26} "
+            f"{'at ' + format(p.get('low_rate', 100), 'g') + '/s':>17}",
             f"  {'backend':<10} {'server':<8} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} "
-            f"{'p99 ms':>8} {'max ms':>8} {'done/s':>7} {'non-2xx':>7}",
+            f"{'p99 ms':>8} {'max ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7}",
         ]
         for r in inb:
             for server in ("carebot", "bare"):
                 c, o = r[server]["closed"], r[server]["open"]
-                bad = (c["sent"] - c["ok"]) + (o["sent"] - o["ok"])
+                low = r[server].get("open_low", {"sent": 0, "ok": 0, "latency": {}})
+                bad = sum(x["sent"] - x["ok"] for x in (c, o, low))
                 ratio = f"{100 * r['ratio']:.1f}%" if server == "carebot" else ""
                 lines.append(
                     f"  {r['backend']:<10} {server:<8} {_f(c['rps'], 0):>8} {ratio:>7} "
                     f"{_f(o['latency'].get('p50_ms')):>8} {_f(o['latency'].get('p99_ms')):>8} "
-                    f"{_f(o['latency'].get('max_ms')):>8} {_f(o['rps'], 0):>7} {bad:>7}"
+                    f"{_f(o['latency'].get('max_ms')):>8} {_f(low['latency'].get('p50_ms')):>8} "
+                    f"{_f(low['latency'].get('p99_ms')):>8} {bad:>7}"
                 )
             cb = r["carebot"]
             lines.append(

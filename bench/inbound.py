@@ -28,6 +28,7 @@ class InboundPlan:
     on_duty: int = 10
     staff: int = 40
     max_seconds: float = 60.0
+    low_rate: float = 100.0  # a second open loop, below carebot's saturation
 
 
 FULL = InboundPlan(closed_count=3000, concurrency=16, open_rate=300, open_seconds=10, warmup=300)
@@ -94,7 +95,27 @@ def _measure(url: str, plan: InboundPlan, offset: float, tag: str, log: Path) ->
         "--clock-offset",
         str(offset),
     ]
-    return Child("bench.loadgen", *args, log=log).run(timeout_s=3 * plan.max_seconds + 60)
+    out = Child("bench.loadgen", *args, log=log).run(timeout_s=3 * plan.max_seconds + 60)
+    low = [
+        "--url",
+        url,
+        "--open",
+        str(max(1, int(plan.low_rate * plan.open_seconds))),
+        "--rate",
+        str(plan.low_rate),
+        "--max-seconds",
+        str(plan.max_seconds),
+        "--staff",
+        str(plan.staff),
+        "--prefix",
+        tag + "-low",
+        "--clock-offset",
+        str(offset),
+    ]
+    out["open_low"] = Child("bench.loadgen", *low, log=log).run(timeout_s=plan.max_seconds + 60)[
+        "open"
+    ]
+    return out
 
 
 async def _stored(database_url: str) -> int:
@@ -119,7 +140,9 @@ async def run(backend: str, pg_url: str, workdir: Path, plan: InboundPlan) -> di
             with running(Child("bench.servers", "carebot", str(spec_path), log=log)) as cb:
                 url = f"http://127.0.0.1:{cb['port']}/webhooks/generic/g1"
                 out["carebot"] = _measure(url, plan, cb["clock_offset_s"], "cb", log)
-            answered = sum(out["carebot"][k]["ok"] for k in ("closed", "open")) + plan.warmup
+            answered = plan.warmup + sum(
+                out["carebot"][k]["ok"] for k in ("closed", "open", "open_low")
+            )
             out["carebot"]["stored_messages"] = await _stored(database_url)
             out["carebot"]["answered_2xx"] = answered
         out["bare"] = _measure(bare_base + "/webhooks/generic/g1", plan, 0.0, "bare", log)
