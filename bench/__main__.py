@@ -61,7 +61,9 @@ def render(report: dict[str, Any]) -> str:
         lines += [
             "",
             "Inbound: signed generic webhooks from a load generator in its own process, loopback.",
-            f"  req/s: closed loop, {p['closed_count']} requests, {p['concurrency']} in flight. "
+            f"  req/s: closed loop, {p['closed_count']} requests "
+            f"({p['closed_count'] * p.get('bare_factor', 1)} to the bare handler), "
+            f"{p['concurrency']} in flight. "
             f"Latency: open loop at {p['open_rate']:g} msg/s for {p['open_seconds']:g} s, "
             "from each request's due time.",
             f"  carebot: 1 group, {p['counsellors']} counsellors ({p['on_duty']} on duty), "
