@@ -99,6 +99,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     jobs.start()
     yield
     scheduler.shutdown(wait=False)
+    await jobs.stop()
 
 
 async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -31,6 +32,7 @@ class BoundaryJobs:
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_GROUPS)
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
@@ -62,6 +64,10 @@ class BoundaryJobs:
 
     async def run(self, group_id: str) -> list[str]:
         """Post what is due for the group, then aim its job at the next event."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._running:  # the sweep runs every group
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         lock = self._locks.setdefault(group_id, asyncio.Lock())
         async with lock, self._slots:
             now = self._ctx.clock.now()
@@ -74,6 +80,17 @@ class BoundaryJobs:
         if nxt is not None:
             self.reschedule(group_id, self._ctx.clock.real_seconds_until(nxt))
         return posted
+
+    async def stop(self) -> None:
+        """Cancel the jobs still running and wait until they have let go of the database.
+
+        The scheduler's shutdown cancels running jobs without waiting for them; a job still
+        unwinding when the database closes can hang on a connection that is gone.
+        """
+        tasks = [t for t in self._running if not t.done()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _sweep(self) -> None:
         for g in self._ctx.settings.groups:
