@@ -65,9 +65,15 @@ class BoundaryJobs:
     async def run(self, group_id: str) -> list[str]:
         """Post what is due for the group, then aim its job at the next event."""
         task = asyncio.current_task()
-        if task is not None and task not in self._running:  # the sweep runs every group
+        if task is not None:
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
+        try:
+            return await self._run(group_id)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _run(self, group_id: str) -> list[str]:
         lock = self._locks.setdefault(group_id, asyncio.Lock())
         async with lock, self._slots:
             now = self._ctx.clock.now()
@@ -87,7 +93,7 @@ class BoundaryJobs:
         The scheduler's shutdown cancels running jobs without waiting for them; a job still
         unwinding when the database closes can hang on a connection that is gone.
         """
-        tasks = [t for t in self._running if not t.done()]
+        tasks = [t for t in self._running if t is not asyncio.current_task() and not t.done()]
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
