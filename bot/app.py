@@ -98,8 +98,9 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     jobs.start()
     yield
+    scheduler.pause()
+    await jobs.drain()
     scheduler.shutdown(wait=False)
-    await jobs.stop()
 
 
 async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:

@@ -33,6 +33,7 @@ class BoundaryJobs:
         self._locks: dict[str, asyncio.Lock] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_GROUPS)
         self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
@@ -64,6 +65,8 @@ class BoundaryJobs:
 
     async def run(self, group_id: str) -> list[str]:
         """Post what is due for the group, then aim its job at the next event."""
+        if self._stopping:
+            return []
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
@@ -87,16 +90,17 @@ class BoundaryJobs:
             self.reschedule(group_id, self._ctx.clock.real_seconds_until(nxt))
         return posted
 
-    async def stop(self) -> None:
-        """Cancel the jobs still running and wait until they have let go of the database.
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        """Start no more work and let the jobs that are running finish (a few queries each).
 
-        The scheduler's shutdown cancels running jobs without waiting for them; a job still
-        unwinding when the database closes can hang on a connection that is gone.
+        Called with the scheduler paused and before the database closes: a job cancelled in the
+        middle of a query can hang while its connection is torn down, so none is cancelled
+        unless it is still running after `timeout_s`.
         """
+        self._stopping = True
         tasks = [t for t in self._running if t is not asyncio.current_task() and not t.done()]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s)
 
     async def _sweep(self) -> None:
         for g in self._ctx.settings.groups:
