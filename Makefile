@@ -22,11 +22,11 @@ test: $(STAMP)  ## every test (PostgreSQL too when CAREBOT_TEST_POSTGRES_URL is 
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers schedules tests
-	$(BIN)/ruff format --check bot handlers schedules
+	$(BIN)/ruff check bot handlers schedules tests bench
+	$(BIN)/ruff format --check bot handlers schedules bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP)  ## benchmarks: prints a table, writes JSON to bench/results/ (a few minutes)
 	$(BIN)/python -m bench
 
 clean:

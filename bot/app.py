@@ -35,6 +35,7 @@ from handlers.messages import handle_inbound
 from schedules.notices import BoundaryJobs
 
 log = logging.getLogger(__name__)
+SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
 
 
 def create_app(settings: Settings, clock: Clock) -> web.Application:
@@ -116,31 +117,56 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     jobs.start()
     yield
-    scheduler.shutdown(wait=False)
+    scheduler.pause()
     await jobs.stop()  # the database closes next: no run may be left mid-transaction
+    scheduler.shutdown(wait=False)
 
 
 async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:
     """Mirror the configured groups and members into the database (config wins on conflicts)."""
     now = clock.now()
+    groups = [{"id": g.id, "name": g.name, "platform": g.platform} for g in settings.groups]
+    members = [
+        {
+            "group_id": m.group,
+            "id": m.id,
+            "name": m.display_name,
+            "role": m.role,
+            "first_seen_at": now,
+        }
+        for m in settings.members
+    ]
+    # One statement per table, executed for many rows at once, and only for rows that differ
+    # from what is stored: a config of thousands of members must not cost thousands of round
+    # trips, or rewrite every row, at every start.
     async with db.write() as s:
-        for g in settings.groups:
-            stmt = db.insert(models.Group).values(id=g.id, name=g.name, platform=g.platform)
-            await s.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["id"], set_={"name": g.name, "platform": g.platform}
-                )
+        stored_groups = {
+            r.id: (r.name, r.platform)
+            for r in await s.execute(
+                select(models.Group.id, models.Group.name, models.Group.platform)
             )
-        for m in settings.members:
-            stmt = db.insert(models.Member).values(
-                group_id=m.group, id=m.id, name=m.display_name, role=m.role, first_seen_at=now
+        }
+        groups = [g for g in groups if stored_groups.get(g["id"]) != (g["name"], g["platform"])]
+        if groups:
+            g_stmt = db.insert(models.Group)
+            g_set = {"name": g_stmt.excluded.name, "platform": g_stmt.excluded.platform}
+            await s.execute(g_stmt.on_conflict_do_update(index_elements=["id"], set_=g_set), groups)
+        m = models.Member
+        stored = {
+            (r.group_id, r.id): (r.name, r.role)
+            for r in await s.execute(
+                select(m.group_id, m.id, m.name, m.role).where(m.role != "staff")
             )
-            await s.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["group_id", "id"],
-                    set_={"name": m.display_name, "role": m.role},
-                )
-            )
+        }
+        members = [
+            x for x in members if stored.get((x["group_id"], x["id"])) != (x["name"], x["role"])
+        ]
+        if members:
+            m_stmt = db.insert(models.Member)
+            m_set = {"name": m_stmt.excluded.name, "role": m_stmt.excluded.role}
+            upsert = m_stmt.on_conflict_do_update(index_elements=["group_id", "id"], set_=m_set)
+            for i in range(0, len(members), SYNC_BATCH_ROWS):
+                await s.execute(upsert, members[i : i + SYNC_BATCH_ROWS])
 
 
 def error_response(status: int, message: str) -> web.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -263,13 +264,32 @@ class Settings(BaseSettings):
         return self
 
     def group(self, group_id: str) -> GroupConfig | None:
-        return next((g for g in self.groups if g.id == group_id), None)
+        return self._index[0].get(group_id)
 
     def members_of(self, group_id: str) -> list[MemberConfig]:
-        return [m for m in self.members if m.group == group_id]
+        return list(self._index[1].get(group_id, ()))
 
     def member(self, group_id: str, member_id: str) -> MemberConfig | None:
-        return next((m for m in self.members if m.group == group_id and m.id == member_id), None)
+        return self._index[2].get((group_id, member_id))
+
+    @cached_property
+    def _index(
+        self,
+    ) -> tuple[
+        dict[str, GroupConfig],
+        dict[str, list[MemberConfig]],
+        dict[tuple[str, str], MemberConfig],
+    ]:
+        # Looked up on every inbound message: a scan of 30,000 members took a millisecond.
+        # Settings are frozen, so the index built on first use stays right.
+        by_group: dict[str, list[MemberConfig]] = {}
+        for m in self.members:
+            by_group.setdefault(m.group, []).append(m)
+        return (
+            {g.id: g for g in self.groups},
+            by_group,
+            {(m.group, m.id): m for m in self.members},
+        )
 
 
 def _describe(err: ValidationError) -> str:

@@ -61,10 +61,17 @@ async def load_shifts(
 async def next_event_at(ctx: Context, group_id: str, now: datetime) -> datetime | None:
     """When the group's next boundary or reminder is due (None: nothing in the next 8 days)."""
     shifts = await load_shifts(ctx, group_id, now, now)
-    found = events_between(
-        shifts, ctx.hours, ctx.settings.service.reminder_minutes, now, now + LOOKAHEAD
-    )
-    return found[0].at if found else None
+    # Look one day ahead first and widen only if that day is empty: the first event is the
+    # same, and the sweep asks this of every group every few seconds.
+    upto = now
+    while upto < now + LOOKAHEAD:
+        after, upto = upto, min(upto + timedelta(days=1), now + LOOKAHEAD)
+        found = events_between(
+            shifts, ctx.hours, ctx.settings.service.reminder_minutes, after, upto
+        )
+        if found:
+            return found[0].at
+    return None
 
 
 async def handle_due(ctx: Context, group_id: str, now: datetime) -> list[str]:

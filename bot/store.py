@@ -5,11 +5,52 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota
 from bot.routing import CounsellorLoad
+
+# The queries below run on every inbound message and every boundary job. They are built once
+# with bound parameters: building a statement and its cache key costs about as much CPU as
+# running it.
+_sh, _cv, _mb = models.Shift, models.Conversation, models.Member
+_SHIFTS_BETWEEN = (
+    select(_sh)
+    .where(
+        _sh.group_id == bindparam("group_id"),
+        _sh.start_at < bindparam("end_at"),
+        _sh.end_at > bindparam("start_at"),
+    )
+    .order_by(_sh.start_at, _sh.member_id)
+)
+_ON_DUTY = (
+    select(_sh.member_id)
+    .where(
+        _sh.group_id == bindparam("group_id"),
+        _sh.start_at <= bindparam("at"),
+        _sh.end_at > bindparam("at"),
+    )
+    .order_by(_sh.start_at, _sh.member_id)
+)
+_LOADS = (
+    select(
+        _cv.counsellor_id,
+        func.sum(case((_cv.status == "open", 1), else_=0)),
+        func.max(_cv.assigned_at),
+    )
+    .where(
+        _cv.group_id == bindparam("group_id"),
+        _cv.counsellor_id.in_(bindparam("member_ids", expanding=True)),
+    )
+    .group_by(_cv.counsellor_id)
+)
+_ACTIVE = select(_cv).where(
+    _cv.group_id == bindparam("group_id"),
+    _cv.staff_id == bindparam("staff_id"),
+    _cv.status != "closed",
+)
+_NAMES = select(_mb.id, _mb.name).where(_mb.group_id == bindparam("group_id"))
 
 
 def to_shift(row: models.Shift) -> rota.Shift:
@@ -21,28 +62,14 @@ async def shifts_between(
 ) -> list[rota.Shift]:
     """Shifts of `group_id` that overlap [start_at, end_at)."""
     rows = await s.scalars(
-        select(models.Shift)
-        .where(
-            models.Shift.group_id == group_id,
-            models.Shift.start_at < end_at,
-            models.Shift.end_at > start_at,
-        )
-        .order_by(models.Shift.start_at, models.Shift.member_id)
+        _SHIFTS_BETWEEN, {"group_id": group_id, "start_at": start_at, "end_at": end_at}
     )
     return [to_shift(r) for r in rows]
 
 
 async def on_duty_ids(s: AsyncSession, group_id: str, at: datetime) -> list[str]:
     """Counsellors of `group_id` on duty at `at`, in shift order."""
-    rows = await s.execute(
-        select(models.Shift.member_id)
-        .where(
-            models.Shift.group_id == group_id,
-            models.Shift.start_at <= at,
-            models.Shift.end_at > at,
-        )
-        .order_by(models.Shift.start_at, models.Shift.member_id)
-    )
+    rows = await s.execute(_ON_DUTY, {"group_id": group_id, "at": at})
     return list(dict.fromkeys(r[0] for r in rows))
 
 
@@ -50,16 +77,7 @@ async def loads(s: AsyncSession, group_id: str, member_ids: Sequence[str]) -> li
     """Open conversations and last assignment of each of `member_ids`."""
     if not member_ids:
         return []
-    c = models.Conversation
-    rows = await s.execute(
-        select(
-            c.counsellor_id,
-            func.sum(case((c.status == "open", 1), else_=0)),
-            func.max(c.assigned_at),
-        )
-        .where(c.group_id == group_id, c.counsellor_id.in_(member_ids))
-        .group_by(c.counsellor_id)
-    )
+    rows = await s.execute(_LOADS, {"group_id": group_id, "member_ids": list(member_ids)})
     found = {r[0]: (int(r[1] or 0), r[2]) for r in rows}
     out = []
     for m in member_ids:
@@ -72,22 +90,12 @@ async def active_conversation(
     s: AsyncSession, group_id: str, staff_id: str
 ) -> models.Conversation | None:
     """The staff member's conversation that is not closed, if any."""
-    return (
-        await s.scalars(
-            select(models.Conversation).where(
-                models.Conversation.group_id == group_id,
-                models.Conversation.staff_id == staff_id,
-                models.Conversation.status != "closed",
-            )
-        )
-    ).first()
+    return (await s.scalars(_ACTIVE, {"group_id": group_id, "staff_id": staff_id})).first()
 
 
 async def member_names(s: AsyncSession, group_id: str) -> dict[str, str]:
     """Display names of everyone known in the group."""
-    rows = await s.execute(
-        select(models.Member.id, models.Member.name).where(models.Member.group_id == group_id)
-    )
+    rows = await s.execute(_NAMES, {"group_id": group_id})
     return {r[0]: (r[1] or r[0]) for r in rows}
 
 

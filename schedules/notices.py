@@ -24,6 +24,10 @@ SWEEP_S = 5.0  # at real speed; faster clocks sweep more often (sweep_s)
 # running instances reached"), leaving the group unscheduled until the sweep. The per-group lock
 # in `run` already serialises runs, so let them queue instead.
 MAX_QUEUED_RUNS = 16
+# Groups whose due notices are worked out at the same time. At start every group catches up
+# at once; unbounded, a thousand groups would each hold their rota in memory while they wait
+# for the database (and queue for a pool connection past its timeout).
+CONCURRENT_GROUPS = 8
 
 
 def sweep_s(catch_up_minutes: int, speed: float) -> float:
@@ -44,6 +48,7 @@ class BoundaryJobs:
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
         self._aims: dict[str, datetime] = {}  # clock instant each group's job is aimed at
+        self._slots = asyncio.Semaphore(CONCURRENT_GROUPS)
         self._running: set[asyncio.Task[object]] = set()
         self._stopped = False
 
@@ -99,7 +104,7 @@ class BoundaryJobs:
 
     async def _run(self, group_id: str) -> list[str]:
         lock = self._locks.setdefault(group_id, asyncio.Lock())
-        async with lock:
+        async with lock, self._slots:
             now = self._ctx.clock.now()
             try:
                 posted = await handle_due(self._ctx, group_id, now)
@@ -120,17 +125,23 @@ class BoundaryJobs:
                 self.aim(group_id, min(found))
         return posted
 
-    async def stop(self) -> None:
-        """Cancel the runs still going (the scheduler does not) and wait for them to end.
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Start no more runs; let those under way finish, cancelling only what outlasts timeout_s.
 
-        Called on shutdown before the database closes, so no run is left mid-transaction; a
-        cancelled run rolls back whole (claim and posts are one transaction) and is redone later.
+        Called with the scheduler paused and before the database closes. A run cancelled in the
+        middle of a query can hang while its connection is torn down, so runs are let finish (a
+        few queries each); one that is cancelled rolls back whole (claim and posts are one
+        transaction) and is done again by the next start.
         """
         self._stopped = True
-        running = list(self._running)
-        for task in running:
+        me = asyncio.current_task()
+        running = [t for t in self._running if t is not me and not t.done()]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout_s)
+        for task in late:
             task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def _sweep(self) -> None:
         for g in self._ctx.settings.groups:
