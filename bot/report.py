@@ -147,8 +147,10 @@ async def build_report(
     waits = [w for w in (_wait_s(x, end_at) for x in opened) if w is not None]
     responses: dict[str, list[float]] = {}
     for x in answered:
-        assert x.first_response_at is not None and x.assigned_at is not None
-        delay = max(0.0, (x.first_response_at - x.assigned_at).total_seconds())
+        # From the first assignment: a handover or a timeout reassignment does not reset it.
+        since = x.first_assigned_at or x.assigned_at
+        assert x.first_response_at is not None and since is not None
+        delay = max(0.0, (x.first_response_at - since).total_seconds())
         responses.setdefault(x.counsellor_id or "", []).append(delay)
     all_responses = [d for ds in responses.values() for d in ds]
 
@@ -174,8 +176,8 @@ async def build_report(
 
 def _wait_s(conv: models.Conversation, end_at: datetime) -> float | None:
     """How long `conv` waited for a counsellor (None: it did not wait)."""
-    assigned_by_end = conv.assigned_at is not None and conv.assigned_at <= end_at
-    until = conv.assigned_at if assigned_by_end and conv.assigned_at is not None else end_at
+    first = conv.first_assigned_at or conv.assigned_at  # later handovers are not waiting
+    until = first if first is not None and first <= end_at else end_at
     wait = max(0.0, (until - conv.opened_at).total_seconds())
     if wait > WAIT_GRACE_S or conv.status == "waiting":
         return wait

@@ -46,7 +46,8 @@ async def test_stats_day_is_today_so_far_privately_to_the_lead(
     bot: Bot, fake_platform: FakePlatform
 ) -> None:
     await lead_says(bot, "s1", "/stats")
-    [reply] = await fake_platform.wait_for(lambda r: len(r) == 1)
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("command_reply")) == 1)
+    [reply] = fake_platform.of_kind("command_reply")
     assert reply["kind"] == "command_reply"
     assert reply["private_to"] == ["l1"] and reply["mentions"] == ["l1"]
     lines = reply["text"].splitlines()
