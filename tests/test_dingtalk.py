@@ -56,8 +56,7 @@ def test_verify_refuses(headers: dict[str, str], error: str) -> None:
 
 
 def test_parse_text_prefers_staff_id_and_drops_the_robot_mention() -> None:
-    msg = dingtalk.parse_body("d1", json.dumps(dingtalk_message("m1", "doc1", "hello")).encode(),
-                              "en")  # fmt: skip
+    msg = dingtalk.parse_body("d1", json.dumps(dingtalk_message("m1", "doc1", "hello")).encode())
     assert (msg.platform, msg.msg_id, msg.sender_id, msg.sender_name) == (
         "dingtalk", "m1", "doc1", "Doc1",
     )  # fmt: skip
@@ -65,11 +64,11 @@ def test_parse_text_prefers_staff_id_and_drops_the_robot_mention() -> None:
     assert msg.sent_at is not None and msg.sent_at.timestamp() == 1764032400
     # The @robot left in the text (one @ per mentioned user) is stripped; other words stay.
     kept = dingtalk_message("m2", "doc1", "@carebot I cannot sleep")
-    assert dingtalk.parse_body("d1", json.dumps(kept).encode(), "en").text == "I cannot sleep"
+    assert dingtalk.parse_body("d1", json.dumps(kept).encode()).text == "I cannot sleep"
     # Without staff id (outside the organisation) the encrypted sender id is used.
     outsider = dingtalk_message("m3", "doc1", "hi")
     del outsider["senderStaffId"]
-    assert dingtalk.parse_body("d1", json.dumps(outsider).encode(), "en").sender_id.startswith(
+    assert dingtalk.parse_body("d1", json.dumps(outsider).encode()).sender_id.startswith(
         "$:LWCP_v1:$"
     )
 
@@ -78,12 +77,12 @@ def test_parse_non_text_is_kept_politely() -> None:
     body = dingtalk_message("p1", "doc1", "", msgtype="picture",
                             content={"downloadCode": "x"})  # fmt: skip
     del body["text"]
-    msg = dingtalk.parse_body("d1", json.dumps(body).encode(), "zh")
+    msg = dingtalk.parse_body("d1", json.dumps(body).encode())
     assert (msg.msg_type, msg.text) == ("image", "")
     audio = {**body, "msgId": "p2", "msgtype": "audio"}
-    assert dingtalk.parse_body("d1", json.dumps(audio).encode(), "en").msg_type == "voice"
+    assert dingtalk.parse_body("d1", json.dumps(audio).encode()).msg_type == "voice"
     odd = {**body, "msgId": "p3", "msgtype": "richText"}
-    assert dingtalk.parse_body("d1", json.dumps(odd).encode(), "en").msg_type == "other"
+    assert dingtalk.parse_body("d1", json.dumps(odd).encode()).msg_type == "other"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +97,7 @@ def test_parse_non_text_is_kept_politely() -> None:
 )
 def test_parse_refuses(body: bytes, error: str) -> None:
     with pytest.raises(BadRequest, match=error):
-        dingtalk.parse_body("d1", body, "en")
+        dingtalk.parse_body("d1", body)
 
 
 def test_signed_url_adds_timestamp_and_url_encoded_sign() -> None:

@@ -77,32 +77,32 @@ def signed(body: dict[str, Any], key: str = ENCRYPT_KEY) -> RawRequest:
 def test_url_verification_plain_needs_the_token() -> None:
     g = group(encrypt_key="", verification_token=VERIFY_TOKEN)
     hello = {"challenge": "c-123", "token": VERIFY_TOKEN, "type": "url_verification"}
-    reply = feishu.parse_event(g, request(hello), "en")
+    reply = feishu.parse_event(g, request(hello))
     assert isinstance(reply, Reply) and json.loads(reply.body) == {"challenge": "c-123"}
     assert reply.content_type == "application/json"
     with pytest.raises(SignatureError, match="verification_token"):
-        feishu.parse_event(g, request({**hello, "token": "guess"}), "en")
+        feishu.parse_event(g, request({**hello, "token": "guess"}))
 
 
 def test_url_verification_encrypted() -> None:
     g = group()
     hello = {"challenge": "c-456", "token": VERIFY_TOKEN, "type": "url_verification"}
     body = {"encrypt": feishu_encrypt(ENCRYPT_KEY, json.dumps(hello).encode())}
-    reply = feishu.parse_event(g, request(body), "en")
+    reply = feishu.parse_event(g, request(body))
     assert isinstance(reply, Reply) and json.loads(reply.body) == {"challenge": "c-456"}
     wrong = {"encrypt": feishu_encrypt("another key", json.dumps(hello).encode())}
     with pytest.raises(SignatureError):
-        feishu.parse_event(g, request(wrong), "en")
+        feishu.parse_event(g, request(wrong))
     # An encrypted body for a group configured without encrypt_key names the missing key.
     with pytest.raises(SignatureError, match="encrypt_key"):
         feishu.parse_event(group(encrypt_key="", verification_token=VERIFY_TOKEN),
-                           request(body), "en")  # fmt: skip
+                           request(body))  # fmt: skip
 
 
 def test_message_event_parsed_with_mentions_stripped() -> None:
     event = feishu_message_event("om_1", "doc1", "@_user_1 I cannot sleep", token=VERIFY_TOKEN)
     body = {"encrypt": feishu_encrypt(ENCRYPT_KEY, json.dumps(event).encode())}
-    msg = feishu.parse_event(group(), signed(body), "en")
+    msg = feishu.parse_event(group(), signed(body))
     assert not isinstance(msg, Reply)
     assert (msg.platform, msg.msg_id, msg.sender_id, msg.text, msg.msg_type) == (
         "feishu", "om_1", "doc1", "I cannot sleep", "text",
@@ -111,7 +111,7 @@ def test_message_event_parsed_with_mentions_stripped() -> None:
     # Without user_id (no permission for it) the open_id is the sender.
     event["event"]["sender"]["sender_id"].pop("user_id")
     body = {"encrypt": feishu_encrypt(ENCRYPT_KEY, json.dumps(event).encode())}
-    msg = feishu.parse_event(group(), signed(body), "en")
+    msg = feishu.parse_event(group(), signed(body))
     assert not isinstance(msg, Reply) and msg.sender_id == "ou_doc1"
 
 
@@ -121,11 +121,11 @@ def test_rich_text_and_image() -> None:
                                        {"tag": "text", "text": "line one"}],
                                       [{"tag": "text", "text": "line two"}]]}  # fmt: skip
     msg = feishu.parse_event(g, request(feishu_message_event(
-        "om_2", "doc1", "", token=VERIFY_TOKEN, msg_type="post", content=post)), "en")
+        "om_2", "doc1", "", token=VERIFY_TOKEN, msg_type="post", content=post)))
     assert not isinstance(msg, Reply) and msg.text == "line one\nline two"
     img = feishu.parse_event(g, request(feishu_message_event(
         "om_3", "doc1", "", token=VERIFY_TOKEN, msg_type="image",
-        content={"image_key": "img_1"})), "zh")  # fmt: skip
+        content={"image_key": "img_1"})))  # fmt: skip
     assert not isinstance(img, Reply)
     assert (img.msg_type, img.text) == ("image", "")
 
@@ -134,17 +134,17 @@ def test_events_refused() -> None:
     event = feishu_message_event("om_4", "doc1", "hi", token=VERIFY_TOKEN)
     body = {"encrypt": feishu_encrypt(ENCRYPT_KEY, json.dumps(event).encode())}
     with pytest.raises(SignatureError, match="missing"):
-        feishu.parse_event(group(), request(body), "en")  # signature headers absent
+        feishu.parse_event(group(), request(body))  # signature headers absent
     tampered = signed(body)
     tampered = RawRequest("POST", tampered.headers, {}, tampered.body.replace(b'"}', b'" }'))
     with pytest.raises((SignatureError, BadRequest)):
-        feishu.parse_event(group(), tampered, "en")
+        feishu.parse_event(group(), tampered)
     plain = group(encrypt_key="", verification_token=VERIFY_TOKEN)
     with pytest.raises(SignatureError, match="verification_token"):
         feishu.parse_event(plain, request({**event, "header": {**event["header"],
-                                                               "token": "x"}}), "en")  # fmt: skip
+                                                               "token": "x"}}))  # fmt: skip
     with pytest.raises(BadRequest, match=r"schema 2\.0"):
-        feishu.parse_event(plain, request({"uuid": "1", "event": {}, "token": VERIFY_TOKEN}), "en")
+        feishu.parse_event(plain, request({"uuid": "1", "event": {}, "token": VERIFY_TOKEN}))
 
 
 @pytest.mark.parametrize(

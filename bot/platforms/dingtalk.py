@@ -73,7 +73,7 @@ def _strip_robot_mention(data: dict[str, Any], text: str) -> str:
     return text.strip()
 
 
-def parse_body(group_id: str, body: bytes, language: str) -> InboundMessage:
+def parse_body(group_id: str, body: bytes) -> InboundMessage:
     """The outgoing robot's JSON as an InboundMessage; BadRequest names the field at fault."""
     try:
         data = json.loads(body)
@@ -146,12 +146,10 @@ class DingTalkPlatform:
         http: aiohttp.ClientSession,
         clock: Clock,
         timeout_s: float = 10,
-        language: str = "zh",
     ) -> None:
         self._http = http
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._language = language
 
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: datetime
@@ -159,7 +157,7 @@ class DingTalkPlatform:
         if request.method != "POST":
             raise BadRequest("the DingTalk outgoing robot posts; GET is not used")
         verify(group.inbound_secret or group.secret, request.headers, now)
-        return [parse_body(group.id, request.body, self._language)]
+        return [parse_body(group.id, request.body)]
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
         if message.private_to:

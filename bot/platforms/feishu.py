@@ -111,9 +111,7 @@ def _post_text(content: dict[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def parse_message_event(
-    group_id: str, event: Any, fallback_id: str, language: str
-) -> InboundMessage:
+def parse_message_event(group_id: str, event: Any, fallback_id: str) -> InboundMessage:
     """An im.message.receive_v1 event as an InboundMessage; BadRequest names the field at fault."""
     if not isinstance(event, dict):
         raise BadRequest("event must be an object")
@@ -153,7 +151,7 @@ def parse_message_event(
     return InboundMessage("feishu", group_id, msg_id, sender_id, "", text, sent_at, msg_type[:16])
 
 
-def parse_event(group: GroupConfig, request: RawRequest, language: str) -> InboundMessage | Reply:
+def parse_event(group: GroupConfig, request: RawRequest) -> InboundMessage | Reply:
     """Verify and parse one event request: a challenge Reply, a message, or an ignored event."""
     outer = _json_object(request.body, "body")
     encrypted = "encrypt" in outer
@@ -190,7 +188,7 @@ def parse_event(group: GroupConfig, request: RawRequest, language: str) -> Inbou
                      content_type="application/json")  # fmt: skip
     event_id = header.get("event_id")
     return parse_message_event(
-        group.id, data.get("event"), event_id if isinstance(event_id, str) else "", language
+        group.id, data.get("event"), event_id if isinstance(event_id, str) else ""
     )
 
 
@@ -228,19 +226,17 @@ class FeishuPlatform:
         http: aiohttp.ClientSession,
         clock: Clock,
         timeout_s: float = 10,
-        language: str = "zh",
     ) -> None:
         self._http = http
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._language = language
 
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: datetime
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("Feishu posts events (the url_verification challenge too); not GET")
-        parsed = parse_event(group, request, self._language)
+        parsed = parse_event(group, request)
         return parsed if isinstance(parsed, Reply) else [parsed]
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
