@@ -18,8 +18,20 @@ from bot import models
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.errors import BadRequest, SignatureError
-from bot.keys import CLOCK, CONTEXT, DB, HTTP, JOBS, METRICS, OUTBOX, PLATFORMS, SETTINGS, Metrics
+from bot.errors import BadRequest, Overloaded, SignatureError
+from bot.keys import (
+    CLOCK,
+    CONTEXT,
+    DB,
+    HTTP,
+    INBOX,
+    JOBS,
+    METRICS,
+    OUTBOX,
+    PLATFORMS,
+    SETTINGS,
+    Metrics,
+)
 from bot.outbox import OutboxWorker
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
 from bot.platforms.dingtalk import DingTalkPlatform
@@ -31,7 +43,7 @@ from bot.protocols import Clock, Platform
 from bot.web import console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
-from handlers.messages import handle_inbound
+from handlers.inbox import Inbox
 from schedules.notices import BoundaryJobs
 
 log = logging.getLogger(__name__)
@@ -47,7 +59,7 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([_database, _http_client, _outbox_worker, _scheduler])
+    app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_route("GET", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_get("/healthz", healthz)
@@ -71,6 +83,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[CONTEXT] = Context(settings, app[CLOCK], db)
     yield
     await db.dispose()
+
+
+async def _inbox(app: web.Application) -> AsyncIterator[None]:
+    inbox = Inbox(app[CONTEXT])
+    app[INBOX] = inbox
+    yield
+    await inbox.close()  # what was submitted is written before the database closes
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
@@ -223,7 +242,13 @@ async def webhook(request: web.Request) -> web.StreamResponse:
             content_type=parsed.content_type,
             headers=dict(parsed.headers),
         )
-    duplicates = await handle_inbound(app[CONTEXT], parsed)
+    try:
+        duplicates = await app[INBOX].submit(parsed)
+    except Overloaded as e:
+        metrics.inc("inbound_overloaded_total")
+        response = error_response(503, str(e))
+        response.headers["Retry-After"] = "1"
+        return response
     if platform_name == "local":
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))
@@ -257,6 +282,8 @@ async def metrics(request: web.Request) -> web.Response:
         for status, count in rows:
             lines.append(f'carebot_outbox_rows{{status="{status}"}} {count}')
     lines.append(f"carebot_outbox_sent_total {app[OUTBOX].sent_count}")
+    lines += ["# TYPE carebot_inbox_batches_total counter"]
+    lines.append(f"carebot_inbox_batches_total {app[INBOX].batches}")
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, store
+from bot.batch import Batch
 from bot.context import Context
 from bot.i18n import join, media_word, t
 from bot.outbox import enqueue
@@ -65,21 +66,28 @@ def _lock(ctx: Context, query: Select[_Row]) -> Select[_Row]:
 
 
 async def route_staff_message(
-    ctx: Context, s: AsyncSession, msg: InboundMessage, message_id: int, now: datetime
+    ctx: Context,
+    s: AsyncSession,
+    batch: Batch,
+    msg: InboundMessage,
+    message_id: int,
+    now: datetime,
 ) -> None:
-    """Give a staff member's message to the right counsellor, or queue it, or answer off hours."""
-    hours = ctx.hours
+    """Give a staff member's message to the right counsellor, or queue it, or answer off hours.
+
+    What it reads comes from `batch` (read once for all the messages of the transaction), and
+    what it changes is applied there too; the person's turn was taken when the batch began.
+    """
+    view = await batch.view(msg.group_id, msg.sender_id)
+    conv = view.conversations[msg.sender_id]
     is_crisis = msg.msg_type == "text" and ctx.crisis.triage(msg.text).is_crisis
-    await store.lock_person(s, msg.group_id, msg.sender_id)
-    conv = await store.active_conversation(s, msg.group_id, msg.sender_id)
-    on_duty = await store.on_duty_ids(s, msg.group_id, now)
-    loads = await store.loads(s, msg.group_id, on_duty)
+    hours = ctx.hours
     current = conv.counsellor_id if conv is not None and conv.status == "open" else None
     decision = route(
         is_open=hours.is_open(now),
         next_open_at=hours.next_open_at(now),
         current_counsellor=current,
-        on_duty=loads,
+        on_duty=view.on_duty_loads(),
         max_open=ctx.settings.service.max_open_per_counsellor,
         is_crisis=is_crisis,
     )
@@ -96,24 +104,19 @@ async def route_staff_message(
             tried=[],
         )
         s.add(conv)
-        await s.flush()
+        view.conversations[msg.sender_id] = conv
+    before = (conv.status, conv.counsellor_id)
     conv.last_message_at = now
     became_crisis = is_crisis and not conv.is_crisis
     conv.is_crisis = conv.is_crisis or is_crisis
-    await s.execute(
-        update(models.Message)
-        .where(models.Message.id == message_id)
-        .values(
-            conversation_id=conv.id,
-            is_off_hours=isinstance(decision, OffHours),
-            is_crisis=is_crisis,
-        )
-    )
-    names = await store.member_names(s, msg.group_id)
+    off_hours = isinstance(decision, OffHours)
+    batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis)
+    names = view.names
     staff = msg.sender_name or _name(names, msg.sender_id)
     text = msg.text or media_word(ctx.language, msg.msg_type)
 
     if isinstance(decision, OffHours):
+        await batch.write_messages()  # whether tonight's reply went out is read from them
         await _answer_off_hours(ctx, s, msg, staff, decision, is_crisis, message_id, now)
         if became_crisis:
             _alert_crisis(ctx, s, conv, staff, text, None, now)
@@ -128,6 +131,7 @@ async def route_staff_message(
             _crisis_reply(ctx, s, conv, staff, None, now)
         if became_crisis:
             _alert_crisis(ctx, s, conv, staff, text, None, now)
+        view.moved(before, (conv.status, conv.counsellor_id), now)
         await alert_queue(ctx, s, msg.group_id, now)
         return
 
@@ -141,6 +145,7 @@ async def route_staff_message(
             )
     else:
         await assign(ctx, s, conv, decision.counsellor_id, now, staff=staff, text=text, names=names)
+        view.moved(before, (conv.status, conv.counsellor_id), now)
     if is_crisis:
         _crisis_reply(ctx, s, conv, staff, _name(names, decision.counsellor_id), now)
     if became_crisis:

@@ -19,6 +19,11 @@ class BadRequest(CarebotError):
     """Malformed input: names the field at fault."""
 
 
+class Overloaded(CarebotError):
+    """More inbound messages wait to be written than the server takes on: not accepted, so the
+    platform keeps the message and sends it again."""
+
+
 class PlatformError(CarebotError):
     """A chat platform refused or failed a request."""
 

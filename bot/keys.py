@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.db import Database
 from bot.outbox import OutboxWorker
 from bot.protocols import Clock, Platform
+from handlers.inbox import Inbox
 from schedules.notices import BoundaryJobs
 
 
@@ -34,3 +35,4 @@ PLATFORMS = web.AppKey("platforms", dict[str, Platform])
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 JOBS = web.AppKey("jobs", BoundaryJobs)
 METRICS = web.AppKey("metrics", Metrics)
+INBOX = web.AppKey("inbox", Inbox)

@@ -74,6 +74,9 @@ FAMILIES: dict[str, str] = {
 }
 
 
+ENQUEUED = "carebot.enqueued"
+
+
 def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> OutboxRow:
     """Add a post to the outbox inside the caller's transaction."""
     row = OutboxRow(
@@ -89,7 +92,13 @@ def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> O
         is_dead_report=False,
     )
     session.add(row)
+    session.info[ENQUEUED] = True
     return row
+
+
+def enqueued(session: AsyncSession) -> bool:
+    """Whether this session added a post to the outbox (so the worker has something to do)."""
+    return bool(session.info.get(ENQUEUED))
 
 
 def backoff_s(attempts: int, floor_s: float = 0.0, rng: random.Random | None = None) -> float:

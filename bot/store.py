@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, select, text
@@ -45,9 +45,31 @@ _LOADS = (
     )
     .group_by(_cv.counsellor_id)
 )
-_ACTIVE = select(_cv).where(
+_open_of = (
+    select(func.count())
+    .where(_cv.group_id == _sh.group_id, _cv.counsellor_id == _sh.member_id, _cv.status == "open")
+    .correlate(_sh)
+    .scalar_subquery()
+)
+_last_of = (
+    select(func.max(_cv.assigned_at))
+    .where(_cv.group_id == _sh.group_id, _cv.counsellor_id == _sh.member_id)
+    .correlate(_sh)
+    .scalar_subquery()
+)
+_ON_DUTY_LOADS = (
+    select(_sh.member_id, _open_of, _last_of)
+    .where(
+        _sh.group_id == bindparam("group_id"),
+        _sh.start_at <= bindparam("at"),
+        _sh.end_at > bindparam("at"),
+    )
+    .group_by(_sh.group_id, _sh.member_id)
+    .order_by(func.min(_sh.start_at), _sh.member_id)
+)
+_ACTIVE_OF = select(_cv).where(
     _cv.group_id == bindparam("group_id"),
-    _cv.staff_id == bindparam("staff_id"),
+    _cv.staff_id.in_(bindparam("staff_ids", expanding=True)),
     _cv.status != "closed",
 )
 _NAMES = select(_mb.id, _mb.name).where(_mb.group_id == bindparam("group_id"))
@@ -86,11 +108,24 @@ async def loads(s: AsyncSession, group_id: str, member_ids: Sequence[str]) -> li
     return out
 
 
-async def active_conversation(
-    s: AsyncSession, group_id: str, staff_id: str
-) -> models.Conversation | None:
-    """The staff member's conversation that is not closed, if any."""
-    return (await s.scalars(_ACTIVE, {"group_id": group_id, "staff_id": staff_id})).first()
+async def on_duty_loads(s: AsyncSession, group_id: str, at: datetime) -> list[CounsellorLoad]:
+    """`on_duty_ids` with each one's `loads`, in one statement."""
+    rows = await s.execute(_ON_DUTY_LOADS, {"group_id": group_id, "at": at})
+    return [CounsellorLoad(r[0], int(r[1] or 0), r[2]) for r in rows]
+
+
+async def active_conversations(
+    s: AsyncSession, group_id: str, staff_ids: Sequence[str], *, refresh: bool = False
+) -> dict[str, models.Conversation]:
+    """The conversations not closed of each of `staff_ids` (at most one each), by staff id.
+
+    `refresh` overwrites the session's copies with the rows as they are now (after a statement
+    that changed them outside the session's objects)."""
+    if not staff_ids:
+        return {}
+    query = _ACTIVE_OF.execution_options(populate_existing=True) if refresh else _ACTIVE_OF
+    rows = await s.scalars(query, {"group_id": group_id, "staff_ids": list(staff_ids)})
+    return {c.staff_id: c for c in rows}
 
 
 async def member_names(s: AsyncSession, group_id: str) -> dict[str, str]:
@@ -99,12 +134,19 @@ async def member_names(s: AsyncSession, group_id: str) -> dict[str, str]:
     return {r[0]: (r[1] or r[0]) for r in rows}
 
 
-async def lock_person(s: AsyncSession, group_id: str, staff_id: str) -> None:
-    """On PostgreSQL, take one person's turn: two messages of one staff member are decided one
-    after the other (else both would open "the" conversation). SQLite writes one at a time."""
+async def lock_people(s: AsyncSession, people: Iterable[tuple[str, str]]) -> None:
+    """On PostgreSQL, take these (group, staff) people's turns until the transaction ends: two
+    messages of one staff member are decided one after the other (else both would open "the"
+    conversation). Taken in one order everywhere, so two batches never wait on each other in a
+    circle. SQLite writes one transaction at a time and needs none."""
     if s.get_bind().dialect.name != "postgresql":
         return
-    await s.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"carebot:person:{group_id}:{staff_id}"},
-    )
+    keys = sorted({f"carebot:person:{g}:{p}" for g, p in people})
+    if keys:
+        await s.execute(_LOCK_PEOPLE, {"keys": keys})
+
+
+_LOCK_PEOPLE = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))"
+    " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"
+)

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import models
+from bot import models, store
+from bot.batch import Batch
 from bot.context import Context
 from bot.conversations import note_first_response, route_staff_message
 from bot.i18n import media_word, t
-from bot.outbox import enqueue
+from bot.outbox import enqueue, enqueued
 from bot.platforms import local
 from bot.platforms.base import InboundMessage, OutboundMessage
 from handlers import commands
@@ -21,78 +22,141 @@ log = logging.getLogger(__name__)
 
 
 async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[bool]:
-    """Store and act on each message; return, per message, whether it was a duplicate."""
-    duplicates = []
-    for msg in messages:
+    """Store and act on `messages` in one transaction; return, per message, whether it was a
+    duplicate (of a stored message or of an earlier one in the list).
+
+    All or nothing: if anything fails, nothing of the list is stored (the caller may retry it,
+    and duplicates are recognised by id).
+    """
+    if not messages:
+        return []
+    async with ctx.db.write() as s:
         now = ctx.clock.now()
-        async with ctx.db.write() as s:
-            duplicates.append(await _handle_one(ctx, s, msg, now))
-    ctx.wake_outbox()
-    return duplicates
+        ids = await _store(ctx, s, messages, now)
+        batch = Batch(s, now)
+        roles = [_role(ctx, m) for m in messages]
+        routed = [
+            ids[i] is not None and _is_routed(m, role)
+            for i, (m, role) in enumerate(zip(messages, roles, strict=True))
+        ]
+        staff = {(m.group_id, m.sender_id): m for m, r in zip(messages, routed, strict=True) if r}
+        if staff:
+            await store.lock_people(s, staff)
+            for group_id, staff_id in staff:
+                batch.expect(group_id, staff_id)
+            await _remember_staff(ctx, s, batch, list(staff.values()), now)
+        for msg, message_id, role, is_routed in zip(messages, ids, roles, routed, strict=True):
+            if message_id is None:
+                continue
+            if msg.platform == "local":
+                local.record_post(s, msg, now)
+            if is_routed:
+                await _route(ctx, s, batch, msg, message_id, now)
+            elif msg.msg_type != "event":  # a platform event (chat opened, robot added): kept
+                await batch.settle()
+                await _act(ctx, s, msg, message_id, role, now)
+        await batch.write_messages()
+        wake = enqueued(s)
+    if wake:  # most messages continue a conversation and post nothing
+        ctx.wake_outbox()
+    return [i is None for i in ids]
 
 
-async def _handle_one(ctx: Context, s: AsyncSession, msg: InboundMessage, now: datetime) -> bool:
+def _role(ctx: Context, msg: InboundMessage) -> str:
     member = ctx.settings.member(msg.group_id, msg.sender_id)
-    role = member.role if member else "staff"
-    inserted = await s.execute(
-        ctx.db.insert(models.Message)
-        .values(
-            platform=msg.platform,
-            group_id=msg.group_id,
-            platform_msg_id=msg.msg_id,
-            sender_id=msg.sender_id,
-            sender_name=msg.sender_name,
-            sender_role=role,
-            msg_type=msg.msg_type,
-            text=msg.text,
-            sent_at=msg.sent_at,
-            received_at=now,
+    return member.role if member else "staff"
+
+
+def _is_routed(msg: InboundMessage, role: str) -> bool:
+    """A message from medical staff for a counsellor: not a command, not a platform event."""
+    return role == "staff" and msg.msg_type != "event" and not commands.looks_like_command(msg.text)
+
+
+async def _store(
+    ctx: Context, s: AsyncSession, messages: list[InboundMessage], now: datetime
+) -> list[int | None]:
+    """Insert the messages not stored yet in one statement: each one's new id, or None."""
+    rows: dict[tuple[str, str, str], dict[str, object]] = {}
+    for msg in messages:
+        key = (msg.platform, msg.group_id, msg.msg_id)
+        rows.setdefault(
+            key,
+            {
+                "platform": msg.platform,
+                "group_id": msg.group_id,
+                "platform_msg_id": msg.msg_id,
+                "sender_id": msg.sender_id,
+                "sender_name": msg.sender_name,
+                "sender_role": _role(ctx, msg),
+                "msg_type": msg.msg_type,
+                "text": msg.text,
+                "sent_at": msg.sent_at,
+                "received_at": now,
+            },
         )
+    m = models.Message
+    inserted = await s.execute(
+        ctx.db.insert(m)
         .on_conflict_do_nothing(index_elements=["platform", "group_id", "platform_msg_id"])
-        .returning(models.Message.id)
+        .returning(m.id, m.platform, m.group_id, m.platform_msg_id),
+        list(rows.values()),
     )
-    message_id = inserted.scalar_one_or_none()
-    if message_id is None:
-        return True
-    if msg.platform == "local":
-        local.record_post(s, msg, now)
-    if msg.msg_type == "event":  # a platform event (chat opened, robot added): kept, not a request
-        return False
+    new = {(r.platform, r.group_id, r.platform_msg_id): r.id for r in inserted}
+    out: list[int | None] = []
+    for msg in messages:
+        out.append(new.pop((msg.platform, msg.group_id, msg.msg_id), None))  # the first only
+    return out
+
+
+async def _route(
+    ctx: Context, s: AsyncSession, batch: Batch, msg: InboundMessage, message_id: int, now: datetime
+) -> None:
+    if msg.msg_type != "text":
+        name = msg.sender_name or msg.sender_id
+        reply = t(
+            ctx.language,
+            "non_text_reply",
+            staff=name,
+            kind=media_word(ctx.language, msg.msg_type),
+        )
+        enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
+    await route_staff_message(ctx, s, batch, msg, message_id, now)
+
+
+async def _act(
+    ctx: Context, s: AsyncSession, msg: InboundMessage, message_id: int, role: str, now: datetime
+) -> None:
+    """A command, or a counsellor's or lead's post (which answers what they hold)."""
     if await commands.dispatch(ctx, s, msg, role, now):
         await s.execute(
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
         )
-        return False
-    if msg.msg_type == "event":
-        return False  # joins, leaves, menu clicks: stored, nothing to answer
-    if role == "staff":
-        await _remember_staff(ctx, s, msg, now)
-        if msg.msg_type != "text":
-            name = msg.sender_name or msg.sender_id
-            reply = t(
-                ctx.language,
-                "non_text_reply",
-                staff=name,
-                kind=media_word(ctx.language, msg.msg_type),
-            )
-            enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
-        await route_staff_message(ctx, s, msg, message_id, now)
-    else:
+    elif role != "staff":
         await note_first_response(s, msg.group_id, msg.sender_id, now)
-    return False
 
 
 async def _remember_staff(
-    ctx: Context, s: AsyncSession, msg: InboundMessage, now: datetime
+    ctx: Context, s: AsyncSession, batch: Batch, messages: list[InboundMessage], now: datetime
 ) -> None:
+    """Add the senders the group does not know yet to its members (as staff)."""
+    new = []
+    for msg in messages:
+        view = await batch.view(msg.group_id, msg.sender_id)
+        if msg.sender_id not in view.names:
+            view.names[msg.sender_id] = msg.sender_name or msg.sender_id
+            new.append(msg)
+    if not new:
+        return
     await s.execute(
-        ctx.db.insert(models.Member)
-        .values(
-            group_id=msg.group_id,
-            id=msg.sender_id,
-            name=msg.sender_name,
-            role="staff",
-            first_seen_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["group_id", "id"])
+        ctx.db.insert(models.Member).on_conflict_do_nothing(index_elements=["group_id", "id"]),
+        [
+            {
+                "group_id": msg.group_id,
+                "id": msg.sender_id,
+                "name": msg.sender_name,
+                "role": "staff",
+                "first_seen_at": now,
+            }
+            for msg in new
+        ],
     )
