@@ -33,7 +33,7 @@ from bot.keys import (
     Metrics,
 )
 from bot.outbox import OutboxWorker
-from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply
+from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
 from bot.platforms.dingtalk import DingTalkPlatform
 from bot.platforms.feishu import FeishuPlatform
 from bot.platforms.generic import GenericPlatform
@@ -228,6 +228,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         body = await read_body(request)
         raw = RawRequest(request.method, request.headers, request.query, body)
         parsed = platform.parse_inbound(group, raw, app[CLOCK].now())
+        if not isinstance(parsed, Reply):
+            refuse_nul(parsed)
     except BadRequest as e:
         metrics.inc("inbound_rejected_total")
         status = 413 if "larger than" in str(e) else 400

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import PlatformError, Retry
+from bot.errors import BadRequest, PlatformError, Retry
 
 MAX_BODY_BYTES = 256 * 1024  # a chat message webhook is a few KiB; anything near this is refused
 
@@ -69,3 +69,12 @@ def raise_for_status(platform: str, status: int, retry_after: str | None = None)
             delay = float(retry_after.strip())
         raise Retry(f"{platform} answered HTTP {status}", delay_s=delay)
     raise PlatformError(f"{platform} refused the post with HTTP {status}")
+
+
+def refuse_nul(messages: list[InboundMessage]) -> None:
+    """BadRequest if a message carries U+0000, which is not text (PostgreSQL cannot store it):
+    one rule for every platform and backend, instead of a 500 on one of them."""
+    for m in messages:
+        for name in ("msg_id", "sender_id", "sender_name", "text"):
+            if "\x00" in getattr(m, name):
+                raise BadRequest(f"{name} contains U+0000 (a NUL character), which is not text")
