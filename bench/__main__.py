@@ -87,9 +87,11 @@ def render(report: dict[str, Any]) -> str:
                     f"{_f(low['latency'].get('p99_ms')):>8} {bad:>7}"
                 )
             cb = r["carebot"]
+            per = cb["answered_2xx"] / cb["transactions"] if cb.get("transactions") else 0.0
             lines.append(
                 f"  {'':<10} stored {cb['stored_messages']} messages for {cb['answered_2xx']} "
-                "answered 2xx"
+                f"answered 2xx, in {cb.get('transactions', 0)} transactions "
+                f"({per:.1f} messages each)"
             )
             verdicts.append(
                 f"inbound >= 40% of bare ({r['backend']}): {100 * r['ratio']:.1f}% "

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import func, select
 
 from bench.common import SECRET, Child, fresh_database, running
@@ -121,6 +122,18 @@ def _measure(
     return out
 
 
+async def _metrics(url: str) -> dict[str, float]:
+    """carebot's /metrics as name -> value (labels kept in the name)."""
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        body = await resp.text()
+    out = {}
+    for line in body.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
 async def _stored(database_url: str) -> int:
     db = Database(database_url)
     try:
@@ -145,6 +158,8 @@ async def run(backend: str, pg_url: str, workdir: Path, plan: InboundPlan) -> di
                 out["carebot"] = _measure(
                     url, plan, cb["clock_offset_s"], "cb", log, plan.closed_count
                 )
+                metrics = await _metrics(f"http://127.0.0.1:{cb['port']}/metrics")
+                out["carebot"]["transactions"] = int(metrics.get("carebot_inbox_batches_total", 0))
             answered = plan.warmup + sum(
                 out["carebot"][k]["ok"] for k in ("closed", "open", "open_low")
             )
