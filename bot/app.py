@@ -133,6 +133,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     app[JOBS] = jobs
     ctx.rota_changed = jobs.reschedule
     ctx.deadline_at = jobs.aim
+    await jobs.prime()
     scheduler.start()
     jobs.start()
     yield

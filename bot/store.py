@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, text
+from sqlalchemy import and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota
@@ -150,3 +150,30 @@ _LOCK_PEOPLE = text(
     "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))"
     " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"
 )
+
+
+async def newest_audit_id(s: AsyncSession) -> int:
+    """The id of the newest audit row (0 when there is none)."""
+    return int(await s.scalar(select(func.max(models.AuditEntry.id))) or 0)
+
+
+async def audited_since(s: AsyncSession, after_id: int) -> tuple[int, list[str]]:
+    """The newest audit id, and the groups whose rota changed in rows after `after_id`."""
+    a = models.AuditEntry
+    rows = (await s.execute(select(a.id, a.group_id).where(a.id > after_id))).all()
+    return max((r[0] for r in rows), default=after_id), list(dict.fromkeys(r[1] for r in rows))
+
+
+async def groups_past_deadline(s: AsyncSession, now: datetime, idle_before: datetime) -> list[str]:
+    """Groups with an open conversation unanswered past its deadline, or idle since before
+    `idle_before` (the rule of `conversations.idle_since`)."""
+    quiet = [
+        _cv.last_message_at <= idle_before,
+        or_(_cv.assigned_at.is_(None), _cv.assigned_at <= idle_before),
+        or_(_cv.first_response_at.is_(None), _cv.first_response_at <= idle_before),
+    ]
+    unanswered = and_(_cv.first_response_at.is_(None), _cv.response_due_at <= now)
+    rows = await s.scalars(
+        select(_cv.group_id).where(_cv.status == "open", or_(unanswered, and_(*quiet))).distinct()
+    )
+    return list(rows)

@@ -2,7 +2,10 @@
 
 One date job per group, at the real time when the clock reaches the next event; a rota change
 reschedules it at once, and a new first-response deadline earlier than the job's aim pulls it
-forward; a sweep every few seconds catches anything a sleep or restart missed.
+forward. A sweep every few seconds is the net under it: it runs the groups whose job should have
+run by now and did not, and those another instance changed (a rota edit in its audit log, or a
+conversation past its deadline); every ten minutes it runs every group. It used to run every
+group each time, which at 1,000 groups kept a core 80% busy doing nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import store
 from bot.context import Context
 from bot.conversations import handle_deadlines, next_deadline
 from bot.notices import handle_due, next_event_at
@@ -28,6 +32,8 @@ MAX_QUEUED_RUNS = 16
 # at once; unbounded, a thousand groups would each hold their rota in memory while they wait
 # for the database (and queue for a pool connection past its timeout).
 CONCURRENT_GROUPS = 8
+FULL_SWEEP_S = 600.0  # real seconds between sweeps that run every group, the last net
+IDLE_RECHECK = timedelta(hours=1)  # a group with nothing ahead is looked at again after this
 
 
 def sweep_s(catch_up_minutes: int, speed: float) -> float:
@@ -51,15 +57,24 @@ class BoundaryJobs:
         self._slots = asyncio.Semaphore(CONCURRENT_GROUPS)
         self._running: set[asyncio.Task[object]] = set()
         self._stopped = False
+        self._sweep_s = sweep_s(ctx.settings.service.catch_up_minutes, ctx.clock.speed)
+        self._audit_seen: int | None = None  # the newest audit row the sweep has looked at
+        self._full_sweep_at = 0.0  # loop time of the last sweep of every group
+
+    async def prime(self) -> None:
+        """Before `start`: note the newest rota edit, so the sweep sees every later one."""
+        async with self._ctx.db.read() as s:
+            self._audit_seen = await store.newest_audit_id(s)
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
         for g in self._ctx.settings.groups:
             self.reschedule(g.id, delay_s=0.0)
+        self._full_sweep_at = asyncio.get_running_loop().time()  # that was every group
         self._scheduler.add_job(
             self._sweep,
             "interval",
-            seconds=sweep_s(self._ctx.settings.service.catch_up_minutes, self._ctx.clock.speed),
+            seconds=self._sweep_s,
             id="boundary-sweep",
             replace_existing=True,
             coalesce=True,
@@ -121,8 +136,9 @@ class BoundaryJobs:
                 log.exception("boundary job for group %s failed; the sweep will retry", group_id)
                 return []
             self._aims.pop(group_id, None)
-            if found and not self._stopped:
-                self.aim(group_id, min(found))
+            if not self._stopped:
+                # Nothing ahead (an empty rota): look again later all the same.
+                self.aim(group_id, min(found) if found else now + IDLE_RECHECK)
         return posted
 
     async def stop(self, timeout_s: float = 10.0) -> None:
@@ -143,6 +159,47 @@ class BoundaryJobs:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
 
-    async def _sweep(self) -> None:
+    async def _sweep(self, *, full: bool | None = None) -> list[str]:
+        """Run the groups that need it (every group when `full`, or when it is time); return
+        their ids."""
+        loop_now = asyncio.get_running_loop().time()
+        if full is None:
+            full = loop_now - self._full_sweep_at >= FULL_SWEEP_S
+        if full:
+            self._full_sweep_at = loop_now
+            groups = [g.id for g in self._ctx.settings.groups]
+        else:
+            groups = [*self._overdue(), *await self._changed_elsewhere()]
+        groups = list(dict.fromkeys(groups))
+        for g in groups:
+            await self.run(g)
+        return groups
+
+    def _overdue(self) -> list[str]:
+        """Groups whose job should have run more than one sweep ago (or has no aim at all)."""
+        clock = self._ctx.clock
+        late = clock.now() - timedelta(seconds=self._sweep_s * clock.speed)
+        out = []
         for g in self._ctx.settings.groups:
-            await self.run(g.id)
+            aim = self._aims.get(g.id)
+            if aim is None or aim <= late:
+                out.append(g.id)
+        return out
+
+    async def _changed_elsewhere(self) -> list[str]:
+        """Groups whose rota changed since the last sweep (here or on another instance), and
+        groups with a conversation past a deadline; one statement each."""
+        try:
+            now = self._ctx.clock.now()
+            idle = now - timedelta(hours=self._ctx.settings.service.idle_close_hours)
+            async with self._ctx.db.read() as s:
+                if self._audit_seen is None:
+                    self._audit_seen = await store.newest_audit_id(s)
+                    changed: list[str] = []
+                else:
+                    self._audit_seen, changed = await store.audited_since(s, self._audit_seen)
+                overdue = await store.groups_past_deadline(s, now, idle)
+        except Exception:
+            log.exception("sweep could not read the database; the groups' own jobs still run")
+            return []
+        return [*changed, *overdue]
