@@ -78,3 +78,12 @@ async def test_more_members_than_one_batch(database_url: str) -> None:
         assert len(await rows(db)) == n
     finally:
         await db.dispose()
+
+
+def test_the_head_revision_the_app_knows_is_the_newest_migration() -> None:
+    """`Database.upgrade` skips Alembic when the schema is at HEAD_REVISION: it must be the head."""
+    from alembic.script import ScriptDirectory
+
+    from bot.db import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
