@@ -25,8 +25,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
@@ -63,6 +61,10 @@ def decrypt(encrypt_key: str, encrypted: str) -> bytes:
         raise SignatureError("encrypt is not base64") from None
     if len(raw) < 32 or len(raw) % 16:
         raise SignatureError("encrypt is not an AES-CBC ciphertext (IV plus whole blocks)")
+    # Imported here: a bot without an encrypted platform need not carry it (about 7 MiB).
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     key = hashlib.sha256(encrypt_key.encode()).digest()
     decryptor = Cipher(algorithms.AES(key), modes.CBC(raw[:16])).decryptor()
     padded = decryptor.update(raw[16:]) + decryptor.finalize()

@@ -17,10 +17,12 @@ import re
 import struct
 from collections.abc import Collection
 from dataclasses import dataclass, field
-
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from typing import TYPE_CHECKING
 
 from bot.errors import SignatureError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 PAD_BLOCK = 32  # WeCom pads to 32 bytes, not AES's 16
 _KEY_CHARS = re.compile(r"^[A-Za-z0-9+/]{43}$")
@@ -79,6 +81,9 @@ class WeComCipher:
         return cls(token, base64.b64decode(encoding_aes_key + "="))
 
     def _cipher(self) -> Cipher[modes.CBC]:
+        # Imported here: a bot without an encrypted platform need not carry it (about 7 MiB).
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         return Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
 
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
