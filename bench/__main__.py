@@ -27,7 +27,7 @@ TARGETS = {
     "inbound_ratio": 0.40,  # carebot req/s over bare aiohttp req/s
     "p99_ms_at_300": 25.0,
     "notice_max_ms": 1000.0,
-    "rss_mib": 150.0,
+    "rss_mb": 150.0,  # megabytes (10^6 bytes), as the issue states it; the table shows MiB
     "start_s": 2.0,
 }
 
@@ -163,10 +163,11 @@ def render(report: dict[str, Any]) -> str:
                 f"{_mark(r['startup_s'] < TARGETS['start_s'])}"
             )
             peak = r["peak_rss_serving_mib"]
+            peak_mb = peak * 1.048576
             verdicts.append(
-                f"RSS < 150 MB ({r['backend']}): peak serving {_f(peak, 0)} MiB "
-                f"{_mark(peak < TARGETS['rss_mib'])}; peak while parsing the "
-                f"config {_f(r['peak_rss_config_load_mib'], 0)} MiB"
+                f"RSS < 150 MB ({r['backend']}): peak serving {_f(peak_mb, 0)} MB "
+                f"({_f(peak, 0)} MiB) {_mark(peak_mb < TARGETS['rss_mb'])}; peak while parsing "
+                f"the config {_f(r['peak_rss_config_load_mib'], 0)} MiB"
             )
     if verdicts:
         lines += ["", "Targets:"] + [f"  {v}" for v in verdicts]
