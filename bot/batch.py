@@ -26,13 +26,12 @@ from bot.routing import CounsellorLoad
 class GroupView:
     """One group as routing sees it inside the batch's transaction."""
 
-    on_duty: list[str]
-    loads: dict[str, CounsellorLoad]
+    loads: dict[str, CounsellorLoad]  # the counsellors on duty, in shift order
     names: dict[str, str]
     conversations: dict[str, models.Conversation | None]  # staff id -> active conversation
 
     def on_duty_loads(self) -> list[CounsellorLoad]:
-        return [self.loads[m] for m in self.on_duty]
+        return list(self.loads.values())  # replacing a value keeps its place
 
     def moved(
         self, before: tuple[str, str | None], after: tuple[str, str | None], now: datetime
@@ -81,13 +80,12 @@ class Batch:
     async def _read(self, group_id: str) -> GroupView:
         s, now = self.s, self.now
         loads = {x.member_id: x for x in await store.on_duty_loads(s, group_id, now)}
-        on_duty = list(loads)
         names = await store.member_names(s, group_id)
         staff = sorted(self.staff_by_group.get(group_id, ()))
         found = await store.active_conversations(s, group_id, staff, refresh=self._refresh)
         conversations: dict[str, models.Conversation | None] = dict.fromkeys(staff)
         conversations.update(found)
-        return GroupView(on_duty, loads, names, conversations)
+        return GroupView(loads, names, conversations)
 
     def set_message(self, message_id: int, conv: models.Conversation, **values: Any) -> None:
         """Record what routing learnt of a message; written with the rest of the batch."""

@@ -32,12 +32,12 @@ async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[b
         return []
     async with ctx.db.write() as s:
         now = ctx.clock.now()
-        ids = await _store(ctx, s, messages, now)
-        batch = Batch(s, now)
         roles = [_role(ctx, m) for m in messages]
+        ids = await _store(ctx, s, messages, roles, now)
+        batch = Batch(s, now)
         routed = [
-            ids[i] is not None and _is_routed(m, role)
-            for i, (m, role) in enumerate(zip(messages, roles, strict=True))
+            i is not None and _is_routed(m, role)
+            for m, i, role in zip(messages, ids, roles, strict=True)
         ]
         staff = {(m.group_id, m.sender_id): m for m, r in zip(messages, routed, strict=True) if r}
         if staff:
@@ -73,11 +73,11 @@ def _is_routed(msg: InboundMessage, role: str) -> bool:
 
 
 async def _store(
-    ctx: Context, s: AsyncSession, messages: list[InboundMessage], now: datetime
+    ctx: Context, s: AsyncSession, messages: list[InboundMessage], roles: list[str], now: datetime
 ) -> list[int | None]:
     """Insert the messages not stored yet in one statement: each one's new id, or None."""
     rows: dict[tuple[str, str, str], dict[str, object]] = {}
-    for msg in messages:
+    for msg, role in zip(messages, roles, strict=True):
         key = (msg.platform, msg.group_id, msg.msg_id)
         rows.setdefault(
             key,
@@ -87,7 +87,7 @@ async def _store(
                 "platform_msg_id": msg.msg_id,
                 "sender_id": msg.sender_id,
                 "sender_name": msg.sender_name,
-                "sender_role": _role(ctx, msg),
+                "sender_role": role,
                 "msg_type": msg.msg_type,
                 "text": msg.text,
                 "sent_at": msg.sent_at,
