@@ -6,19 +6,18 @@ bot/rota_table.py or bot/ical.py. Swaps and cover requests are in handlers/rota_
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot import ical, rota, rota_args, rota_changes, rota_table, store
-from bot.errors import RotaError
 from bot.i18n import t
 from bot.rota_args import ArgumentError
 from handlers.commands import Invocation
 from handlers.rota_replies import (
-    applied,
+    apply,
     bad_args,
     listed,
     members,
-    refused,
     reply_long,
     rota_command,
     today,
@@ -79,34 +78,17 @@ async def rota_view(inv: Invocation) -> None:
 @rota_command("rota add", "排班 添加", "lead")
 async def rota_add(inv: Invocation) -> None:
     """Put a counsellor on the rota."""
-    if listed(inv) is None:
-        return
-    try:
-        a = rota_args.parse_shift(inv.args, members(inv), inv.sender_id, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
-    start_at, end_at = a.span.instants(inv.ctx.hours)
-    try:
-        change = await rota_changes.add_shift(
-            inv.ctx,
-            inv.session,
-            group_id=inv.group_id,
-            actor_id=inv.sender_id,
-            member_id=a.member_id,
-            start_at=start_at,
-            end_at=end_at,
-            now=inv.now,
-        )
-    except RotaError as e:
-        refused(inv, e)
-        return
-    applied(inv, change)
+    await _edit_shift(inv, rota_changes.add_shift)
 
 
 @rota_command("rota remove", "排班 删除", "lead")
 async def rota_remove(inv: Invocation) -> None:
     """Take a shift (or part of one) off the rota."""
+    await _edit_shift(inv, rota_changes.remove_shift)
+
+
+async def _edit_shift(inv: Invocation, edit: Callable[..., Awaitable[rota_changes.Change]]) -> None:
+    """`/rota add` and `/rota remove`: the same arguments, the one edit each names."""
     if listed(inv) is None:
         return
     try:
@@ -115,8 +97,9 @@ async def rota_remove(inv: Invocation) -> None:
         bad_args(inv, e)
         return
     start_at, end_at = a.span.instants(inv.ctx.hours)
-    try:
-        change = await rota_changes.remove_shift(
+    await apply(
+        inv,
+        edit(
             inv.ctx,
             inv.session,
             group_id=inv.group_id,
@@ -125,11 +108,8 @@ async def rota_remove(inv: Invocation) -> None:
             start_at=start_at,
             end_at=end_at,
             now=inv.now,
-        )
-    except RotaError as e:
-        refused(inv, e)
-        return
-    applied(inv, change)
+        ),
+    )
 
 
 @rota_command("rota repeat", "排班 复制", "lead")
@@ -142,8 +122,9 @@ async def rota_repeat(inv: Invocation) -> None:
     except ArgumentError as e:
         bad_args(inv, e)
         return
-    try:
-        change = await rota_changes.repeat_day(
+    await apply(
+        inv,
+        rota_changes.repeat_day(
             inv.ctx,
             inv.session,
             group_id=inv.group_id,
@@ -151,11 +132,8 @@ async def rota_repeat(inv: Invocation) -> None:
             source=a.source,
             targets=a.targets,
             now=inv.now,
-        )
-    except RotaError as e:
-        refused(inv, e)
-        return
-    applied(inv, change)
+        ),
+    )
 
 
 @rota_command("rota undo", "排班 撤销", "lead")
@@ -168,14 +146,12 @@ async def rota_undo(inv: Invocation) -> None:
     except ArgumentError as e:
         bad_args(inv, e)
         return
-    try:
-        change = await rota_changes.undo_last(
+    await apply(
+        inv,
+        rota_changes.undo_last(
             inv.ctx, inv.session, group_id=inv.group_id, actor_id=inv.sender_id, now=inv.now
-        )
-    except RotaError as e:
-        refused(inv, e)
-        return
-    applied(inv, change)
+        ),
+    )
 
 
 @rota_command("gaps", "缺口", "lead")

@@ -8,7 +8,7 @@ user id only (a display name in a message is never trusted). Anyone else is staf
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from bot import rota, rota_changes, rota_table
@@ -66,6 +66,16 @@ def applied(inv: Invocation, change: rota_changes.Change) -> None:
     inv.say("rota_done", summary=change.summary)
     ctx, group_id = inv.ctx, inv.group_id
     rota_changes.call_after_commit(inv.session, lambda: ctx.rota_changed(group_id))
+
+
+async def apply(inv: Invocation, change: Awaitable[rota_changes.Change]) -> None:
+    """Make a rota change and answer the caller: what was done, or why nothing was."""
+    try:
+        done = await change
+    except RotaError as e:
+        refused(inv, e)
+        return
+    applied(inv, done)
 
 
 def reply_long(inv: Invocation, text: str) -> None:

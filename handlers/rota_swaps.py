@@ -16,7 +16,7 @@ from bot.i18n import join, t
 from bot.rota_args import ArgumentError
 from handlers.commands import Invocation
 from handlers.rota_replies import (
-    applied,
+    apply,
     bad_args,
     leads_of,
     listed,
@@ -44,8 +44,9 @@ async def rota_swap(inv: Invocation) -> None:
         return
     start_at, end_at = a.span.instants(inv.ctx.hours)
     if inv.role == "lead":
-        try:
-            change = await rota_changes.swap_shift(
+        await apply(
+            inv,
+            rota_changes.swap_shift(
                 inv.ctx,
                 inv.session,
                 group_id=inv.group_id,
@@ -55,11 +56,8 @@ async def rota_swap(inv: Invocation) -> None:
                 start_at=start_at,
                 end_at=end_at,
                 now=inv.now,
-            )
-        except RotaError as e:
-            refused(inv, e)
-            return
-        applied(inv, change)
+            ),
+        )
         return
     names = await store.member_names(inv.session, inv.group_id)
     if a.member_a != inv.sender_id:
