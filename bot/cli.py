@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -173,32 +175,51 @@ def _cli_actor() -> str:
         return "cli"
 
 
-def _serve(settings: Settings, clock: Clock, banner: str | None = None) -> int:
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything else is touched: a busy port is a clear
+    error (exit 2), not a traceback after the database was prepared."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as e:
+        raise ConfigError(f"bot.listen {host}:{port}: cannot listen there ({e})") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"{host}:{port} is already in use (another carebot?); stop it or choose "
+                "another address with --listen (demo) or bot.listen"
+            ) from None
+        raise ConfigError(f"bot.listen {host}:{port}: cannot listen there ({e.strerror})") from None
+    return sock
+
+
+def _serve(
+    settings: Settings, clock: Clock, banner: str | None = None, sock: socket.socket | None = None
+) -> int:
     from bot.app import create_app
 
+    sock = sock or _bind(settings.bot.host, settings.bot.port)
     app = create_app(settings, clock)
 
     def say(_: object) -> None:
         print(banner or f"carebot listening on http://{settings.bot.listen}", flush=True)
 
-    web.run_app(
-        app,
-        host=settings.bot.host,
-        port=settings.bot.port,
-        print=say,
-        handle_signals=True,
-        access_log=None,
-    )
+    web.run_app(app, sock=sock, print=say, handle_signals=True, access_log=None)
     return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:
     from bot.db import Database
-    from bot.demo import demo_settings, seed_rota
+    from bot.demo import demo_settings, fresh_demo_database, seed_rota
 
     db_path = Path(args.database)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
     settings = demo_settings(f"sqlite+aiosqlite:///{db_path}", args.listen, args.language)
     tz = settings.bot.tz
     if args.start_at:
@@ -221,7 +242,14 @@ def _demo(args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    asyncio.run(prepare())
+    # Every check before anything is touched: the arguments, then the port, then the file.
+    sock = _bind(settings.bot.host, settings.bot.port)
+    try:
+        fresh_demo_database(db_path)
+        asyncio.run(prepare())
+    except BaseException:
+        sock.close()
+        raise
     url = f"http://{settings.bot.listen}/"
     from bot.i18n import t
 
@@ -233,7 +261,7 @@ def _demo(args: argparse.Namespace) -> int:
         speed=f"{args.speed:g}",
         console=f"{url}console?token=demo-lead",
     )
-    return _serve(settings, clock, banner)
+    return _serve(settings, clock, banner, sock)
 
 
 def _read_text(path: str) -> str:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from bot import models
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.errors import ConfigError
 from bot.rota import ServiceHours
+
+# SQLite's application_id of a database file that `carebot demo` made ("cbdm"): only such a
+# file is ever replaced by the next demo; any other file at --database is left alone.
+DEMO_APPLICATION_ID = 0x6362646D
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 # (member, start, end) in service-local HH:MM; six boundaries across 08:00-24:00.
 SAMPLE_ROTA = [
@@ -64,3 +73,44 @@ async def seed_rota(db: Database, settings: Settings, day: date, now: datetime) 
                 )
                 added += 1
     return added
+
+
+def _application_id(path: Path) -> int | None:
+    """The file's SQLite application_id, or None if it is not a SQLite database."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as e:
+        raise ConfigError(f"--database {path}: cannot read it ({e.strerror})") from None
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None
+    return int.from_bytes(header[68:72], "big")
+
+
+def fresh_demo_database(path: Path) -> None:
+    """Make `path` a new, empty demo database: replace it only if an earlier demo made it.
+
+    Anything else at that path (a deployment's carebot.db, any other file) is refused with a
+    ConfigError before a byte is touched, so a trial command never deletes the user's data.
+    """
+    if path.exists():
+        if _application_id(path) != DEMO_APPLICATION_ID:
+            raise ConfigError(
+                f"--database {path} exists and was not made by carebot demo; it is left "
+                "untouched. Choose another file with --database (the demo makes its own)"
+            )
+        for suffix in ("", *SIDE_FILES):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        strays = [f"{path}{x}" for x in SIDE_FILES if Path(f"{path}{x}").exists()]
+        if strays:
+            raise ConfigError(
+                f"--database {path}: {', '.join(strays)} exist without the database file; "
+                "they are left untouched. Remove them yourself or choose another --database"
+            )
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+            conn.commit()
+    except sqlite3.Error as e:
+        raise ConfigError(f"--database {path}: cannot create it ({e})") from None
