@@ -64,16 +64,18 @@ async def test_crisis_is_assigned_at_once_past_capacity_and_leads_alerted_privat
     await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
     await bot.staff_says("m1", "doc1", "hello")
     await bot.staff_says("m2", "doc2", "我真的不想活了")
-    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 1)
     await settle(bot)
     # c1 is full with doc1, and still gets the crisis at once: no queue for a crisis.
-    assignments = fake_platform.of_kind("assignment")
+    assignments = said(fake_platform, "please take care of")
     assert [a["mentions"] for a in assignments] == [["c1", "doc1"], ["c1", "doc2"]]
-    reply, alert = fake_platform.of_kind("crisis")
-    assert reply["mentions"] == ["doc2"] and "400-161-9995" in reply["text"]
+    assert "不想活" not in assignments[1]["text"]  # the group never reads a crisis
+    [reply] = said(fake_platform, "400-161-9995")
+    assert reply["mentions"] == ["doc2"] and "crisis" not in reply["text"]
     assert "Chen" in reply["text"]  # says who is coming
+    [alert] = fake_platform.of_kind("crisis")
     assert alert["private_to"] == ["l1", "c1"] and alert["mentions"] == ["l1", "c1"]
-    assert "Doc2" in alert["text"] and "Chen" in alert["text"]
+    assert "Doc2" in alert["text"] and "Chen" in alert["text"] and "不想活" in alert["text"]
     # The crisis is never announced in the group: only the private alert names it.
     assert all("private_to" in m for m in said(fake_platform, "[Crisis]"))
     assert not fake_platform.of_kind("escalation")  # nobody waited
@@ -94,20 +96,26 @@ async def test_crisis_at_three_in_the_morning_gets_hotlines_at_once_and_morning_
     await bot.staff_says("m2", "doc1", "honestly I want to kill myself")
     await bot.staff_says("m3", "doc1", "sorry, still here")
     await settle(bot)
-    plain = fake_platform.of_kind("off_hours")
-    crisis = fake_platform.of_kind("crisis")
+    plain = said(fake_platform, "Your message is saved")
     assert len(plain) == 1 and plain[0]["mentions"] == ["doc1"]  # one auto-reply a night
-    reply, alert = crisis
+    [reply] = said(fake_platform, "someone answers there at any hour")
     assert "400-161-9995" in reply["text"] and "08:00" in reply["text"]
+    assert reply["kind"] == "off_hours" and "crisis" not in reply["text"]  # it is a group post
+    [alert] = fake_platform.of_kind("crisis")
     assert alert["private_to"] == ["l1"] and "no counsellor can take it" in alert["text"]
     assert not fake_platform.of_kind("assignment")
-    # At 08:00 the morning counsellor gets it, with the night's messages summarised.
+    # At 08:00 the morning counsellor gets it. The group sees a plain assignment; the assignee
+    # and the leads are told privately that it is a crisis, with the night's messages.
     bot.clock.set(at(N, "08:00") + timedelta(seconds=1))
-    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await settle(bot)
     [morning] = fake_platform.of_kind("assignment")
-    assert morning["mentions"] == ["c2", "doc1"]
-    assert "3 messages while waiting" in morning["text"]
-    assert "still here" in morning["text"]
+    assert morning["mentions"] == ["c2", "doc1"] and "private_to" not in morning
+    assert "kill myself" not in morning["text"]
+    taken = fake_platform.of_kind("crisis")[1]
+    assert taken["private_to"] == ["l1", "c2"]
+    assert "[Crisis]" in taken["text"] and "Li is taking it" in taken["text"]
+    assert "kill myself" in taken["text"] and "still here" in taken["text"]
     opening = fake_platform.of_kind("open")
     assert len(opening) == 1
     assert fake_platform.received.index(opening[0]) < fake_platform.received.index(morning)
