@@ -338,6 +338,7 @@ def _crisis_reply(
     """
     hotlines = join(ctx.language, ctx.settings.service.crisis_hotlines)
     to = (conv.staff_id,)
+    private: tuple[str, ...]
     if _privacy(ctx, conv.group_id):
         key, kind, private = "crisis_reply", "crisis", to
     else:

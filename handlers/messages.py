@@ -16,6 +16,7 @@ from bot.i18n import media_word, t
 from bot.outbox import enqueue, enqueued
 from bot.platforms import local
 from bot.platforms.base import InboundMessage, OutboundMessage
+from bot.quoting import quote
 from handlers import commands
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ async def _route(
     ctx: Context, s: AsyncSession, batch: Batch, msg: InboundMessage, message_id: int, now: datetime
 ) -> None:
     if msg.msg_type != "text":
-        name = msg.sender_name or msg.sender_id
+        name = quote(msg.sender_name or msg.sender_id)
         reply = t(
             ctx.language,
             "non_text_reply",
