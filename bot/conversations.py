@@ -3,7 +3,10 @@
 The decisions come from the pure `bot.routing`; this module reads the rows they need, applies the
 decision inside the caller's transaction and enqueues what the group (or a person, privately)
 must see. Message text never reaches the group of a privacy-mode group, and never reaches the
-group in an alert about a person.
+group in an alert about a person. A person's crisis never reaches the group at all: crisis marks
+and crisis text go privately to the leads and the assignee; what the group sees of a crisis
+conversation reads like any other. Whatever people wrote is quoted (`bot.quoting`) before it is
+put into a post.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bot.context import Context
 from bot.i18n import join, media_word, t
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
+from bot.quoting import quote
 from bot.routing import OffHours, Wait, choose, reroute_after_timeout, route
 
 log = logging.getLogger(__name__)
@@ -44,10 +48,13 @@ class Handover:
 
 
 def _name(names: dict[str, str], member_id: str) -> str:
-    return names.get(member_id, member_id)
+    """A member's display name, quoted: a name is chosen by its owner and may hold anything."""
+    return quote(names.get(member_id, member_id))
 
 
 def _excerpt(text: str) -> str:
+    """The start of what someone wrote, quoted."""
+    text = quote(text)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
@@ -112,7 +119,7 @@ async def route_staff_message(
     off_hours = isinstance(decision, OffHours)
     batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis)
     names = view.names
-    staff = msg.sender_name or _name(names, msg.sender_id)
+    staff = quote(msg.sender_name) if msg.sender_name else _name(names, msg.sender_id)
     text = msg.text or media_word(ctx.language, msg.msg_type)
 
     if isinstance(decision, OffHours):
@@ -126,7 +133,7 @@ async def route_staff_message(
         if conv.status == "open":  # its counsellor went off duty and nobody has room
             conv.status = "waiting"  # counsellor_id stays: who held it last, for the statistics
         if is_new:
-            _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, staff=staff)
+            _tell_waiting(ctx, s, msg, staff, decision, now)
         if is_crisis:
             _crisis_reply(ctx, s, conv, staff, None, now)
         if became_crisis:
@@ -135,21 +142,21 @@ async def route_staff_message(
         await alert_queue(ctx, s, msg.group_id, now)
         return
 
+    if is_crisis:  # the person first: help is coming, and the hotlines
+        _crisis_reply(ctx, s, conv, staff, _name(names, decision.counsellor_id), now)
     if decision.continuing:
         if _privacy(ctx, msg.group_id):
-            private = t(ctx.language, "assignment_private", staff=staff, text=text)
+            private = t(ctx.language, "assignment_private", staff=staff, text=quote(text))
             enqueue(
                 s,
                 OutboundMessage(msg.group_id, private, "assignment", (), (decision.counsellor_id,)),
                 now,
             )
-    else:
+        if became_crisis:
+            _alert_crisis(ctx, s, conv, staff, text, decision.counsellor_id, now, names)
+    else:  # assign() alerts the assignee and the leads of a crisis, this one's or an earlier one
         await assign(ctx, s, conv, decision.counsellor_id, now, staff=staff, text=text, names=names)
         view.moved(before, (conv.status, conv.counsellor_id), now)
-    if is_crisis:
-        _crisis_reply(ctx, s, conv, staff, _name(names, decision.counsellor_id), now)
-    if became_crisis:
-        _alert_crisis(ctx, s, conv, staff, text, decision.counsellor_id, now, names)
 
 
 def give(ctx: Context, conv: models.Conversation, counsellor_id: str, now: datetime) -> None:
@@ -178,23 +185,61 @@ async def assign(
     text: str,
     names: dict[str, str],
     key: str = "assignment",
+    announce: bool = True,
     **extra: object,
 ) -> None:
-    """Give `conv` to `counsellor_id` and enqueue the assignment post (text private if asked)."""
+    """Give `conv` to `counsellor_id` and announce it: the one way every path assigns.
+
+    New, drained from the queue, handed over at a boundary or moved after a timeout, each path
+    comes here. The assignment post (`announce`; a boundary notice says it for the handover)
+    quotes the text only outside privacy mode and never for a crisis conversation, whose text and
+    mark go privately to the assignee and the leads, with who took it. `staff` is quoted already;
+    `text` is what was written, quoted here.
+    """
     give(ctx, conv, counsellor_id, now)
+    if announce:
+        _announce(
+            ctx,
+            s,
+            conv,
+            counsellor_id,
+            staff=staff,
+            text=text,
+            names=names,
+            key=key,
+            now=now,
+            **extra,
+        )
+    if conv.is_crisis:
+        _alert_crisis(ctx, s, conv, staff, text, counsellor_id, now, names)
+
+
+def _announce(
+    ctx: Context,
+    s: AsyncSession,
+    conv: models.Conversation,
+    counsellor_id: str,
+    *,
+    staff: str,
+    text: str,
+    names: dict[str, str],
+    key: str,
+    now: datetime,
+    **extra: object,
+) -> None:
     lang = ctx.language
     counsellor = _name(names, counsellor_id)
     mentions = (counsellor_id, conv.staff_id)
-    note = t(lang, "handover_note", note=conv.handover_note) if conv.handover_note else ""
+    note = t(lang, "handover_note", note=quote(conv.handover_note)) if conv.handover_note else ""
     if _privacy(ctx, conv.group_id):
         group_text = t(lang, "assignment_private_group", staff=staff, counsellor=counsellor)
         enqueue(s, OutboundMessage(conv.group_id, group_text, "assignment", mentions), now)
-        private = t(lang, "assignment_private", staff=staff, text=text) + note
+        private = t(lang, "assignment_private", staff=staff, text=quote(text)) + note
         enqueue(s, OutboundMessage(conv.group_id, private, "assignment", (), (counsellor_id,)), now)
         return
-    if text:
+    if text and not conv.is_crisis:
         body = t(lang, key, counsellor=counsellor, staff=staff, excerpt=_excerpt(text), **extra)
-    else:  # nothing to quote (e.g. a conversation that only waited)
+    else:  # nothing to quote (a conversation that only waited), or nothing for the group to see
         body = t(lang, "assignment_bare", counsellor=counsellor, staff=staff)
     enqueue(s, OutboundMessage(conv.group_id, body + note, "assignment", mentions), now)
 
@@ -210,6 +255,19 @@ def _tell(
     **values: object,
 ) -> None:
     enqueue(s, OutboundMessage(group_id, t(ctx.language, key, **values), kind, (staff_id,)), now)
+
+
+def _tell_waiting(
+    ctx: Context, s: AsyncSession, msg: InboundMessage, staff: str, decision: Wait, now: datetime
+) -> None:
+    """What is true: everyone on duty is busy (queued), or nobody is on duty right now."""
+    if decision.reason == "full":
+        _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, staff=staff)
+        return
+    hotlines = join(ctx.language, ctx.settings.service.crisis_hotlines)
+    _tell(
+        ctx, s, msg.group_id, "waiting_nobody", msg.sender_id, now, staff=staff, hotlines=hotlines
+    )
 
 
 async def _answer_off_hours(
@@ -234,7 +292,13 @@ async def _answer_off_hours(
     }
     if is_crisis:
         if not await _told_tonight(s, msg, since, message_id, crisis=True):
-            _tell(ctx, s, msg.group_id, "crisis_off_hours", msg.sender_id, now, "crisis", **values)
+            # In a privacy group the reply is private; in the group it reads like any other.
+            if _privacy(ctx, msg.group_id):
+                text = t(ctx.language, "crisis_off_hours", **values)
+                to = (msg.sender_id,)
+                enqueue(s, OutboundMessage(msg.group_id, text, "crisis", to, to), now)
+            else:
+                _tell(ctx, s, msg.group_id, "crisis_off_hours_group", msg.sender_id, now, **values)
         return
     if not await _told_tonight(s, msg, since, message_id, crisis=False):
         _tell(ctx, s, msg.group_id, "off_hours", msg.sender_id, now, **values)
@@ -268,16 +332,22 @@ def _crisis_reply(
     counsellor: str | None,
     now: datetime,
 ) -> None:
-    """Tell the person help is coming and how to get it now; privately in a privacy group."""
+    """Tell the person help is coming and how to get it now.
+
+    Privately in a privacy group; in the group, in words that do not say it is a crisis.
+    """
     hotlines = join(ctx.language, ctx.settings.service.crisis_hotlines)
-    if counsellor is None:
-        text = t(ctx.language, "crisis_reply_waiting", staff=staff, hotlines=hotlines)
+    to = (conv.staff_id,)
+    private: tuple[str, ...]
+    if _privacy(ctx, conv.group_id):
+        key, kind, private = "crisis_reply", "crisis", to
     else:
-        text = t(
-            ctx.language, "crisis_reply", staff=staff, counsellor=counsellor, hotlines=hotlines
-        )
-    private = (conv.staff_id,) if _privacy(ctx, conv.group_id) else ()
-    enqueue(s, OutboundMessage(conv.group_id, text, "crisis", (conv.staff_id,), private), now)
+        key, kind, private = "crisis_reply_group", "assignment", ()
+    if counsellor is None:
+        text = t(ctx.language, key + "_waiting", staff=staff, hotlines=hotlines)
+    else:
+        text = t(ctx.language, key, staff=staff, counsellor=counsellor, hotlines=hotlines)
+    enqueue(s, OutboundMessage(conv.group_id, text, kind, to, private), now)
 
 
 def _alert_crisis(
@@ -306,7 +376,11 @@ def _alert_crisis(
 
 
 async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetime) -> None:
-    """Tell the leads once that people wait (inside service hours), until the queue empties."""
+    """Tell the leads once that people wait (inside service hours), until the queue empties.
+
+    The words say which is true: everyone on duty is full, or nobody is on duty (a rota gap; a
+    boundary that starts a gap makes it news again, see `notices`).
+    """
     if not ctx.hours.is_open(now):
         return
     group = await s.get(models.Group, group_id)
@@ -320,11 +394,12 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
         return
     group.queue_alerted_at = now
     leads = [m for m in ctx.settings.members_of(group_id) if m.role == "lead"]
+    on_duty = await store.on_duty_ids(s, group_id, now)
     text = t(
         ctx.language,
-        "waiting_leads",
+        "waiting_leads" if on_duty else "waiting_gap_leads",
         count=count,
-        leads=" ".join(f"@{m.display_name}" for m in leads),
+        leads=" ".join(f"@{quote(m.display_name)}" for m in leads),
     )
     enqueue(s, OutboundMessage(group_id, text, "escalation", tuple(m.id for m in leads)), now)
 
@@ -410,8 +485,9 @@ async def hand_over(
     """Move the open conversations of counsellors going off duty at `at` to those on from `at`.
 
     Each goes to an on-duty counsellor by the routing rule (a crisis even past capacity); where
-    nobody has room, or service has closed, it waits and is assigned at the next chance. Nothing
-    is posted here: the boundary notice says what moved, in one post.
+    nobody has room, or service has closed, it waits and is assigned at the next chance. The
+    boundary notice says what moved, in one post; only a crisis is told here, privately (to the
+    new assignee and the leads, or to the leads when it is left waiting).
     """
     c = models.Conversation
     held = list(
@@ -430,6 +506,7 @@ async def hand_over(
     is_open = ctx.hours.is_open(when)
     on_duty = [m for m in await store.on_duty_ids(s, group_id, when) if m not in going_off]
     max_open = ctx.settings.service.max_open_per_counsellor
+    names = await store.member_names(s, group_id)
     out = []
     for conv in held:
         from_id = conv.counsellor_id or ""
@@ -437,11 +514,18 @@ async def hand_over(
         if is_open:
             loads = await store.loads(s, group_id, on_duty)
             chosen = choose(loads, max_open, is_crisis=conv.is_crisis)
+        summary = (await _summary(s, conv))[0] if conv.is_crisis else ""
+        staff = _name(names, conv.staff_id)
         if chosen is None:
             # It waits; counsellor_id stays as who held it last (the report counts their work).
             conv.status, conv.response_due_at = "waiting", None
+            if conv.is_crisis:
+                _alert_crisis(ctx, s, conv, staff, summary, None, now)
         else:
-            give(ctx, conv, chosen, now)
+            text = summary
+            await assign(
+                ctx, s, conv, chosen, now, staff=staff, text=text, names=names, announce=False
+            )
             conv.tried = []
         await s.flush()
         out.append(

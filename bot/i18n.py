@@ -25,9 +25,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "and will be with you as soon as they can.",
     },
     "waiting_leads": {
-        "zh": "【排队】{count} 位医护人员在等待接待，目前值班老师已满或无人值班。{leads}",
-        "en": "[Queue] {count} staff waiting: every counsellor on duty is full, or nobody is on "
-        "duty. {leads}",
+        "zh": "【排队】{count} 位医护人员在等待接待，目前值班老师都已满。{leads}",
+        "en": "[Queue] {count} staff waiting: every counsellor on duty is full. {leads}",
     },
     "off_hours": {
         "zh": "@{staff} 您好，现在是非服务时间（服务时间 {opens}-{closes}）。您的消息已保存，"
@@ -162,6 +161,41 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "handover_private": {
         "zh": "您接手了 {staff} 的对话。交接备注：{note}",
         "en": "You are taking over the conversation with {staff}. Handover note: {note}",
+    },
+    # what the group sees of a crisis (non-privacy groups): help, in words that do not say crisis
+    "crisis_reply_group": {
+        "zh": "@{staff} 您好，{counsellor} 老师马上就来。"
+        "如果现在就想找人聊聊，也可以拨打：{hotlines}。",
+        "en": "@{staff}, hello: {counsellor} is coming to you now. If you would like to talk to "
+        "someone this minute, you can also call: {hotlines}.",
+    },
+    "crisis_reply_group_waiting": {
+        "zh": "@{staff} 您好，消息已收到，我们会尽快安排老师陪您。"
+        "如果现在就想找人聊聊，可以拨打：{hotlines}。",
+        "en": "@{staff}, hello: your message is safe with us and someone will be with you as soon "
+        "as possible. If you would like to talk to someone this minute, you can call: {hotlines}.",
+    },
+    "crisis_off_hours_group": {
+        "zh": "@{staff} 您好，我们在。现在是非服务时间（{opens}-{closes}），"
+        "{next_open} 起值班老师会第一时间联系您。"
+        "如果现在就想找人聊聊，可以拨打：{hotlines}，那里随时有人接听。",
+        "en": "@{staff}, hello: we are here. We are closed right now (service hours "
+        "{opens}-{closes}) and a counsellor will reach you first thing from {next_open}. If you "
+        "would like to talk to someone now, call {hotlines}; someone answers there at any hour.",
+    },
+    # nobody on duty inside service hours (a rota gap)
+    "waiting_nobody": {
+        "zh": "@{staff} 您好，消息已收到。现在暂时没有值班老师，已通知组长尽快安排老师接待您。"
+        "如需紧急帮助，请拨打：{hotlines}。",
+        "en": "@{staff}, hello: your message is safe with us. Nobody is on duty right now; the "
+        "team leads have been told and will arrange someone as soon as they can. For urgent "
+        "help now, call: {hotlines}.",
+    },
+    "waiting_gap_leads": {
+        "zh": "【无人值班】现在是服务时间，但没有值班老师；"
+        "{count} 位医护人员在等待，请组长安排。{leads}",
+        "en": "[Nobody on duty] Service is open but no counsellor is on duty; {count} staff "
+        "waiting. Please arrange someone. {leads}",
     },
     # conversation commands (handlers/conversation_commands.py)
     "usage_error": {

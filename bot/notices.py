@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota, rota_table, store
 from bot.context import Context
-from bot.conversations import Handover, drain_queue, hand_over
+from bot.conversations import Handover, alert_queue, drain_queue, hand_over
 from bot.i18n import join, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
+from bot.quoting import quote
 from bot.report import post_daily_report
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ async def _post(
     lang = ctx.language
     hours = ctx.hours
     svc = ctx.settings.service
-    names = await store.member_names(s, group_id)
+    names = {k: quote(v) for k, v in (await store.member_names(s, group_id)).items()}
 
     def at_name(member_id: str) -> str:
         return "@" + names.get(member_id, member_id)
@@ -247,6 +248,12 @@ async def _post(
         kind = "shift_change"
     enqueue(s, OutboundMessage(group_id, text + handover + suffix, kind, mentions), now)
     _private_handover_notes(ctx, s, group_id, moved, names, now)
+    if b.kind != "close" and not b.on_duty and hours.is_open(now):
+        # A rota gap begins: whoever waits now is news to the leads again, told once for it.
+        group = await s.get(models.Group, group_id)
+        if group is not None:
+            group.queue_alerted_at = None
+        await alert_queue(ctx, s, group_id, now)
     if b.kind == "open" or b.coming_on or moved:
         await drain_queue(ctx, s, group_id, now)
 
@@ -256,7 +263,8 @@ def _handover_text(
 ) -> tuple[str, list[str]]:
     """The handover part of a boundary notice: who takes whom, who waits, and the notes.
 
-    Counts and mentions only, never message text; notes stay out of a privacy group's notice.
+    Counts and mentions only, never message text and never a crisis mark (the leads and the new
+    assignee are told of a crisis privately); notes stay out of a privacy group's notice.
     """
     if not moved:
         return "", []
@@ -265,8 +273,7 @@ def _handover_text(
     privacy = bool(group and group.privacy)
 
     def who(m: Handover) -> str:
-        mark = t(lang, "crisis_mark") if m.is_crisis else ""
-        return "@" + names.get(m.staff_id, m.staff_id) + mark
+        return "@" + names.get(m.staff_id, m.staff_id)
 
     takes: dict[str, list[Handover]] = {}
     waiting = []
@@ -298,7 +305,12 @@ def _handover_text(
         )
     if not privacy:
         lines += [
-            t(lang, "handover_note_line", staff=names.get(m.staff_id, m.staff_id), note=m.note)
+            t(
+                lang,
+                "handover_note_line",
+                staff=names.get(m.staff_id, m.staff_id),
+                note=quote(m.note),
+            )
             for m in moved
             if m.note
         ]
@@ -325,6 +337,6 @@ def _private_handover_notes(
                 ctx.language,
                 "handover_private",
                 staff=names.get(m.staff_id, m.staff_id),
-                note=m.note,
+                note=quote(m.note),
             )
             enqueue(s, OutboundMessage(group_id, text, "shift_change", (), (m.to_id,)), now)

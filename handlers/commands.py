@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.i18n import t
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
+from bot.quoting import quote
 
 Role = Literal["everyone", "counsellor", "lead"]
 RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "lead": 2}
@@ -176,7 +177,7 @@ async def dispatch(
         word = normalise(msg.text).split(" ")[0]
         out = OutboundMessage(
             msg.group_id,
-            t(lang, "unknown_command", command=word),
+            t(lang, "unknown_command", command=quote(word)),
             "command_reply",
             (msg.sender_id,),
         )

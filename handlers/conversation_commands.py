@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot import models, store
 from bot.conversations import close, note_first_response
 from bot.i18n import join, t
+from bot.quoting import quote
 from handlers.commands import Invocation, command
 
 NOTE_MAX_CHARS = 500
@@ -52,7 +53,7 @@ async def done_command(inv: Invocation) -> None:
     if inv.args:
         chosen = _match(held, names, inv.args[0])
         if not chosen:
-            inv.say("done_unknown", who=inv.args[0], held=_list_staff(lang, held, names))
+            inv.say("done_unknown", who=quote(inv.args[0]), held=_list_staff(lang, held, names))
             return
     elif len(held) == 1:
         chosen = held
@@ -65,13 +66,13 @@ async def done_command(inv: Invocation) -> None:
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
     inv.reply(
-        t(lang, "done_ok", staff=names.get(conv.staff_id, conv.staff_id)),
+        t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))),
         (inv.sender_id,),
     )
 
 
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:
-    return join(lang, ["@" + names.get(c.staff_id, c.staff_id) for c in convs])
+    return join(lang, ["@" + quote(names.get(c.staff_id, c.staff_id)) for c in convs])
 
 
 @command("ack", "接", role="counsellor", usage="/ack", example="/ack")
@@ -112,7 +113,7 @@ async def handover_command(inv: Invocation) -> None:
 
 @command("queue", "队列", role="lead", usage="/queue", example="/queue")
 async def queue_command(inv: Invocation) -> None:
-    """Waiting and open conversations with their ages (never message text)."""
+    """Waiting and open conversations with their ages, privately (never message text)."""
     lang = inv.ctx.language
     c = models.Conversation
     convs = list(
@@ -122,7 +123,7 @@ async def queue_command(inv: Invocation) -> None:
             .order_by(c.status.desc(), c.is_crisis.desc(), c.opened_at, c.id)
         )
     )
-    names = await store.member_names(inv.session, inv.group_id)
+    names = {k: quote(v) for k, v in (await store.member_names(inv.session, inv.group_id)).items()}
     if not convs:
         inv.say("queue_empty")
         return
@@ -161,4 +162,5 @@ async def queue_command(inv: Invocation) -> None:
                     flags=flags,
                 )
             )
-    inv.reply("\n".join(lines), (inv.sender_id,))
+    # Names and crisis marks: for the lead who asked alone, never in the group.
+    inv.reply("\n".join(lines), (inv.sender_id,), private_to=(inv.sender_id,))

@@ -16,6 +16,7 @@ from bot.i18n import media_word, t
 from bot.outbox import enqueue, enqueued
 from bot.platforms import local
 from bot.platforms.base import InboundMessage, OutboundMessage
+from bot.quoting import quote
 from handlers import commands
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[b
         ids = await _store(ctx, s, messages, roles, now)
         batch = Batch(s, now)
         routed = [
-            i is not None and _is_routed(m, role)
+            i is not None and _is_routed(ctx, m, role)
             for m, i, role in zip(messages, ids, roles, strict=True)
         ]
         staff = {(m.group_id, m.sender_id): m for m, r in zip(messages, routed, strict=True) if r}
@@ -52,9 +53,10 @@ async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[b
                 local.record_post(s, msg, now)
             if is_routed:
                 await _route(ctx, s, batch, msg, message_id, now)
-            elif msg.msg_type != "event":  # a platform event (chat opened, robot added): kept
+            if msg.msg_type != "event" and (not is_routed or commands.parse(msg.text)):
+                # a platform event (chat opened, robot added) is only kept
                 await batch.settle()
-                await _act(ctx, s, msg, message_id, role, now)
+                await _act(ctx, s, msg, message_id, role, now, is_routed=is_routed)
         await batch.write_messages()
         wake = enqueued(s)
     if wake:  # most messages continue a conversation and post nothing
@@ -67,9 +69,15 @@ def _role(ctx: Context, msg: InboundMessage) -> str:
     return member.role if member else "staff"
 
 
-def _is_routed(msg: InboundMessage, role: str) -> bool:
-    """A message from medical staff for a counsellor: not a command, not a platform event."""
-    return role == "staff" and msg.msg_type != "event" and not commands.looks_like_command(msg.text)
+def _is_routed(ctx: Context, msg: InboundMessage, role: str) -> bool:
+    """A message from medical staff for a counsellor: anything but a known command or an event.
+
+    Text that merely begins with "/" is a message like any other. A command that carries crisis
+    words is routed as well (and still runs): the person is never left with a command reply.
+    """
+    if role != "staff" or msg.msg_type == "event":
+        return False
+    return commands.parse(msg.text) is None or ctx.crisis.triage(msg.text).is_crisis
 
 
 async def _store(
@@ -112,7 +120,7 @@ async def _route(
     ctx: Context, s: AsyncSession, batch: Batch, msg: InboundMessage, message_id: int, now: datetime
 ) -> None:
     if msg.msg_type != "text":
-        name = msg.sender_name or msg.sender_id
+        name = quote(msg.sender_name or msg.sender_id)
         reply = t(
             ctx.language,
             "non_text_reply",
@@ -124,10 +132,20 @@ async def _route(
 
 
 async def _act(
-    ctx: Context, s: AsyncSession, msg: InboundMessage, message_id: int, role: str, now: datetime
+    ctx: Context,
+    s: AsyncSession,
+    msg: InboundMessage,
+    message_id: int,
+    role: str,
+    now: datetime,
+    *,
+    is_routed: bool = False,
 ) -> None:
-    """A command, or a counsellor's or lead's post (which answers what they hold)."""
-    if await commands.dispatch(ctx, s, msg, role, now):
+    """A command, or a counsellor's or lead's post (which answers what they hold).
+
+    A routed command (crisis words in it) stays a message for the statistics.
+    """
+    if await commands.dispatch(ctx, s, msg, role, now) and not is_routed:
         await s.execute(
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
         )

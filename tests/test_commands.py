@@ -37,6 +37,18 @@ def test_duplicate_registration_fails_loudly_naming_both() -> None:
 
 def test_commands_for_roles() -> None:
     assert help_command in [c.handler for c in commands_for("staff")]
-    assert len(commands_for("lead")) >= len(commands_for("counsellor")) >= len(
-        commands_for("staff")
+    assert (
+        len(commands_for("lead")) >= len(commands_for("counsellor")) >= len(commands_for("staff"))
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["/ 我今晚不想活了", "／ 我今晚不想活了", "/", "//help", "/我不想活了", "/helpme"]
+)
+def test_text_that_only_begins_with_a_slash_names_no_command(text: str) -> None:
+    assert parse(text) is None  # so from staff it is a message, routed and triaged
+
+
+def test_a_command_with_more_words_is_still_that_command() -> None:
+    parsed = parse("/help 我不想活了")
+    assert parsed is not None and parsed[0].handler is help_command

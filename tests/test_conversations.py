@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot import models
 from bot.clock import FrozenClock
-from bot.keys import DB
+from bot.keys import CONTEXT, DB
 from tests.conftest import Bot, FakePlatform, at, make_settings
 
 D = "2026-11-25"
@@ -64,16 +64,18 @@ async def test_crisis_is_assigned_at_once_past_capacity_and_leads_alerted_privat
     await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
     await bot.staff_says("m1", "doc1", "hello")
     await bot.staff_says("m2", "doc2", "我真的不想活了")
-    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 1)
     await settle(bot)
     # c1 is full with doc1, and still gets the crisis at once: no queue for a crisis.
-    assignments = fake_platform.of_kind("assignment")
+    assignments = said(fake_platform, "please take care of")
     assert [a["mentions"] for a in assignments] == [["c1", "doc1"], ["c1", "doc2"]]
-    reply, alert = fake_platform.of_kind("crisis")
-    assert reply["mentions"] == ["doc2"] and "400-161-9995" in reply["text"]
+    assert "不想活" not in assignments[1]["text"]  # the group never reads a crisis
+    [reply] = said(fake_platform, "400-161-9995")
+    assert reply["mentions"] == ["doc2"] and "crisis" not in reply["text"]
     assert "Chen" in reply["text"]  # says who is coming
+    [alert] = fake_platform.of_kind("crisis")
     assert alert["private_to"] == ["l1", "c1"] and alert["mentions"] == ["l1", "c1"]
-    assert "Doc2" in alert["text"] and "Chen" in alert["text"]
+    assert "Doc2" in alert["text"] and "Chen" in alert["text"] and "不想活" in alert["text"]
     # The crisis is never announced in the group: only the private alert names it.
     assert all("private_to" in m for m in said(fake_platform, "[Crisis]"))
     assert not fake_platform.of_kind("escalation")  # nobody waited
@@ -94,20 +96,26 @@ async def test_crisis_at_three_in_the_morning_gets_hotlines_at_once_and_morning_
     await bot.staff_says("m2", "doc1", "honestly I want to kill myself")
     await bot.staff_says("m3", "doc1", "sorry, still here")
     await settle(bot)
-    plain = fake_platform.of_kind("off_hours")
-    crisis = fake_platform.of_kind("crisis")
+    plain = said(fake_platform, "Your message is saved")
     assert len(plain) == 1 and plain[0]["mentions"] == ["doc1"]  # one auto-reply a night
-    reply, alert = crisis
+    [reply] = said(fake_platform, "someone answers there at any hour")
     assert "400-161-9995" in reply["text"] and "08:00" in reply["text"]
+    assert reply["kind"] == "off_hours" and "crisis" not in reply["text"]  # it is a group post
+    [alert] = fake_platform.of_kind("crisis")
     assert alert["private_to"] == ["l1"] and "no counsellor can take it" in alert["text"]
     assert not fake_platform.of_kind("assignment")
-    # At 08:00 the morning counsellor gets it, with the night's messages summarised.
+    # At 08:00 the morning counsellor gets it. The group sees a plain assignment; the assignee
+    # and the leads are told privately that it is a crisis, with the night's messages.
     bot.clock.set(at(N, "08:00") + timedelta(seconds=1))
-    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await settle(bot)
     [morning] = fake_platform.of_kind("assignment")
-    assert morning["mentions"] == ["c2", "doc1"]
-    assert "3 messages while waiting" in morning["text"]
-    assert "still here" in morning["text"]
+    assert morning["mentions"] == ["c2", "doc1"] and "private_to" not in morning
+    assert "kill myself" not in morning["text"]
+    taken = fake_platform.of_kind("crisis")[1]
+    assert taken["private_to"] == ["l1", "c2"]
+    assert "[Crisis]" in taken["text"] and "Li is taking it" in taken["text"]
+    assert "kill myself" in taken["text"] and "still here" in taken["text"]
     opening = fake_platform.of_kind("open")
     assert len(opening) == 1
     assert fake_platform.received.index(opening[0]) < fake_platform.received.index(morning)
@@ -292,7 +300,7 @@ async def test_queue_command_lists_ages_without_text_and_only_for_leads(
     await settle(bot)
     refusal, listing = fake_platform.of_kind("command_reply")[-2:]
     assert refusal["mentions"] == ["c1"] and "Only team leads" in refusal["text"]
-    assert listing["mentions"] == ["l1"]
+    assert listing["mentions"] == ["l1"] and listing["private_to"] == ["l1"]  # names: privately
     assert "1 waiting, 1 open" in listing["text"]
     assert "open Doc1 → Chen · 1h15m" in listing["text"]
     assert "waiting Doc2 · 1h15m" in listing["text"]
@@ -362,3 +370,172 @@ async def test_concurrent_messages_of_one_person_all_land_in_one_conversation(
         )
     assert len(convs) == 1 and linked == 40
     assert len(fake_platform.of_kind("assignment")) == 2  # the first conversation, then this one
+
+
+async def test_staff_text_is_a_command_only_when_it_names_one_and_crisis_words_always_alert(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30")
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", "/ 我今晚不想活了")  # begins with "/": a message
+    await bot.staff_says("m2", "doc2", "／随便说说")  # full-width slash, no command named
+    await bot.staff_says("m3", "doc3", "/help 我不想活了")  # a command, and a crisis
+    await bot.staff_says("m4", "doc4", "/queue")  # a lead's command: refused, as before
+    await settle(bot)
+    assert not said(fake_platform, "There is no")
+    assignments = said(fake_platform, "please take care of")
+    assert [a["mentions"] for a in assignments] == [["c1", "doc1"], ["c1", "doc2"], ["c1", "doc3"]]
+    alerts = fake_platform.of_kind("crisis")
+    assert [a["private_to"] for a in alerts] == [["l1", "c1"], ["l1", "c1"]]
+    assert "Doc1" in alerts[0]["text"] and "Doc3" in alerts[1]["text"]
+    [help_reply] = said(fake_platform, "Commands you can use")
+    assert help_reply["mentions"] == ["doc3"]
+    [refusal] = said(fake_platform, "Only team leads")
+    assert refusal["mentions"] == ["doc4"]
+    assert (await conv_of(bot, "doc3")).is_crisis
+    async with bot.app[DB].read() as s:
+        convs = await s.scalar(select(func.count()).select_from(models.Conversation))
+    assert convs == 3  # doc4 only asked for a command
+
+
+async def test_a_crisis_handed_over_at_a_boundary_alerts_the_new_counsellor_and_leads_privately(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30")
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "10:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m0", "doc0", "hello")  # c1 takes doc0, so c2 takes the crisis
+    await bot.staff_says("m1", "doc1", "hello")
+    await bot.staff_says("m2", "doc2", "我撑不下去了")
+    await bot.staff_says("a1", "c1", "hi")
+    await bot.staff_says("a2", "c2", "hi")
+    await settle(bot)
+    assert (await conv_of(bot, "doc2")).counsellor_id == "c1"
+    bot.clock.set(at(D, "10:00") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await settle(bot)
+    [notice] = fake_platform.of_kind("shift_change")
+    assert "@Doc2" in notice["text"] and "crisis" not in notice["text"]
+    taken = fake_platform.of_kind("crisis")[1]
+    assert taken["private_to"] == ["l1", "c2"] and "Li is taking it" in taken["text"]
+    assert "撑不下去" in taken["text"]
+
+
+async def test_a_crisis_reassigned_after_a_timeout_alerts_the_next_counsellor_privately(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30", first_response_minutes=10)
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", "I want to end my life")
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 1)
+    bot.clock.advance(timedelta(minutes=10, seconds=1))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 2)
+    await settle(bot)
+    first, moved = fake_platform.of_kind("crisis")
+    assert first["private_to"] == ["l1", "c1"]
+    assert moved["private_to"] == ["l1", "c2"] and "Li is taking it" in moved["text"]
+    [again] = said(fake_platform, "please take care of")[1:]
+    assert again["mentions"] == ["c2", "doc1"] and "end my life" not in again["text"]
+
+
+async def test_nobody_on_duty_inside_the_hours_says_so_and_tells_the_leads_once_per_gap(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    bot = await start(database_url, fake_platform, make_bot, "09:30")
+    await bot.add_shift("c1", at(D, "10:00"), at(D, "11:00"))
+    await bot.staff_says("m1", "doc1", "hello")
+    await bot.staff_says("m2", "doc2", "hello")
+    await settle(bot)
+    told = said(fake_platform, "Nobody is on duty right now")
+    assert [x["mentions"] for x in told] == [["doc1"], ["doc2"]]
+    assert "400-161-9995" in told[0]["text"] and not said(fake_platform, "busy")
+    [gap] = said(fake_platform, "[Nobody on duty]")
+    assert gap["mentions"] == ["l1"] and "1 staff waiting" in gap["text"]
+    # c1 comes on and takes both; when c1 goes off, a new gap begins: the leads hear once more.
+    bot.clock.set(at(D, "10:00") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(said(fake_platform, "please take care of")) == 2)
+    await bot.staff_says("a1", "c1", "hi")
+    bot.clock.set(at(D, "11:00") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(said(fake_platform, "[Nobody on duty]")) == 2)
+    await bot.staff_says("m3", "doc3", "hello")
+    await settle(bot)
+    gaps = said(fake_platform, "[Nobody on duty]")
+    assert len(gaps) == 2 and "2 staff waiting" in gaps[1]["text"]
+    assert said(fake_platform, "Nobody is on duty right now")[-1]["mentions"] == ["doc3"]
+
+
+async def test_the_night_crisis_reply_is_private_in_a_privacy_group(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    settings = make_settings(database_url, fake_platform.url, service={"reminder_minutes": 0})
+    groups = [g.model_copy(update={"privacy": True}) for g in settings.groups]
+    settings = settings.model_copy(update={"groups": groups})
+    bot: Bot = await make_bot(settings, FrozenClock(at(N, "03:00")))
+    await bot.staff_says("m1", "doc1", "I want to end my life")
+    await settle(bot)
+    reply, alert = fake_platform.of_kind("crisis")
+    assert reply["private_to"] == ["doc1"] and "400-161-9995" in reply["text"]
+    assert alert["private_to"] == ["l1"]
+    assert all(p.get("private_to") for p in fake_platform.received)
+
+
+CRISIS_DAY = {
+    "m1": ("07:59", "doc1", "我今晚不想活了"),
+    "m2": ("09:00", "doc2", "I want to kill myself"),
+    "m3": ("23:55", "doc3", "活着没意思，想结束一切"),
+}
+
+
+async def test_a_crisis_day_never_shows_a_person_in_crisis_to_the_group(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    """Every group-visible post of a day with crises at 07:59, in the hours and at 23:55."""
+    bot = await start(database_url, fake_platform, make_bot, "07:50", idle_close_hours=48)
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "12:00"))
+    await bot.add_shift("c2", at(D, "10:00"), at(D, "24:00"))
+
+    async def at_time(hhmm: str, day: str = D) -> None:
+        bot.clock.set(at(day, hhmm) + timedelta(seconds=1))
+        await asyncio.sleep(0.3)  # the scheduler's boundary jobs run
+        await settle(bot)
+
+    async def says(msg_id: str) -> None:
+        hhmm, who, text = CRISIS_DAY[msg_id]
+        await at_time(hhmm)
+        await bot.staff_says(msg_id, who, text)
+        await settle(bot)
+
+    await says("m1")
+    await at_time("08:00")
+    await says("m2")
+    await at_time("09:05")
+    await bot.staff_says("q1", "l1", "/queue")
+    await bot.staff_says("a1", "c1", "hi")
+    await at_time("10:00")
+    await at_time("12:00")  # c1 goes off: both crises are handed to c2
+    await says("m3")
+    await bot.staff_says("q2", "l1", "/队列")
+    await at_time("00:00", N)  # close: everything waits for the morning
+    await at_time("08:00", N)
+    await settle(bot)
+    async with bot.app[DB].read() as s:
+        rows = list(await s.scalars(select(models.OutboxRow).order_by(models.OutboxRow.id)))
+    group_rows = [(r.kind, r.text) for r in rows if not r.private_to]
+    posts = [(p["kind"], p["text"]) for p in fake_platform.received if not p.get("private_to")]
+    assert posts and group_rows
+    # The leads (and each assignee) did hear of every crisis, privately: at 07:59, at 08:00, at
+    # 09:00, at 12:00 twice, at 23:55, and at midnight three times.
+    assert len(fake_platform.of_kind("crisis")) == 9
+    [handover] = said(fake_platform, "Handing over 2")
+    assert "@Doc1" in handover["text"] and "@Doc2" in handover["text"]
+    hotlines = bot.settings.service.crisis_hotlines  # a hotline's own name may say 危机
+    matcher = bot.app[CONTEXT].crisis
+    for kind, text in group_rows + posts:
+        for hotline in hotlines:
+            text = text.replace(hotline, "")
+        assert kind != "crisis", text
+        assert "crisis" not in text.casefold() and "危机" not in text, text
+        assert not matcher.triage(text).is_crisis, text
+        for _, _, written in CRISIS_DAY.values():
+            assert written not in text, text

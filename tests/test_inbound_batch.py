@@ -183,7 +183,9 @@ async def test_two_messages_of_one_night_in_one_batch_get_one_auto_reply(
         await play(ctx, steps, [])
         first, batched = await outcome(db, "g1"), await outcome(db, "g2")
         assert batched == first
-        assert [p[0] for p in batched["posts"]] == ["off_hours", "crisis", "crisis"]
+        # The plain night reply, the crisis night reply (a group post: neutral words and kind),
+        # and the leads' private crisis alert.
+        assert [p[0] for p in batched["posts"]] == ["off_hours", "off_hours", "crisis"]
     finally:
         await db.dispose()
 
