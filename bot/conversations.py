@@ -597,6 +597,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
     names = await store.member_names(s, group_id)
     on_duty = await store.on_duty_ids(s, group_id, now)
     leads = _lead_ids(ctx, group_id)
+    moved = False
     for conv in due:
         late = conv.counsellor_id or ""
         conv.tried = [*conv.tried, late]
@@ -639,6 +640,9 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
             )
             enqueue(s, OutboundMessage(group_id, text, "escalation", leads, leads), now)
         await s.flush()
+        moved = moved or nxt is not None
+    if moved:  # the late counsellor's freed place goes to whoever waits, as at any release
+        await drain_queue(ctx, s, group_id, now)
     return len(due)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
@@ -190,6 +190,15 @@ async def _check(w: World, shifts: list[rota.Shift], now: datetime, where: str) 
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# Found by this test: at 21:00 a conversation timed out at c2 moved to c1, who had just come on,
+# and the place it freed at c2 was not given to the person still waiting.
+@example(
+    raw_shifts=[("c2", 20, 24), ("c1", 8, 9), ("c1", 21, 22)],
+    steps=[
+        Step(0, 0, "crisis"), Step(8, 1, "message"), Step(321, 2, "message"),
+        Step(371, 4, "message"), Step(385, 0, "message"), Step(505, 3, "message"),
+    ],
 )
 @given(
     raw_shifts=st.lists(shift_st, min_size=0, max_size=6),
