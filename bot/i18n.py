@@ -212,12 +212,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "queue_unanswered": {"zh": "（未回复）", "en": " (no answer yet)"},
     # wecom (bot/platforms/wecom.py) and non-text messages (handlers/messages.py)
-    "wecom_private_unavailable": {
-        "zh": "有一条只发给您的消息未能私下送达：本群没有配置企业微信应用"
-        "（corp_secret、agent_id）。请联系组长查看。",
-        "en": "A message meant only for you could not be sent privately: this group has no WeCom "
-        "application configured (corp_secret, agent_id). Please ask a team lead.",
-    },
     "media_image": {"zh": "[图片]", "en": "[image]"},
     "media_voice": {"zh": "[语音]", "en": "[voice message]"},
     "media_video": {"zh": "[视频]", "en": "[video]"},

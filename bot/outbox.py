@@ -66,6 +66,9 @@ MERGE_LOOKAHEAD = 200
 # "message too long, exceed 20000 bytes" (room is left for the @ids appended to the content).
 # Feishu: the whole request body may not exceed 20 KB (room for <at> tags, JSON and signature).
 TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 18_000, "feishu": 15_000}
+# Through the 1:1 APIs: WeCom application text 2048 bytes; DingTalk's robot message parameters
+# at most 15000 bytes (room is left for the JSON around the text); Feishu as its bot.
+PRIVATE_TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 12_000, "feishu": 15_000}
 # Limits beyond the per-minute one: Feishu's custom bot allows 100 a minute and 5 a second.
 EXTRA_WINDOWS: dict[str, tuple[tuple[float, int], ...]] = {"feishu": ((1.0, 5),)}
 UNLIMITED = frozenset({"local"})
@@ -344,7 +347,8 @@ class OutboxWorker:
         slots = await self._free_slots(s, group, channel, now) - reserved.get(key, 0)
         if slots <= 0:
             return None
-        limit = TEXT_LIMIT_BYTES.get(group.platform)
+        limits = PRIVATE_TEXT_LIMIT_BYTES if channel == "private" else TEXT_LIMIT_BYTES
+        limit = limits.get(group.platform)
         rows = [head]
         if limit is not None and _is_mergeable(head, head, now, limit):
             rows = await self._merge_batch(s, head, now, limit)
