@@ -392,6 +392,17 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(_describe(e)) from None
 
 
+def private_path_warnings(settings: Settings) -> list[str]:
+    """One line for each group that cannot deliver private posts privately, naming the keys."""
+    return [
+        f"warning: group {g.id!r} ({g.platform}) cannot send private posts privately (crisis "
+        "alerts, escalations, /ical, /stats): the recipients are mentioned in the group without "
+        f"the text instead; set {', '.join(g.missing_private_keys)} to send them 1:1"
+        for g in settings.groups
+        if g.missing_private_keys
+    ]
+
+
 def default_config_path() -> Path | None:
     """./carebot.toml if present, else config.example.toml if present, else none."""
     for name in ("carebot.toml", "config.example.toml"):
