@@ -8,9 +8,9 @@ from the platforms' documentation (not from bot/platforms):
   with {"code", "message"}.
 - Feishu: POST /open-apis/auth/v3/tenant_access_token/internal {"app_id", "app_secret"} ->
   {"code": 0, "msg", "tenant_access_token", "expire"}; POST
-  /open-apis/im/v1/messages?receive_id_type=open_id with "Authorization: Bearer <token>" and
-  {"receive_id", "msg_type", "content" (a JSON string)} -> {"code": 0, "data": {...}}; errors
-  are HTTP 4xx with {"code", "msg"} (99991663: invalid access token).
+  /open-apis/im/v1/messages?receive_id_type=open_id (user_id for other ids) with
+  "Authorization: Bearer <token>" and {"receive_id", "msg_type", "content" (a JSON string)}
+  -> {"code": 0, "data": {...}}; errors are HTTP 4xx with {"code", "msg"} (99991663: bad token).
 
 Each records what it delivered to whom, counts token fetches, and can be slow, down, or refuse.
 """
@@ -113,7 +113,12 @@ class FakeApp:
                 {"code": 99991663, "msg": "Invalid access token for authorization."}, status=400
             )
         body = await request.json()
-        if request.query.get("receive_id_type") != "open_id" or body.get("msg_type") != "text":
+        id_type, receiver = request.query.get("receive_id_type"), str(body.get("receive_id"))
+        if id_type != ("open_id" if receiver.startswith("ou_") else "user_id"):
+            self.rejected.append(f"{receiver} is not a {id_type}")
+            return web.json_response({"code": 99992402, "msg": "field validation failed"},
+                                     status=400)  # fmt: skip
+        if body.get("msg_type") != "text":
             self.rejected.append("params")
             return web.json_response({"code": 230001, "msg": "invalid request parameter"},
                                      status=400)  # fmt: skip

@@ -217,6 +217,9 @@ async def test_the_token_is_cached_until_shortly_before_expiry_and_fetched_again
     api.revoke_next = True  # the platform calls the token invalid: a new one, and sent once
     await platform.send(group, OutboundMessage(group.id, "p4", "report", (), ("l1",), 4))
     assert api.token_fetches == 3 and api.to("l1")[-1] == "p4" and api.rejected == ["token"]
+    if kind == "feishu":  # a member listed by open_id is sent to by open_id
+        await platform.send(group, OutboundMessage(group.id, "p5", "report", (), ("ou_l1",), 5))
+        assert api.to("ou_l1") == ["p5"] and api.rejected == ["token"]
 
 
 async def test_throttled_recipients_alone_are_retried(

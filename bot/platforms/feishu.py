@@ -14,8 +14,9 @@ returns when over the limit) are retried after a minute; any other code is a ref
 
 Private posts (`private_to`, open_ids) go through the app's message API when the group has the
 app's `app_id` and `app_secret`: POST {api_base}/open-apis/im/v1/messages?receive_id_type=open_id
-with "Authorization: Bearer <tenant_access_token>" and {"receive_id", "msg_type": "text",
-"content": "{\"text\": ...}"}, one call per recipient. The token comes from POST
+(user_id for a member id that is not an open_id, "ou_...") with "Authorization: Bearer
+<tenant_access_token>" and {"receive_id", "msg_type": "text", "content": "{\"text\": ...}"},
+one call per recipient. The token comes from POST
 {api_base}/open-apis/auth/v3/tenant_access_token/internal {"app_id", "app_secret"} -> {"code": 0,
 "tenant_access_token", "expire"} and is cached until shortly before it expires; a token Feishu
 calls invalid is fetched again once. Frequency limits are retried, for the recipients not yet
@@ -236,6 +237,12 @@ def check_answer(status: int, body: bytes, retry_after: str | None = None) -> No
     raise PlatformError(f"feishu refused the post (code {code}: {message})")
 
 
+def receive_id_type(member_id: str) -> str:
+    """open_id for an open_id (they start with "ou_"), else user_id: inbound events name the
+    sender by user_id when the app may read it, so members may be listed by either."""
+    return "open_id" if member_id.startswith("ou_") else "user_id"
+
+
 class TokenRejected(PlatformError):
     """Feishu called the tenant access token missing, invalid or expired."""
 
@@ -327,9 +334,10 @@ class FeishuPlatform:
         """One message per recipient still waiting; after a failure only the rest are retried."""
         waiting = list(self._recipients.waiting(message))
         content = json.dumps({"text": message.text}, ensure_ascii=False)
-        url = group.api_base.rstrip("/") + "/open-apis/im/v1/messages?receive_id_type=open_id"
-        for i, open_id in enumerate(waiting):
-            payload = {"receive_id": open_id, "msg_type": "text", "content": content}
+        base = group.api_base.rstrip("/") + "/open-apis/im/v1/messages?receive_id_type="
+        for i, member_id in enumerate(waiting):
+            url = base + receive_id_type(member_id)
+            payload = {"receive_id": member_id, "msg_type": "text", "content": content}
             try:
                 try:
                     await self._api(group, url, "im/v1/messages", payload, token=True)
