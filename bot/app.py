@@ -106,8 +106,8 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
         "generic": GenericPlatform(app[HTTP], ctx.clock, timeout_s),
         "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
         "wecom": WeComPlatform(app[HTTP], lang, timeout_s),
-        "dingtalk": DingTalkPlatform(app[HTTP], ctx.clock, timeout_s),
-        "feishu": FeishuPlatform(app[HTTP], ctx.clock, timeout_s),
+        "dingtalk": DingTalkPlatform(app[HTTP], ctx.clock, timeout_s, lang),
+        "feishu": FeishuPlatform(app[HTTP], ctx.clock, timeout_s, lang),
     }
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)

@@ -115,6 +115,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.command == "check-config":
         print(f"config OK: {len(settings.groups)} groups, {len(settings.members)} members")
+        from bot.config import private_path_warnings
+
+        for line in private_path_warnings(settings):
+            print(line, file=sys.stderr)
         return EXIT_OK
     if args.command == "serve":
         return _serve(settings, _clock(args.start_at, args.speed, settings))

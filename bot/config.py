@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -18,6 +26,17 @@ from bot.platforms.wecom_crypto import is_encoding_aes_key
 
 PlatformName = Literal["wecom", "dingtalk", "feishu", "generic", "local"]
 PLATFORMS: tuple[str, ...] = ("wecom", "dingtalk", "feishu", "generic", "local")
+# The keys a platform's application needs to send 1:1 messages, and its API host.
+PRIVATE_KEYS: dict[str, tuple[str, ...]] = {
+    "wecom": ("corp_secret", "agent_id"),
+    "dingtalk": ("app_key", "app_secret"),
+    "feishu": ("app_id", "app_secret"),
+}
+DEFAULT_API_BASE: dict[str, str] = {
+    "wecom": "https://qyapi.weixin.qq.com",
+    "dingtalk": "https://api.dingtalk.com",
+    "feishu": "https://open.feishu.cn",
+}
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -138,13 +157,40 @@ class GroupConfig(_Section):
     corp_secret: str = ""
     agent_id: str = ""
     wecom_mode: Literal["robot", "aibot", "app", "auto"] = "auto"
-    api_base: str = "https://qyapi.weixin.qq.com"  # WeCom's API host (tests point it elsewhere)
+    # The platform's API host for private messages (tests point it at a fake); the default is
+    # the platform's own: DEFAULT_API_BASE.
+    api_base: str = Field("", validate_default=True)
     robot_name: str = ""  # the robot's name, to strip its @mention exactly (else the first @word)
     # feishu
     encrypt_key: str = ""
     verification_token: str = ""
     # dingtalk: the outgoing robot's signing key when it is not the custom robot's `secret`
     inbound_secret: str = ""
+    # private messages through the platform's app: dingtalk app_key + app_secret (+ robot_code,
+    # default app_key), feishu app_id + app_secret
+    app_key: str = ""
+    app_id: str = ""
+    app_secret: str = ""
+    robot_code: str = ""
+
+    @field_validator("api_base")
+    @classmethod
+    def _platform_api_base(cls, v: str, info: ValidationInfo) -> str:
+        return v or DEFAULT_API_BASE.get(str(info.data.get("platform", "")), "")
+
+    @property
+    def missing_private_keys(self) -> tuple[str, ...]:
+        """The keys this group lacks to send private posts privately; () when it can.
+
+        Generic carries `private_to` in its payload and local shows it privately; the others
+        need their platform's application (PRIVATE_KEYS). Without it a private post becomes a
+        mention in the group without the text."""
+        return tuple(k for k in PRIVATE_KEYS.get(self.platform, ()) if not getattr(self, k))
+
+    @property
+    def has_private_app(self) -> bool:
+        """Whether private posts go through the platform's own 1:1 API (not the group's robot)."""
+        return self.platform in PRIVATE_KEYS and not self.missing_private_keys
 
     @model_validator(mode="after")
     def _platform_needs(self) -> GroupConfig:
@@ -169,12 +215,31 @@ class GroupConfig(_Section):
                 f"group {self.id!r} on platform 'feishu' needs encrypt_key or verification_token "
                 "(from the app's Events and Callbacks page) so inbound events can be verified"
             )
-        if self.privacy and self.platform in ("dingtalk", "feishu"):
+        if self.platform in ("dingtalk", "feishu"):
+            _app_keys_together(self)
+        if self.privacy and self.platform in ("dingtalk", "feishu") and self.missing_private_keys:
             raise ValueError(
                 f"group {self.id!r}: privacy = true needs a private channel to the counsellor, and "
-                f"a {self.platform} custom robot posts only in the group; set privacy = false"
+                f"a {self.platform} custom robot posts only in the group; set "
+                + ", ".join(self.missing_private_keys)
+                + " (the app that sends 1:1 messages) or privacy = false"
             )
         return self
+
+
+def _app_keys_together(g: GroupConfig) -> None:
+    """A half-configured application is a mistake, not a choice: say so at start."""
+    keys = PRIVATE_KEYS[g.platform]
+    given = [k for k in keys if getattr(g, k)]
+    if given and len(given) != len(keys):
+        raise ValueError(
+            f"group {g.id!r}: set {' and '.join(keys)} together (the {g.platform} app that sends "
+            "private messages), or neither"
+        )
+    if not g.api_base.startswith(("https://", "http://")):
+        raise ValueError(
+            f"group {g.id!r}: api_base must be a URL, e.g. {DEFAULT_API_BASE[g.platform]!r}"
+        )
 
 
 def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:
@@ -325,6 +390,17 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         return Settings(**data)
     except ValidationError as e:
         raise ConfigError(_describe(e)) from None
+
+
+def private_path_warnings(settings: Settings) -> list[str]:
+    """One line for each group that cannot deliver private posts privately, naming the keys."""
+    return [
+        f"warning: group {g.id!r} ({g.platform}) cannot send private posts privately (crisis "
+        "alerts, escalations, /ical, /stats): the recipients are mentioned in the group without "
+        f"the text instead; set {', '.join(g.missing_private_keys)} to send them 1:1"
+        for g in settings.groups
+        if g.missing_private_keys
+    ]
 
 
 def default_config_path() -> Path | None:

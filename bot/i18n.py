@@ -246,12 +246,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "queue_unanswered": {"zh": "（未回复）", "en": " (no answer yet)"},
     # wecom (bot/platforms/wecom.py) and non-text messages (handlers/messages.py)
-    "wecom_private_unavailable": {
-        "zh": "有一条只发给您的消息未能私下送达：本群没有配置企业微信应用"
-        "（corp_secret、agent_id）。请联系组长查看。",
-        "en": "A message meant only for you could not be sent privately: this group has no WeCom "
-        "application configured (corp_secret, agent_id). Please ask a team lead.",
-    },
     "media_image": {"zh": "[图片]", "en": "[image]"},
     "media_voice": {"zh": "[语音]", "en": "[voice message]"},
     "media_video": {"zh": "[视频]", "en": "[video]"},
@@ -438,6 +432,19 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "[Not delivered] {leads}: a \u201c{kind}\u201d post could not be delivered to this "
         "group for {hours} hours and is no longer retried. Run `carebot outbox` on the server to "
         "see it, and `carebot outbox retry {id}` to send it again.",
+    },
+    "outbox_refused": {
+        "zh": "【未能送达】{leads} 平台拒收了一条「{kind}」消息，已停止重试，后面的消息照常发送。"
+        "请在服务器上运行 carebot outbox 查看原因，修正后用 carebot outbox retry {id} 重发。",
+        "en": "[Not delivered] {leads}: the platform refused a \u201c{kind}\u201d post, so it is "
+        "no longer retried; the posts after it go out as usual. Run `carebot outbox` on the "
+        "server to see why, and `carebot outbox retry {id}` to send it again once fixed.",
+    },
+    "private_unavailable": {
+        "zh": "有一条只发给您的消息未能私下送达：本群没有配置私信所需的应用（{keys}）。"
+        "请联系组长查看。",
+        "en": "A message meant only for you could not be sent privately: this group has no app "
+        "configured for private messages ({keys}). Please ask a team lead.",
     },
     # rota changes (bot/rota_changes.py): summaries, rule errors, the group announcement
     "rota_sum_add": {"zh": "已为 {name} 添加 {span}", "en": "Added {span} for {name}"},

@@ -203,8 +203,11 @@ class OutboxRow(Base):
     merged_into: Mapped[int | None] = mapped_column(BigId, default=None)
     # A report to the leads that other rows died; when it dies itself it is not reported again.
     is_dead_report: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The order a row keeps (migration 0010): "" for the group's posts, one lane per set of
+    # private recipients, so a private post that waits never holds up the group's.
+    lane: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
-    __table_args__ = (Index("ix_outbox_pending", "status", "group_id", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "status", "group_id", "lane", "id"),)
 
 
 class OutboxSend(Base):
@@ -220,6 +223,9 @@ class OutboxSend(Base):
     outbox_id: Mapped[int] = mapped_column(BigId)
     part: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime]
+    # "group": through the group's robot, which the per-group rate limit counts; "private":
+    # through the platform's 1:1 API, which has limits of its own (migration 0010).
+    channel: Mapped[str] = mapped_column(String(16), default="group", server_default="group")
 
     __table_args__ = (
         UniqueConstraint("outbox_id", "part", name="uq_outbox_sends_part"),

@@ -1,15 +1,25 @@
 """The durable outbox: posts are rows first, and a row is marked sent only after a 2xx.
 
-One worker per process delivers the oldest pending row of each group (so a group's posts keep
-their order), retries with exponential backoff and jitter, and gives up only after
-`outbox.give_up_hours`, marking the row dead and telling the group's leads, never dropping it. On
-PostgreSQL the head rows are claimed with FOR UPDATE SKIP LOCKED, so several instances never send
-the same row at once.
+One worker per process delivers the oldest pending row of each lane (so a group's posts keep
+their order), retries a transient failure (a Retry: the platform is down, busy or throttling)
+with exponential backoff and jitter, and gives up only after `outbox.give_up_hours`, marking the
+row dead and telling the group's leads, never dropping it. A permanent refusal (any other
+PlatformError: an HTTP 4xx, an errcode meaning the post will never be accepted) makes the row
+dead at once, reported the same way and kept for `carebot outbox retry ID`, so the rows behind
+it go out. On PostgreSQL the head rows are claimed with FOR UPDATE SKIP LOCKED, so several
+instances never send the same row at once.
+
+Lanes: a group's posts form one lane; its private posts form one lane per set of recipients
+(`lane_of`), so a private post waiting on a slow or failing 1:1 API never holds up the group.
 
 Per platform, on top of that:
 - Rate: each group's webhook gets at most `rate_per_minute` posts in any 60 s (Feishu also at
   most 5 in any second). The count comes from `outbox_sends`, the durable log of accepted posts,
-  so it holds across restarts and across processes (the head row's lock serialises a group).
+  so it holds across restarts and across processes. Every post through the group's robot (the
+  group lane, and a private lane that falls back to a mention in the group) counts; a post
+  through the platform's 1:1 API does not (channel "private": that API has limits of its own,
+  which it answers with a Retry). Lanes that share the robot share the budget: within a pass by
+  reserving slots, across PostgreSQL instances by a transaction advisory lock on the group.
   The generic webhook is limited only when its group sets `rate_per_minute`.
   It is a sliding window rather than a token bucket: a full bucket of 20 refilling at 20 a minute
   lets 39 posts through in one 60 s span, which is what gets a DingTalk robot blocked.
@@ -28,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import ipaddress
 import logging
 import random
@@ -36,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chunks import merge_texts, split_text
@@ -55,6 +66,9 @@ MERGE_LOOKAHEAD = 200
 # "message too long, exceed 20000 bytes" (room is left for the @ids appended to the content).
 # Feishu: the whole request body may not exceed 20 KB (room for <at> tags, JSON and signature).
 TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 18_000, "feishu": 15_000}
+# Through the 1:1 APIs: WeCom application text 2048 bytes; DingTalk's robot message parameters
+# at most 15000 bytes (room is left for the JSON around the text); Feishu as its bot.
+PRIVATE_TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 12_000, "feishu": 15_000}
 # Limits beyond the per-minute one: Feishu's custom bot allows 100 a minute and 5 a second.
 EXTRA_WINDOWS: dict[str, tuple[tuple[float, int], ...]] = {"feishu": ((1.0, 5),)}
 UNLIMITED = frozenset({"local"})
@@ -75,6 +89,25 @@ FAMILIES: dict[str, str] = {
 
 
 ENQUEUED = "carebot.enqueued"
+GROUP_LANE = ""
+_LOCK_ROBOT = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
+def lane_of(private_to: Sequence[str]) -> str:
+    """The lane a post keeps its order in: the group's, or one per set of private recipients.
+
+    Migration 0010 writes the same rule out for rows that were pending before it."""
+    if not private_to:
+        return GROUP_LANE
+    digest = hashlib.sha256("\n".join(sorted(set(private_to))).encode()).hexdigest()
+    return "to:" + digest[:24]
+
+
+def channel_of(row: OutboxRow, group: GroupConfig | None) -> str:
+    """Which way the row goes: "private" (the platform's 1:1 API) or "group" (its robot)."""
+    if row.private_to and group is not None and group.has_private_app:
+        return "private"
+    return "group"
 
 
 def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> OutboxRow:
@@ -90,6 +123,7 @@ def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> O
         created_at=now,
         next_attempt_at=now,
         is_dead_report=False,
+        lane=lane_of(message.private_to),
     )
     session.add(row)
     session.info[ENQUEUED] = True
@@ -154,6 +188,7 @@ def redact(text: str, group: GroupConfig | None) -> str:
         group.corp_secret,
         group.encrypt_key,
         group.verification_token,
+        group.app_secret,
         group.webhook_url,
     ]
     if group.webhook_url:
@@ -181,6 +216,7 @@ class _Plan:
     slots: int = 0
     mentions: tuple[str, ...] = ()
     error: PlatformError | None = None
+    channel: str = "group"
 
     @property
     def head(self) -> OutboxRow:
@@ -243,7 +279,7 @@ class OutboxWorker:
         heads = (
             select(func.min(OutboxRow.id))
             .where(OutboxRow.status == "pending")
-            .group_by(OutboxRow.group_id)
+            .group_by(OutboxRow.group_id, OutboxRow.lane)
         )
         # status is checked outside the subquery too: on PostgreSQL a row locked just after
         # another instance committed it as sent is re-checked against these conditions only.
@@ -283,26 +319,36 @@ class OutboxWorker:
         self, s: AsyncSession, heads: Sequence[OutboxRow], now: datetime
     ) -> list[_Plan]:
         plans = []
+        reserved: dict[tuple[str, str], int] = {}  # slots this pass already gave other lanes
         for head in heads:  # one session: its queries run one after another
-            plan = await self._plan(s, head, now)
+            plan = await self._plan(s, head, now, reserved)
             if plan is not None:
                 plans.append(plan)
         return plans
 
-    async def _plan(self, s: AsyncSession, head: OutboxRow, now: datetime) -> _Plan | None:
-        """What to send for `head`'s group now; None while the group's rate limit is used up."""
+    async def _plan(
+        self, s: AsyncSession, head: OutboxRow, now: datetime, reserved: dict[tuple[str, str], int]
+    ) -> _Plan | None:
+        """What to send for `head`'s lane now; None while its channel's rate limit is used up
+        (or, on PostgreSQL, another instance is posting through the same group robot)."""
         group = self._settings.group(head.group_id)
         if group is None:
-            err = PlatformError(f"group {head.group_id!r} is not in the config")
+            # Retried, not refused: a group taken out of the config may come back.
+            err = Retry(f"group {head.group_id!r} is not in the config")
             return _Plan([head], None, None, error=err)
         platform = self._platforms.get(group.platform)
         if platform is None:
-            err = PlatformError(f"platform {group.platform!r} is not available in this process")
+            err = Retry(f"platform {group.platform!r} is not available in this process")
             return _Plan([head], group, None, error=err)
-        slots = await self._free_slots(s, group, now)
+        channel = channel_of(head, group)
+        key = (group.id, channel)
+        if channel == "group" and key not in reserved and not await self._hold_robot(s, group):
+            return None
+        slots = await self._free_slots(s, group, channel, now) - reserved.get(key, 0)
         if slots <= 0:
             return None
-        limit = TEXT_LIMIT_BYTES.get(group.platform)
+        limits = PRIVATE_TEXT_LIMIT_BYTES if channel == "private" else TEXT_LIMIT_BYTES
+        limit = limits.get(group.platform)
         rows = [head]
         if limit is not None and _is_mergeable(head, head, now, limit):
             rows = await self._merge_batch(s, head, now, limit)
@@ -313,7 +359,16 @@ class OutboxWorker:
             sent = await s.scalars(select(OutboxSend.part).where(OutboxSend.outbox_id == head.id))
             done = frozenset(sent)
         mentions = tuple(dict.fromkeys(m for r in rows for m in r.mentions))
-        return _Plan(rows, group, platform, parts, done, slots, mentions)
+        reserved[key] = reserved.get(key, 0) + min(slots, len(parts) - len(done))
+        return _Plan(rows, group, platform, parts, done, slots, mentions, channel=channel)
+
+    async def _hold_robot(self, s: AsyncSession, group: GroupConfig) -> bool:
+        """On PostgreSQL, take the group robot's turn until the transaction ends (False when
+        another instance holds it): lanes that post through one robot count one budget."""
+        if self._db.is_sqlite:
+            return True  # one process, and its passes never overlap
+        held = await s.scalar(_LOCK_ROBOT, {"key": f"carebot:outbox:{group.id}"})
+        return bool(held)
 
     async def _merge_batch(
         self, s: AsyncSession, head: OutboxRow, now: datetime, limit: int
@@ -323,6 +378,7 @@ class OutboxWorker:
             select(OutboxRow)
             .where(
                 OutboxRow.group_id == head.group_id,
+                OutboxRow.lane == head.lane,
                 OutboxRow.status == "pending",
                 OutboxRow.id > head.id,
             )
@@ -339,9 +395,11 @@ class OutboxWorker:
         first = merge_texts([r.text for r in candidates], limit)[0]
         return candidates[: len(first)]
 
-    async def _free_slots(self, s: AsyncSession, group: GroupConfig, now: datetime) -> int:
+    async def _free_slots(
+        self, s: AsyncSession, group: GroupConfig, channel: str, now: datetime
+    ) -> int:
         """How many more posts the group's webhook may take now under every rate window."""
-        windows = rate_windows(group, self._settings)
+        windows = rate_windows(group, self._settings) if channel == "group" else ()
         if not windows:
             return NO_LIMIT_SLOTS
         scale = time_scale(group, self._clock)
@@ -351,7 +409,11 @@ class OutboxWorker:
             used = await s.scalar(
                 select(func.count())
                 .select_from(OutboxSend)
-                .where(OutboxSend.group_id == group.id, OutboxSend.sent_at > since)
+                .where(
+                    OutboxSend.group_id == group.id,
+                    OutboxSend.channel == "group",
+                    OutboxSend.sent_at > since,
+                )
             )
             free = min(free, allowed - int(used or 0))
         return free
@@ -390,7 +452,11 @@ class OutboxWorker:
             head_id = o.plan.head.id
             for part, at in o.accepted:
                 logged = self._db.insert(OutboxSend).values(
-                    group_id=o.plan.head.group_id, outbox_id=head_id, part=part, sent_at=at
+                    group_id=o.plan.head.group_id,
+                    outbox_id=head_id,
+                    part=part,
+                    sent_at=at,
+                    channel=o.plan.channel,
                 )
                 await s.execute(logged.on_conflict_do_nothing(index_elements=["outbox_id", "part"]))
             head = await s.get(OutboxRow, head_id)
@@ -425,22 +491,29 @@ class OutboxWorker:
         row.attempts += 1
         reason = redact(str(error), group)
         row.last_error = reason[:500]
-        if now - row.created_at >= timedelta(hours=self._settings.outbox.give_up_hours):
+        refused = not isinstance(error, Retry)  # the platform will never accept this post
+        if refused or now - row.created_at >= timedelta(hours=self._settings.outbox.give_up_hours):
             row.status = "dead"
-            log.error("outbox row %s is dead after %s tries: %s", row.id, row.attempts, reason)
+            if refused:
+                log.error("outbox row %s is dead: the platform refused it (%s); the rows behind "
+                          "it go on", row.id, reason)  # fmt: skip
+            else:
+                log.error("outbox row %s is dead after %s tries: %s", row.id, row.attempts, reason)
             if row.is_dead_report:
                 # Reporting this one too would go to the same failing platform, and so on forever.
                 log.error("outbox row %s was itself a report of dead rows; not reported again",
                           row.id)  # fmt: skip
             elif group is not None:
-                await self._report_dead(s, row, now)
+                await self._report_dead(s, row, now, refused)
             return
         floor = error.delay_s if isinstance(error, Retry) else 0.0
         delay = backoff_s(row.attempts, floor) * time_scale(group, self._clock)
         row.next_attempt_at = now + timedelta(seconds=delay)
         log.warning("outbox row %s failed (try %s): %s", row.id, row.attempts, reason)
 
-    async def _report_dead(self, s: AsyncSession, dead: OutboxRow, now: datetime) -> None:
+    async def _report_dead(
+        self, s: AsyncSession, dead: OutboxRow, now: datetime, refused: bool = False
+    ) -> None:
         """Tell the group's leads that `dead` was given up on: one report waiting at a time."""
         waiting = await s.scalar(
             select(OutboxRow.id)
@@ -454,14 +527,13 @@ class OutboxWorker:
         if waiting is not None:
             return  # the waiting report already sends the leads to `carebot outbox`
         leads = [m for m in self._settings.members_of(dead.group_id) if m.role == "lead"]
-        text = t(
-            self._settings.bot.language,
-            "outbox_dead",
-            leads=" ".join(f"@{m.display_name}" for m in leads),
-            kind=dead.kind,
-            hours=f"{self._settings.outbox.give_up_hours:g}",
-            id=dead.id,
-        )
+        names = " ".join(f"@{m.display_name}" for m in leads)
+        lang = self._settings.bot.language
+        if refused:
+            text = t(lang, "outbox_refused", leads=names, kind=dead.kind, id=dead.id)
+        else:
+            hours = f"{self._settings.outbox.give_up_hours:g}"
+            text = t(lang, "outbox_dead", leads=names, kind=dead.kind, hours=hours, id=dead.id)
         message = OutboundMessage(dead.group_id, text, "escalation", tuple(m.id for m in leads))
         enqueue(s, message, now).is_dead_report = True
 

@@ -100,3 +100,62 @@ def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "not found" in missing.stderr
     serve = run_cli("serve", "--config", str(bad), cwd=tmp_path)
     assert serve.returncode == 2 and "groups[0].platform" in serve.stderr
+
+
+PRIVATE = """
+[[groups]]
+id = "d1"
+platform = "dingtalk"
+secret = "SECx"
+webhook_url = "https://oapi.dingtalk.com/robot/send?access_token=x"
+[[groups]]
+id = "d2"
+platform = "dingtalk"
+secret = "SECx"
+webhook_url = "https://oapi.dingtalk.com/robot/send?access_token=y"
+app_key = "dingkey"
+app_secret = "ding-secret"
+[[groups]]
+id = "f1"
+platform = "feishu"
+webhook_url = "https://open.feishu.cn/open-apis/bot/v2/hook/x"
+verification_token = "v"
+[[groups]]
+id = "g1"
+platform = "generic"
+secret = "s"
+webhook_url = "http://127.0.0.1:9/hook"
+"""
+
+
+def test_check_config_warns_about_groups_without_a_private_path(tmp_path: Path) -> None:
+    res = run_cli("--config", str(write(tmp_path, PRIVATE)), "check-config", cwd=tmp_path)
+    assert res.returncode == 0 and "config OK: 4 groups" in res.stdout
+    warnings = res.stderr.strip().splitlines()
+    assert len(warnings) == 2, res.stderr
+    assert "'d1' (dingtalk)" in warnings[0] and "set app_key, app_secret" in warnings[0]
+    assert "'f1' (feishu)" in warnings[1] and "set app_id, app_secret" in warnings[1]
+    assert "ding-secret" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("platform", "extra", "match"),
+    [
+        ("dingtalk", {"app_key": "k"}, "set app_key and app_secret together"),
+        ("feishu", {"app_secret": "s"}, "set app_id and app_secret together"),
+        ("dingtalk", {"privacy": True}, "privacy = true .* app_key, app_secret"),
+        ("feishu", {"app_id": "a", "app_secret": "s", "api_base": "open.feishu.cn"}, "api_base"),
+    ],
+)
+def test_private_app_keys_are_checked(platform: str, extra: dict[str, object], match: str) -> None:
+    group = {"id": "x", "platform": platform, "secret": "s", "webhook_url": "https://h/x",
+             "verification_token": "v", **extra}  # fmt: skip
+    with pytest.raises(ConfigError, match=match):
+        load_settings(None, groups=[group])
+
+
+def test_privacy_on_dingtalk_and_feishu_is_allowed_with_the_app() -> None:
+    for platform, keys in (("dingtalk", {"app_key": "k"}), ("feishu", {"app_id": "a"})):
+        group = {"id": "x", "platform": platform, "secret": "s", "webhook_url": "https://h/x",
+                 "verification_token": "v", "privacy": True, "app_secret": "s", **keys}  # fmt: skip
+        assert load_settings(None, groups=[group]).groups[0].has_private_app

@@ -251,6 +251,51 @@ async def test_dead_row_is_reported_to_leads_and_reports_do_not_recurse(
     assert f"retry {x3}" in robot.posts[0].text
 
 
+async def test_a_refused_row_goes_dead_at_once_and_the_rows_behind_it_go_out(
+    start_bot: Callable[..., Any], robot: FakeRobot
+) -> None:
+    bot: Bot = await start_bot()
+    robot.refuse_next = 1  # errcode 310000: this post will never be accepted
+    [bad, good] = await put(bot, OutboundMessage("d1", "refused one", "shift_change", ("c1",)),
+                            OutboundMessage("d1", "next one", "assignment", ("c2",)))  # fmt: skip
+    # No clock moves: nothing waits for a backoff or for give_up_hours.
+    await robot.wait_for(lambda r: any("next one" in t for t in r.texts))
+    await robot.wait_for(lambda r: any(f"retry {bad}" in t for t in r.texts))
+
+    async def none_pending() -> bool:
+        return all(r.status != "pending" for r in await rows(bot))
+
+    await until(none_pending)
+    final = {r.id: r for r in await rows(bot)}
+    assert (final[bad].status, final[bad].attempts) == ("dead", 1)
+    assert final[bad].last_error is not None and "310000" in final[bad].last_error
+    assert final[good].status == "sent"
+    [report] = [r for r in final.values() if r.is_dead_report]
+    assert report.status == "sent" and report.mentions == ["l1"]
+    assert "refused" in report.text and "@Lead Liu" in report.text
+    assert not any("refused one" in t for t in robot.texts)
+    # The dead row is kept, and `carebot outbox retry` sends it again.
+    from bot.outbox_admin import requeue
+
+    assert await requeue(bot.app[DB], bad, bot.clock.now()) is None
+    bot.app[CONTEXT].wake_outbox()
+    await robot.wait_for(lambda r: any("refused one" in t for t in r.texts))
+
+
+async def test_a_transient_failure_is_retried_not_given_up(
+    start_bot: Callable[..., Any], robot: FakeRobot
+) -> None:
+    bot: Bot = await start_bot()
+    robot.throttle_next = 1  # errcode 130101: a Retry
+    [row_id] = await put(bot, OutboundMessage("d1", "later", "assignment", ("c1",)))
+    await until(lambda: tried_once(bot, row_id))
+    [row] = await rows(bot)
+    assert (row.status, row.attempts) == ("pending", 1)
+    bot.clock.advance(timedelta(minutes=11))
+    bot.app[CONTEXT].wake_outbox()
+    await robot.wait_for(lambda r: any("later" in t for t in r.texts))
+
+
 async def tried_once(bot: Bot, row_id: int | None = None) -> bool:
     for r in await rows(bot):
         if row_id in (None, r.id):
@@ -267,18 +312,20 @@ async def test_secrets_never_reach_logs_or_errors(
     robot.refuse_next = 2
     await put(bot, OutboundMessage("d1", "hello", "assignment", ("c1",)))
     await until(lambda: tried_once(bot))
-    [row] = await rows(bot)
+    row = (await rows(bot))[0]
     assert row.last_error is not None and "(secret ***, token ***)" in row.last_error
-    bot.clock.advance(timedelta(minutes=5))
+    assert row.status == "dead"  # a refusal is final: dead at once
     await robot.stop()
+    from bot.outbox_admin import requeue
+
+    assert await requeue(bot.app[DB], row.id, bot.clock.now()) is None
     bot.app[CONTEXT].wake_outbox()
 
-    async def twice() -> bool:
-        return (await rows(bot))[0].attempts >= 2
+    async def unreachable() -> bool:
+        return "unreachable" in ((await rows(bot))[0].last_error or "")
 
-    await until(twice)
-    [row] = await rows(bot)
-    assert row.last_error is not None and "unreachable" in row.last_error
+    await until(unreachable)
+    row = (await rows(bot))[0]
     # Everything carebot logged; aiohttp.access is the fake platform's own server log here
     # (carebot serve runs without an access log).
     logged = "\n".join(

@@ -4,7 +4,19 @@ Both directions sign the same way: sign = base64(HMAC-SHA256(key=secret, msg=tim
 secret)), timestamp in milliseconds. Inbound carries them in the `timestamp` and `sign` headers
 (refused when more than an hour from now); outbound adds them, URL-encoded, to the webhook's query.
 The custom robot answers JSON: errcode 0 is success; 130101 ("send too fast, exceed 20 times per
-minute") means the robot is throttled for ten minutes, so the post is retried after that.
+minute") means the robot is throttled for ten minutes, so the post is retried after that; -1
+(system busy) is retried; any other errcode is a refusal, final.
+
+Private posts (`private_to`) go through the app robot's 1:1 message API when the group has the
+app's `app_key` and `app_secret`: POST {api_base}/v1.0/robot/oToMessages/batchSend with the header
+x-acs-dingtalk-access-token and {"robotCode", "userIds" (at most 20), "msgKey": "sampleText",
+"msgParam": "{\"content\": ...}"}. The token comes from POST {api_base}/v1.0/oauth2/accessToken
+{"appKey", "appSecret"} -> {"accessToken", "expireIn"} and is cached until shortly before it
+expires. The answer names the users it could not reach: invalidStaffIdList (not in the
+organisation: logged) and flowControlledStaffIdList (throttled: retried for them alone). A 4xx
+answer carries {"code", "message"}: a QpsLimit code is retried, a token DingTalk calls invalid is
+fetched again once, anything else is a refusal. Without the app, private posts become a mention
+in the group without the text (bot/platforms/private.py).
 """
 
 from __future__ import annotations
@@ -13,7 +25,10 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
@@ -23,12 +38,20 @@ from yarl import URL
 
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
+from bot.platforms import private
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
 from bot.protocols import Clock
+
+log = logging.getLogger(__name__)
 
 SIGN_WINDOW_MS = 3_600_000  # DingTalk: the timestamp must be within one hour of now
 THROTTLED = 130101  # "send too fast, exceed 20 times per minute": throttled for 10 minutes
 THROTTLE_DELAY_S = 600.0
+BUSY = -1
+BUSY_DELAY_S = 5.0
+BATCH_USERS = 20  # batchSend takes at most 20 userIds a call
+FLOW_CONTROLLED_DELAY_S = 60.0
+QPS_LIMIT_DELAY_S = 2.0  # "the QPS limit lasts one second: wait a second and go on"
 KINDS = {"picture": "image", "audio": "voice", "video": "video", "file": "file"}
 _LEADING_MENTION = re.compile(r"^@\S+\s*")
 
@@ -133,11 +156,39 @@ def check_answer(status: int, body: bytes, retry_after: str | None = None) -> No
     message = str(answer.get("errmsg", ""))[:120] if isinstance(answer, dict) else ""
     if code == THROTTLED:
         raise Retry(f"dingtalk throttled the robot (errcode {code}: {message})", THROTTLE_DELAY_S)
+    if code == BUSY:
+        raise Retry(f"dingtalk is busy (errcode {code}: {message})", BUSY_DELAY_S)
     raise PlatformError(f"dingtalk refused the post (errcode {code}: {message})")
 
 
+class TokenRejected(PlatformError):
+    """DingTalk called the app's access token invalid or expired."""
+
+
+def check_api_answer(
+    what: str, status: int, body: bytes, retry_after: str | None = None
+) -> dict[str, Any]:
+    """The JSON object of a 2xx answer of the new API; else Retry, TokenRejected, PlatformError."""
+    try:
+        answer = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        answer = None
+    if 200 <= status < 300:
+        if not isinstance(answer, dict):
+            raise Retry(f"dingtalk {what} answered HTTP {status} without a JSON object")
+        return answer
+    code = str(answer.get("code", "")) if isinstance(answer, dict) else ""
+    message = str(answer.get("message", ""))[:120] if isinstance(answer, dict) else ""
+    if "QpsLimit" in code:
+        raise Retry(f"dingtalk {what}: QPS limit ({code})", QPS_LIMIT_DELAY_S)
+    if status == 401 or code in ("InvalidAuthentication", "Unauthorized"):
+        raise TokenRejected(f"dingtalk {what}: access token refused (HTTP {status}, {code})")
+    raise_for_status(f"dingtalk {what}", status, retry_after)
+    raise PlatformError(f"dingtalk {what} refused the request (HTTP {status}, {code}: {message})")
+
+
 class DingTalkPlatform:
-    """Outgoing robot in, custom robot webhook out."""
+    """Outgoing robot in, custom robot webhook out; private posts through the app's robot."""
 
     name = "dingtalk"
 
@@ -146,10 +197,15 @@ class DingTalkPlatform:
         http: aiohttp.ClientSession,
         clock: Clock,
         timeout_s: float = 10,
+        language: str = "zh",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._language = language
+        self.tokens = private.TokenCache(monotonic)
+        self._recipients = private.Recipients()
 
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: datetime
@@ -160,8 +216,14 @@ class DingTalkPlatform:
         return [parse_body(group.id, request.body)]
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
-        if message.private_to:
-            raise PlatformError("a dingtalk custom robot posts only in the group, not privately")
+        if not message.private_to:
+            await self._robot_post(group, message)
+        elif group.has_private_app:
+            await self._one_to_one(group, message)
+        else:
+            await self._robot_post(group, private.fallback(group, message, self._language))
+
+    async def _robot_post(self, group: GroupConfig, message: OutboundMessage) -> None:
         payload = {
             "msgtype": "text",
             "text": {"content": content_with_mentions(message.text, message.mentions)},
@@ -178,3 +240,87 @@ class DingTalkPlatform:
                 check_answer(resp.status, answer, resp.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as e:
             raise Retry(f"dingtalk webhook unreachable: {type(e).__name__}") from None
+
+    # ---- private posts: the app robot's 1:1 messages -----------------------------------------
+
+    async def _one_to_one(self, group: GroupConfig, message: OutboundMessage) -> None:
+        """Send to every recipient still waiting; a Retry leaves only the throttled ones."""
+        waiting = list(self._recipients.waiting(message))
+        throttled: list[str] = []
+        for i in range(0, len(waiting), BATCH_USERS):
+            batch = waiting[i : i + BATCH_USERS]
+            try:
+                throttled += await self._batch_send(group, message.text, batch)
+            except PlatformError:
+                self._recipients.still_waiting(message, throttled + waiting[i:])
+                raise
+        if throttled:
+            self._recipients.still_waiting(message, throttled)
+            raise Retry(f"dingtalk throttled 1:1 messages to {len(throttled)} of the recipients",
+                        FLOW_CONTROLLED_DELAY_S)  # fmt: skip
+        self._recipients.done(message)
+
+    async def _batch_send(self, group: GroupConfig, text: str, users: list[str]) -> list[str]:
+        """One batchSend call; returns the users DingTalk throttled (to be tried again)."""
+        payload = {
+            "robotCode": group.robot_code or group.app_key,
+            "userIds": users,
+            "msgKey": "sampleText",
+            "msgParam": json.dumps({"content": text}, ensure_ascii=False),
+        }
+        url = group.api_base.rstrip("/") + "/v1.0/robot/oToMessages/batchSend"
+        try:
+            answer = await self._api(group, url, "batchSend", payload, token=True)
+        except TokenRejected:
+            self.tokens.forget(self._token_key(group))
+            try:
+                answer = await self._api(group, url, "batchSend", payload, token=True)
+            except TokenRejected as e:  # a fresh token refused too: a hiccup, not a refusal
+                raise Retry(str(e)) from None
+        invalid = _ids(answer.get("invalidStaffIdList"))
+        if invalid:
+            log.warning("group %s: DingTalk knows no user %s; a private message did not reach "
+                        "them (check the member ids)", group.id, ",".join(invalid))  # fmt: skip
+            if set(invalid) >= set(users):
+                raise PlatformError("dingtalk batchSend: none of the recipients is a user of "
+                                    "the app's organisation")  # fmt: skip
+        return [u for u in _ids(answer.get("flowControlledStaffIdList")) if u in users]
+
+    def _token_key(self, group: GroupConfig) -> tuple[str, str, str]:
+        return private.app_key(group.api_base, group.app_key, group.app_secret)
+
+    async def access_token(self, group: GroupConfig) -> str:
+        """The app's access token, fetched only when missing or about to expire."""
+
+        async def fetch() -> tuple[str, float]:
+            url = group.api_base.rstrip("/") + "/v1.0/oauth2/accessToken"
+            body = {"appKey": group.app_key, "appSecret": group.app_secret}
+            answer = await self._api(group, url, "accessToken", body, token=False)
+            value, expire_in = answer.get("accessToken"), answer.get("expireIn", 7200)
+            if not isinstance(value, str) or not value:
+                raise Retry("dingtalk accessToken answered without an accessToken")
+            if not isinstance(expire_in, int) or isinstance(expire_in, bool) or expire_in <= 0:
+                expire_in = 7200
+            return value, float(expire_in)
+
+        return await self.tokens.get(self._token_key(group), fetch)
+
+    async def _api(
+        self, group: GroupConfig, url: str, what: str, payload: dict[str, Any], *, token: bool
+    ) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["x-acs-dingtalk-access-token"] = await self.access_token(group)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            async with self._http.post(
+                url, data=body, headers=headers, timeout=self._timeout
+            ) as resp:
+                raw = await resp.read()
+                return check_api_answer(what, resp.status, raw, resp.headers.get("Retry-After"))
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise Retry(f"dingtalk {what} unreachable: {type(e).__name__}") from None
+
+
+def _ids(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -10,7 +10,18 @@ the Verification Token. A replayed event is harmless: its message id is stored o
 Outbound: POST webhook_url {"msg_type": "text", "content": {"text": ...}}, signed when the bot has a
 secret: "timestamp" (seconds) and "sign" = base64(HMAC-SHA256(key=timestamp + "\\n" + secret,
 msg=b"")). The answer's code 0 is success; 11232 (frequency limit) and 9499 (which Feishu also
-returns when over the limit) are retried after a minute.
+returns when over the limit) are retried after a minute; any other code is a refusal, final.
+
+Private posts (`private_to`, open_ids) go through the app's message API when the group has the
+app's `app_id` and `app_secret`: POST {api_base}/open-apis/im/v1/messages?receive_id_type=open_id
+(user_id for a member id that is not an open_id, "ou_...") with "Authorization: Bearer
+<tenant_access_token>" and {"receive_id", "msg_type": "text", "content": "{\"text\": ...}"},
+one call per recipient. The token comes from POST
+{api_base}/open-apis/auth/v3/tenant_access_token/internal {"app_id", "app_secret"} -> {"code": 0,
+"tenant_access_token", "expire"} and is cached until shortly before it expires; a token Feishu
+calls invalid is fetched again once. Frequency limits are retried, for the recipients not yet
+reached only. Without the app, private posts become a mention in the group without the text
+(bot/platforms/private.py).
 """
 
 from __future__ import annotations
@@ -21,6 +32,8 @@ import hashlib
 import hmac
 import json
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +41,7 @@ import aiohttp
 
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
+from bot.platforms import private
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
 from bot.protocols import Clock
 
@@ -37,6 +51,11 @@ SIG_HEADER = "X-Lark-Signature"
 MESSAGE_EVENT = "im.message.receive_v1"
 RATE_LIMITED = (11232, 9499)
 RATE_LIMIT_DELAY_S = 60.0
+# The app API's codes: 99991400 (request frequency limit), 230020 (too many messages to one user
+# or chat); 99991661 (no access token), 99991663 and 99991668 (token invalid or expired).
+API_RATE_LIMITED = (99991400, 230020)
+API_RATE_LIMIT_DELAY_S = 2.0
+TOKEN_INVALID = (99991661, 99991663, 99991668)
 MAX_BODY_BYTES = 20 * 1024  # Feishu: "the request body may not exceed 20 KB"
 KINDS = {"image": "image", "audio": "voice", "media": "video", "file": "file"}
 _MENTION_KEY = re.compile(r"@_user_\d+\s?")
@@ -218,8 +237,42 @@ def check_answer(status: int, body: bytes, retry_after: str | None = None) -> No
     raise PlatformError(f"feishu refused the post (code {code}: {message})")
 
 
+def receive_id_type(member_id: str) -> str:
+    """open_id for an open_id (they start with "ou_"), else user_id: inbound events name the
+    sender by user_id when the app may read it, so members may be listed by either."""
+    return "open_id" if member_id.startswith("ou_") else "user_id"
+
+
+class TokenRejected(PlatformError):
+    """Feishu called the tenant access token missing, invalid or expired."""
+
+
+def check_api_answer(
+    what: str, status: int, body: bytes, retry_after: str | None = None
+) -> dict[str, Any]:
+    """The JSON object of a successful app API answer (code 0), else Retry, TokenRejected or
+    PlatformError. Feishu answers errors with HTTP 4xx and the code in the body."""
+    try:
+        answer = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        answer = None
+    if not isinstance(answer, dict):
+        raise_for_status(f"feishu {what}", status, retry_after)
+        raise Retry(f"feishu {what} answered HTTP {status} without a JSON object")
+    code = answer.get("code")
+    if code == 0 and 200 <= status < 300:
+        return answer
+    message = str(answer.get("msg", ""))[:120]
+    if code in API_RATE_LIMITED:
+        raise Retry(f"feishu {what}: frequency limit (code {code})", API_RATE_LIMIT_DELAY_S)
+    if code in TOKEN_INVALID:
+        raise TokenRejected(f"feishu {what}: access token refused (code {code})")
+    raise_for_status(f"feishu {what}", status, retry_after)
+    raise PlatformError(f"feishu {what} refused the request (code {code}: {message})")
+
+
 class FeishuPlatform:
-    """Event subscription in, custom bot webhook out."""
+    """Event subscription in, custom bot webhook out; private posts through the app."""
 
     name = "feishu"
 
@@ -228,10 +281,15 @@ class FeishuPlatform:
         http: aiohttp.ClientSession,
         clock: Clock,
         timeout_s: float = 10,
+        language: str = "zh",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._language = language
+        self.tokens = private.TokenCache(monotonic)
+        self._recipients = private.Recipients()
 
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: datetime
@@ -242,8 +300,14 @@ class FeishuPlatform:
         return parsed if isinstance(parsed, Reply) else [parsed]
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
-        if message.private_to:
-            raise PlatformError("a feishu custom bot posts only in the group, not privately")
+        if not message.private_to:
+            await self._bot_post(group, message)
+        elif group.has_private_app:
+            await self._to_open_ids(group, message)
+        else:
+            await self._bot_post(group, private.fallback(group, message, self._language))
+
+    async def _bot_post(self, group: GroupConfig, message: OutboundMessage) -> None:
         payload: dict[str, Any] = {
             "msg_type": "text",
             "content": {"text": text_with_mentions(message.text, message.mentions)},
@@ -263,3 +327,62 @@ class FeishuPlatform:
                 check_answer(resp.status, answer, resp.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as e:
             raise Retry(f"feishu webhook unreachable: {type(e).__name__}") from None
+
+    # ---- private posts: the app's messages to open_ids ----------------------------------------
+
+    async def _to_open_ids(self, group: GroupConfig, message: OutboundMessage) -> None:
+        """One message per recipient still waiting; after a failure only the rest are retried."""
+        waiting = list(self._recipients.waiting(message))
+        content = json.dumps({"text": message.text}, ensure_ascii=False)
+        base = group.api_base.rstrip("/") + "/open-apis/im/v1/messages?receive_id_type="
+        for i, member_id in enumerate(waiting):
+            url = base + receive_id_type(member_id)
+            payload = {"receive_id": member_id, "msg_type": "text", "content": content}
+            try:
+                try:
+                    await self._api(group, url, "im/v1/messages", payload, token=True)
+                except TokenRejected:
+                    self.tokens.forget(self._token_key(group))
+                    try:
+                        await self._api(group, url, "im/v1/messages", payload, token=True)
+                    except TokenRejected as e:  # a fresh token refused too: a hiccup
+                        raise Retry(str(e)) from None
+            except PlatformError:
+                self._recipients.still_waiting(message, waiting[i:])
+                raise
+        self._recipients.done(message)
+
+    def _token_key(self, group: GroupConfig) -> tuple[str, str, str]:
+        return private.app_key(group.api_base, group.app_id, group.app_secret)
+
+    async def access_token(self, group: GroupConfig) -> str:
+        """The app's tenant_access_token, fetched only when missing or about to expire."""
+
+        async def fetch() -> tuple[str, float]:
+            url = group.api_base.rstrip("/") + "/open-apis/auth/v3/tenant_access_token/internal"
+            body = {"app_id": group.app_id, "app_secret": group.app_secret}
+            answer = await self._api(group, url, "tenant_access_token", body, token=False)
+            value, expire = answer.get("tenant_access_token"), answer.get("expire", 7200)
+            if not isinstance(value, str) or not value:
+                raise Retry("feishu tenant_access_token answered without a token")
+            if not isinstance(expire, int) or isinstance(expire, bool) or expire <= 0:
+                expire = 7200
+            return value, float(expire)
+
+        return await self.tokens.get(self._token_key(group), fetch)
+
+    async def _api(
+        self, group: GroupConfig, url: str, what: str, payload: dict[str, Any], *, token: bool
+    ) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if token:
+            headers["Authorization"] = "Bearer " + await self.access_token(group)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            async with self._http.post(
+                url, data=body, headers=headers, timeout=self._timeout
+            ) as resp:
+                raw = await resp.read()
+                return check_api_answer(what, resp.status, raw, resp.headers.get("Retry-After"))
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise Retry(f"feishu {what} unreachable: {type(e).__name__}") from None

@@ -35,7 +35,7 @@ import aiohttp
 from bot.chunks import split_text
 from bot.config import GroupConfig
 from bot.errors import PlatformError, Retry
-from bot.i18n import t
+from bot.platforms import private
 from bot.platforms.base import OutboundMessage, raise_for_status
 
 log = logging.getLogger(__name__)
@@ -131,20 +131,7 @@ class WeComApi:
         if group.corp_secret and group.agent_id:
             await self._pieces(group, message, message.text, self._app_piece(group, message))
             return
-        log.warning(
-            "group %s: outbox row %s is private to %s but the group has no WeCom application "
-            "(corp_secret, agent_id); mentioning them in the group without the text",
-            group.id,
-            message.outbox_id,
-            ",".join(message.private_to),
-        )
-        notice = OutboundMessage(
-            message.group_id,
-            t(self._language, "wecom_private_unavailable"),
-            message.kind,
-            mentions=message.private_to,
-            outbox_id=message.outbox_id,
-        )
+        notice = private.fallback(group, message, self._language)
         await self._pieces(group, notice, notice.text, self._robot_piece(group, notice))
 
     async def _pieces(
@@ -199,7 +186,10 @@ class WeComApi:
                 await self._message_send(group, payload)
             except TokenRejected:
                 self._forget_token(group)
-                await self._message_send(group, payload)  # once, with a fresh token
+                try:
+                    await self._message_send(group, payload)  # once, with a fresh token
+                except TokenRejected as e:  # a fresh token refused too: a hiccup, not a refusal
+                    raise Retry(str(e)) from None
 
         return send_piece
 

@@ -1,5 +1,6 @@
 """Outage: the chat platform refuses (503) for a while, then recovers. Every outbox row is
-delivered once, in order per group, and (once the outbox enforces one) within the rate limit."""
+delivered once, in order per lane (a group's posts; its private posts per set of recipients),
+and (once the outbox enforces one) within the rate limit."""
 
 from __future__ import annotations
 
@@ -88,14 +89,16 @@ async def _all_sent(
 def _check_once_and_in_order(rows: list[models.OutboxRow], rx: Receiver) -> None:
     ids = [str(r.id) for r in rows]
     assert sorted(rx.deliveries()) == sorted(ids), "each outbox row delivered exactly once"
-    group_of = {str(r.id): r.group_id for r in rows}
+    # In order per lane: a group's posts, and its private posts to each set of recipients
+    # (a private post never waits behind the group's, nor they behind it).
+    lane_of = {str(r.id): (r.group_id, r.lane) for r in rows}
     text_of = {str(r.id): r.text for r in rows}
-    per_group: dict[str, list[int]] = defaultdict(list)
+    per_lane: dict[tuple[str, str], list[int]] = defaultdict(list)
     for p in rx.received:
         assert p.body["text"] == text_of[p.delivery]
-        per_group[group_of[p.delivery]].append(int(p.delivery))
-    for g, order in per_group.items():
-        assert order == sorted(order), f"group {g} out of order: {order}"
+        per_lane[lane_of[p.delivery]].append(int(p.delivery))
+    for lane, order in per_lane.items():
+        assert order == sorted(order), f"lane {lane} out of order: {order}"
 
 
 @pytest.mark.slow

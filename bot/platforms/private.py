@@ -1,0 +1,125 @@
+"""Private posts through a platform's application: the pieces every such platform shares.
+
+A group robot posts only in the group. A post meant for a few people (`private_to`: a crisis
+alert, an escalation, /ical, /stats) goes through the platform's own 1:1 API when the group has
+its application (WeCom application messages, DingTalk robot 1:1 messages, Feishu messages to an
+open_id). Without one, `fallback` turns it into a mention of the recipients in the group with a
+sentence that a private message could not be delivered, never the text, and a warning names the
+missing keys: never silence, never a refusal that holds up the group.
+
+`TokenCache` keeps an application's access token until shortly before it expires (on a
+monotonic clock: the token's life is real seconds, whatever the speed of the service clock), and
+`Recipients` remembers, for a post that reached some recipients before a Retry, who still waits,
+so the retry reaches only them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.config import GroupConfig
+from bot.i18n import t
+from bot.platforms.base import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+TOKEN_EARLY_S = 300.0  # fetch a new token this long before the platform says it expires
+_KEEP = 1024
+
+
+def fallback(group: GroupConfig, message: OutboundMessage, language: str) -> OutboundMessage:
+    """The group post that stands in for a private one the group cannot deliver privately:
+    the recipients mentioned, a sentence naming the missing keys, and never the text."""
+    keys = ", ".join(group.missing_private_keys)
+    log.warning(
+        "group %s: outbox row %s is private to %s but the group has no %s app (%s); mentioning "
+        "them in the group without the text",
+        group.id,
+        message.outbox_id,
+        ",".join(message.private_to),
+        group.platform,
+        keys,
+    )
+    return OutboundMessage(
+        message.group_id,
+        t(language, "private_unavailable", keys=keys),
+        message.kind,
+        mentions=message.private_to,
+        outbox_id=message.outbox_id,
+    )
+
+
+def app_key(api_base: str, app_id: str, secret: str) -> tuple[str, str, str]:
+    """The cache key of one application's token; the secret only as a digest."""
+    return (api_base.rstrip("/"), app_id, hashlib.sha256(secret.encode()).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    value: str
+    refresh_at: float  # monotonic seconds
+
+
+class TokenCache:
+    """Access tokens per application, fetched once and reused until shortly before expiry."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._tokens: dict[tuple[str, str, str], _Token] = {}
+        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self.fetches = 0
+
+    async def get(
+        self, key: tuple[str, str, str], fetch: Callable[[], Awaitable[tuple[str, float]]]
+    ) -> str:
+        """The cached token, or the one `fetch` returns as (token, seconds it lives)."""
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            cached = self._tokens.get(key)
+            if cached is not None and self._monotonic() < cached.refresh_at:
+                return cached.value
+            value, expires_in_s = await fetch()
+            self.fetches += 1
+            early = min(TOKEN_EARLY_S, expires_in_s / 2)
+            self._tokens[key] = _Token(value, self._monotonic() + expires_in_s - early)
+            return value
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        """Drop a token the platform called invalid, so the next call fetches a new one."""
+        self._tokens.pop(key, None)
+
+
+class Recipients:
+    """Who still waits for a private post that reached some of its recipients before a Retry."""
+
+    def __init__(self) -> None:
+        self._left: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    @staticmethod
+    def key(message: OutboundMessage) -> str:
+        if message.outbox_id is None:
+            return ""
+        digest = hashlib.sha256(message.text.encode("utf-8")).hexdigest()[:16]
+        return f"{message.outbox_id}:{digest}"
+
+    def waiting(self, message: OutboundMessage) -> tuple[str, ...]:
+        key = self.key(message)
+        return self._left.get(key, message.private_to) if key else message.private_to
+
+    def still_waiting(self, message: OutboundMessage, left: Sequence[str]) -> None:
+        """Remember `left` as the recipients the retry of `message` must still reach."""
+        key = self.key(message)
+        if not key:
+            return
+        self._left[key] = tuple(left)
+        self._left.move_to_end(key)
+        while len(self._left) > _KEEP:
+            self._left.popitem(last=False)
+
+    def done(self, message: OutboundMessage) -> None:
+        self._left.pop(self.key(message), None)
