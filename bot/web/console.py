@@ -20,7 +20,7 @@ from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
 from bot.keys import CLOCK, CONTEXT, DB, SETTINGS
-from bot.web import console_auth, console_data, console_page
+from bot.web import console_auth, console_data, console_page, params
 
 SESSION = web.RequestKey("console_session", console_auth.Session)
 PREFIX = "/console"
@@ -125,16 +125,6 @@ def _group(request: web.Request) -> str:
     return gid
 
 
-def _day_query(request: web.Request, name: str, default: date) -> date:
-    raw = request.query.get(name, "")
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _json_error(400, f"{name} must be a date, YYYY-MM-DD") from None
-
-
 def _today(request: web.Request) -> date:
     return request.app[CLOCK].now().astimezone(request.app[SETTINGS].bot.tz).date()
 
@@ -156,8 +146,8 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
     ctx = app[CONTEXT]
     now = app[CLOCK].now()
     today = _today(request)
-    week_of = _day_query(request, "week", today)
-    report_day = _day_query(request, "day", today)
+    week_of = params.day_query(request, "week", today)
+    report_day = params.day_query(request, "day", today)
     async with app[DB].read() as s:
         view = await console_data.overview(ctx, s, gid, week_of, now)
         convs = await console_data.active_conversations(s, gid, view.names)
@@ -220,7 +210,7 @@ async def rota_json(request: web.Request) -> web.Response:
     gid = _group(request)
     app = request.app
     now = app[CLOCK].now()
-    week_of = _day_query(request, "week", _today(request))
+    week_of = params.day_query(request, "week", _today(request))
     async with app[DB].read() as s:
         view = await console_data.overview(app[CONTEXT], s, gid, week_of, now)
     g = view.week
@@ -308,7 +298,7 @@ async def _report(request: web.Request, s: Any, gid: str, day: date) -> Any | No
 
 async def _report_for(request: web.Request) -> tuple[str, date, Any, dict[str, str]]:
     gid = _group(request)
-    day = _day_query(request, "day", _today(request))
+    day = params.day_query(request, "day", _today(request))
     async with request.app[DB].read() as s:
         report = await _report(request, s, gid, day)
         names = await store.member_names(s, gid)
@@ -352,10 +342,7 @@ def _span(request: web.Request, body: dict[str, Any]) -> tuple[datetime, datetim
     """[start_at, end_at) from {"date": "YYYY-MM-DD", "start": "HH:MM", "end": "HH:MM"} in
     service time ("24:00" is the midnight that ends the day)."""
     hours: rota.ServiceHours = request.app[CONTEXT].hours
-    try:
-        day = date.fromisoformat(_field(body, "date"))
-    except ValueError:
-        raise _json_error(400, "date must be YYYY-MM-DD, e.g. 2026-11-25") from None
+    day = params.parse_day(_field(body, "date"), "date")
     try:
         start, end = parse_hhmm(_field(body, "start")), parse_hhmm(_field(body, "end"))
     except ValueError as e:
