@@ -54,7 +54,8 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     """Build the application; nothing is opened until it starts."""
     load_commands()
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors, console.guard]
+        client_max_size=MAX_BODY_BYTES * 4,
+        middlewares=[json_errors, local_page.guard, console.guard],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock

@@ -277,6 +277,24 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "web_kind_escalation": {"zh": "提醒组长", "en": "escalation"},
     "web_kind_command_reply": {"zh": "命令", "en": "command"},
     "web_kind_report": {"zh": "日报", "en": "report"},
+    "local_refused_remote": {
+        "zh": "本地群聊没有账号，只对本机开放。请在运行 carebot 的电脑上打开它。",
+        "en": "The local chat has no accounts and answers this machine only; open it on the "
+        "computer that runs carebot.",
+    },
+    "local_refused_host": {
+        "zh": "地址 {host} 不是这台 carebot 服务器。请用 http://127.0.0.1:{port}/ 打开本地群聊。",
+        "en": "{host} does not name this carebot server; open the local chat at "
+        "http://127.0.0.1:{port}/.",
+    },
+    "local_refused_origin": {
+        "zh": "来自其他网站（{origin}）的请求不能使用本地群聊。",
+        "en": "A request from another site ({origin}) cannot use the local chat.",
+    },
+    "local_refused_content_type": {
+        "zh": "本地群聊只接受 JSON（Content-Type: application/json）。",
+        "en": "The local chat takes JSON only (Content-Type: application/json).",
+    },
     "console_title": {"zh": "carebot 组长控制台", "en": "carebot lead console"},
     "console_login_required": {
         "zh": "请用组长的控制台链接打开（/console?token=…）。",

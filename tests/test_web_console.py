@@ -346,16 +346,21 @@ async def test_out_of_range_dates_answer_400_not_500(bot: Bot) -> None:
     assert bot.client is not None
     csrf = await login(bot)
     for far in ("9999-12-31", "0001-01-01", "3000-01-01"):
-        for path, name in (("/console", "week"), ("/console", "day"),
-                           ("/console/groups/w1", "week"), ("/console/api/groups/w1/rota", "week"),
-                           ("/console/api/groups/w1/report", "day"),
-                           ("/console/api/groups/w1/charts/load.svg", "day")):
+        for path, name in (
+            ("/console", "week"),
+            ("/console", "day"),
+            ("/console/groups/w1", "week"),
+            ("/console/api/groups/w1/rota", "week"),
+            ("/console/api/groups/w1/report", "day"),
+            ("/console/api/groups/w1/charts/load.svg", "day"),
+        ):
             resp = await bot.client.get(path, params={name: far})
             assert resp.status == 400, (path, name, far, resp.status)
             assert name in (await resp.json())["error"]
-        resp = await bot.client.post("/console/api/groups/w1/rota/add",
-                                     headers={"X-CSRF-Token": csrf},
-                                     json={"date": far, "start": "12:00", "end": "24:00",
-                                           "member_id": "c3"})
+        resp = await bot.client.post(
+            "/console/api/groups/w1/rota/add",
+            headers={"X-CSRF-Token": csrf},
+            json={"date": far, "start": "12:00", "end": "24:00", "member_id": "c3"},
+        )
         assert resp.status == 400, (far, resp.status, await resp.text())
     assert (await bot.client.get("/console", params={"week": "2999-12-31"})).status == 200
