@@ -40,7 +40,7 @@ from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
 from bot.protocols import Clock, Platform
-from bot.web import console, ical, local_page
+from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.inbox import Inbox
@@ -274,7 +274,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    """Prometheus counters. With bot.metrics_token, for `Authorization: Bearer <token>` only;
+    without it, for this machine only (a loopback client that no untrusted proxy forwarded)."""
     app = request.app
+    bot = app[SETTINGS].bot
+    if bot.metrics_token:
+        if not access.bearer_matches(request.headers.get("Authorization", ""), bot.metrics_token):
+            response = error_response(401, "send Authorization: Bearer <bot.metrics_token>")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="carebot metrics"'
+            return response
+    elif not access.is_local_client(request.remote, request.headers, bot.trusted_proxies):
+        return error_response(
+            403, "/metrics answers this machine only; set bot.metrics_token to scrape it remotely"
+        )
     lines = []
     for name, value in sorted(app[METRICS].counts.items()):
         lines += [f"# TYPE carebot_{name} counter", f"carebot_{name} {value}"]

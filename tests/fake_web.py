@@ -109,6 +109,20 @@ class SSEReader:
                 return got
 
 
+def network_address() -> str | None:
+    """This machine's non-loopback IPv4 address (a server bound there sees a non-loopback
+    request.remote), or None when it has none."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.254", 9))  # no packet is sent: this picks the outgoing address
+            address = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
 def chromium_or_skip() -> str:
     path = shutil.which("chromium")
     if path is None:

@@ -14,7 +14,7 @@ from bot.clock import FrozenClock
 from bot.keys import DB
 from bot.web.live import LIVE
 from tests.conftest import Bot, at
-from tests.fake_web import SSEReader, local_message, web_settings
+from tests.fake_web import SSEReader, local_message, network_address, web_settings
 
 D = "2026-11-25"
 
@@ -309,18 +309,6 @@ async def test_a_proxy_we_were_not_told_about_is_refused(bot: Bot) -> None:
     assert resp.status == 403 and "this machine only" in (await resp.json())["error"]
 
 
-def _non_loopback_address() -> str | None:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("192.0.2.254", 9))  # no packet is sent: this picks the outgoing address
-            address = str(s.getsockname()[0])
-        except OSError:
-            return None
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
-
-
 async def test_a_client_that_is_not_loopback_is_refused(database_url: str) -> None:
     """The real app on this machine's network address: request.remote is not loopback."""
     import aiohttp
@@ -328,7 +316,7 @@ async def test_a_client_that_is_not_loopback_is_refused(database_url: str) -> No
 
     from bot.app import create_app
 
-    address = _non_loopback_address()
+    address = network_address()
     if address is None:
         pytest.skip("this machine has no non-loopback IPv4 address to test from")
     for opted_in in (False, True):

@@ -223,3 +223,59 @@ async def test_ical_unknown_token_is_refused(bot: Bot) -> None:
         resp = await bot.client.get(f"/ical/{token}.ics")
         assert resp.status in (400, 404), (token, resp.status)
     assert patterns is not None
+
+
+# --- /metrics (issue 13 item 17) -----------------------------------------------------------------
+
+METRICS_TOKEN = "m3tr1cs-Tok3n-for-the-scraper-0123456789"
+
+
+async def test_metrics_with_a_token_needs_the_bearer(database_url: str, make_bot: Any) -> None:
+    async with serve_receiver(Receiver()) as rx:
+        settings = make_settings(database_url, rx.url, bot={"metrics_token": METRICS_TOKEN})
+        b: Bot = await make_bot(settings, FrozenClock(at(D, "10:00")))
+        assert b.client is not None
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": METRICS_TOKEN},
+                        {"Authorization": f"Basic {METRICS_TOKEN}"},
+                        {"Authorization": f"Bearer {METRICS_TOKEN}x"}):
+            resp = await b.client.get("/metrics", headers=headers)
+            assert resp.status == 401, (headers, resp.status)
+            assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+            assert "carebot_" not in await resp.text()
+        ok = await b.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert ok.status == 200 and "carebot_outbox_rows" in await ok.text()
+        # With a token, a proxied scraper is fine: the token is the credential.
+        via = await b.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}",
+                                                      "X-Forwarded-For": "203.0.113.9"})
+        assert via.status == 200
+
+
+async def test_metrics_without_a_token_answer_this_machine_only(bot: Bot) -> None:
+    assert bot.client is not None
+    assert (await bot.client.get("/metrics")).status == 200  # loopback, not forwarded
+    # Through a reverse proxy on this machine nobody told us about: not this machine.
+    resp = await bot.client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert resp.status == 403 and "metrics_token" in (await resp.json())["error"]
+
+
+async def test_metrics_refuse_a_client_on_the_network(database_url: str) -> None:
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from bot.app import create_app
+    from tests.fake_web import network_address
+
+    address = network_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to test from")
+    settings = make_settings(database_url, "http://127.0.0.1:9/hook")
+    server = TestServer(create_app(settings, FrozenClock(at(D, "10:00"))), host=address)
+    await server.start_server()
+    try:
+        async with ClientSession() as http:
+            async with http.get(f"http://{address}:{server.port}/metrics") as r:
+                assert r.status == 403
+            async with http.get(f"http://{address}:{server.port}/healthz") as r:
+                assert r.status == 200  # what monitors poll stays open
+    finally:
+        await server.close()
