@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
 
 from bot import models
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
@@ -30,6 +31,7 @@ from bot.keys import (
     OUTBOX,
     PLATFORMS,
     SETTINGS,
+    WALL_CLOCK,
     Metrics,
 )
 from bot.outbox import OutboxWorker
@@ -50,8 +52,11 @@ log = logging.getLogger(__name__)
 SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
 
 
-def create_app(settings: Settings, clock: Clock) -> web.Application:
-    """Build the application; nothing is opened until it starts."""
+def create_app(
+    settings: Settings, clock: Clock, wall_clock: Clock | None = None
+) -> web.Application:
+    """Build the application; nothing is opened until it starts. `clock` is the service clock,
+    `wall_clock` real time (default the system's; tests freeze it)."""
     load_commands()
     app = web.Application(
         client_max_size=MAX_BODY_BYTES * 4,
@@ -59,6 +64,7 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    app[WALL_CLOCK] = wall_clock or SystemClock()
     app[METRICS] = Metrics()
     app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)

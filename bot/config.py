@@ -49,6 +49,7 @@ class BotSection(_Section):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks).
     trusted_proxies: list[str] = Field(default_factory=list)
     metrics_token: str = ""  # set: /metrics needs "Authorization: Bearer <it>"; empty: loopback
+    console_link_minutes: int = Field(15, ge=1, le=7 * 24 * 60)  # a one-time sign-in link lasts
 
     @field_validator("timezone")
     @classmethod
@@ -221,12 +222,48 @@ def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:
     return missing
 
 
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_WEAK_WORDS = ("change-me", "changeme", "change_me", "example", "password", "secret", "demo-lead")
+
+
+def console_token_problem(token: str) -> str | None:
+    """Why `token` is too weak to stand for a lead (None if it is strong enough).
+
+    Strength is estimated from length and alphabet (4 bits a hex digit, at most 6 bits any other
+    character: 32 hex or 22 base64url characters make 128 bits), and a token must not look
+    chosen by hand: an example value, few distinct characters, or a repeated run."""
+    lowered = token.lower()
+    if any(w in lowered for w in _WEAK_WORDS) or set(token) <= set(".-_ x"):
+        return "console_token is an example or placeholder value"
+    bits = len(token) * (4 if _HEX.match(token) else 6)
+    if bits < 128:
+        return f"console_token is too short (about {bits} bits)"
+    if len(set(token)) < (7 if _HEX.match(token) else 10):
+        return "console_token repeats too few characters to be random"
+    runs = [token[i : i + 6] for i in range(len(token) - 5)]
+    if len(runs) != len(set(runs)):
+        return "console_token repeats itself, which a random token does not"
+    return None
+
+
 class MemberConfig(_Section):
     group: str
     id: str = Field(min_length=1, max_length=128)
     name: str = ""
     role: Literal["counsellor", "lead"] = "counsellor"
-    console_token: str = ""  # leads: the secret in their console link
+    console_token: str = ""  # leads, optional: typed into the console's sign-in form
+
+    @field_validator("console_token")
+    @classmethod
+    def _strong_token(cls, v: str) -> str:
+        problem = console_token_problem(v) if v else None
+        if problem:
+            raise ValueError(
+                f"{problem}; a console token must carry 128 bits or more, e.g. make one with "
+                'python -c "import secrets; print(secrets.token_urlsafe(32))" (or leave it out '
+                "and sign in with a one-time link: carebot console link LEAD)"
+            )
+        return v
 
     @property
     def display_name(self) -> str:

@@ -14,8 +14,8 @@ import pytest
 
 from bot.config import Settings, load_settings
 
-LEAD_TOKEN = "tok-lead-one-3f9a"
-OTHER_TOKEN = "tok-lead-two-77c1"
+LEAD_TOKEN = "lead-one-Qm7xV2pLk9sRt4wYz8NcBd"  # strong enough for check-config (128 bits)
+OTHER_TOKEN = "lead-two-Hj3kW5nP8rT2vY6zB9cDfG"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -134,3 +134,26 @@ def test_platform_is_a_required_key(tmp_path: Path) -> None:
 def test_the_example_config_does_not_start_with_a_local_group() -> None:
     s = load_settings(ROOT / "config.example.toml")
     assert s.groups[0].platform != "local"
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["x", "change-me-too", "tok-lead-one-3f9a", "0123456789abcdef0123456789abcde",
+     "a" * 64, "abcdefghijkl" * 3, "lead-token-p-generic"],
+)
+def test_check_config_refuses_a_weak_console_token(tmp_path: Path, token: str) -> None:
+    lead = GOOD + ('\n[[members]]\ngroup = "g1"\nid = "boss"\nrole = "lead"\n'
+                   f'console_token = "{token}"\n')
+    res = run_cli("--config", str(write(tmp_path, lead)), "check-config", cwd=tmp_path)
+    assert res.returncode == 2, token
+    assert "members[1].console_token" in res.stderr and "secrets.token_urlsafe(32)" in res.stderr
+
+
+def test_a_strong_console_token_passes() -> None:
+    import secrets
+
+    for token in (secrets.token_urlsafe(32), secrets.token_urlsafe(16), secrets.token_hex(32)):
+        settings = load_settings(None, groups=[{"id": "g1", "platform": "local"}],
+                                 members=[{"group": "g1", "id": "boss", "role": "lead",
+                                           "console_token": token}])
+        assert settings.members[0].console_token == token

@@ -92,7 +92,7 @@ def is_https(
     return proto == "https"
 
 
-def _split_host(value: str) -> tuple[str, int | None] | None:
+def split_host(value: str) -> tuple[str, int | None] | None:
     """("host", port or None) of a Host header value or netloc; None if malformed."""
     value = value.strip().lower()
     if not value or "@" in value or "/" in value:
@@ -133,7 +133,7 @@ def allowed_hosts(listen: str, port: int, public_url: str = "") -> set[tuple[str
 
 def host_allowed(host_header: str, allowed: set[tuple[str, int]], default_port: int = 80) -> bool:
     """The Host header names this server (a rebinding page's Host names the attacker's domain)."""
-    parsed = _split_host(host_header)
+    parsed = split_host(host_header)
     if parsed is None:
         return False
     host, port = parsed

@@ -38,8 +38,9 @@ from tests.reliability.harness import (
 
 D = "2026-11-25"
 OTHER_SECRET = "another-groups-secret"
-# Console paths that may answer without credentials (a login form, say). None today.
-PUBLIC_CONSOLE_ROUTES: set[tuple[str, str]] = set()
+# Console paths that may answer without credentials: the sign-in form (its POST refuses a wrong
+# token or link with 401, which the walk below checks).
+PUBLIC_CONSOLE_ROUTES: set[tuple[str, str]] = {("GET", "/console/login")}
 
 load_commands()
 RESTRICTED: list[Command] = list({id(c): c for c in REGISTRY.values() if c.role != "everyone"}
@@ -51,7 +52,7 @@ def _members(group: str) -> list[dict[str, Any]]:
     return [
         {"group": group, "id": "c1", "name": "Chen", "role": "counsellor"},
         {"group": group, "id": "l1", "name": "Liu", "role": "lead",
-         "console_token": f"lead-token-{group}"},
+         "console_token": f"lead-token-{group}-Qm7xV2pLk9sRt4wYz8NcBd"},
     ]
 
 
@@ -186,7 +187,9 @@ async def test_console_refuses_the_wrong_caller(bot: Bot) -> None:
         {"params": {"token": "wrong"}},
         {"headers": {"Authorization": "Bearer wrong"}},
         {"cookies": {"carebot_console": "wrong", "session": "wrong"}},
-        {"params": {"token": "lead-token-p-local"}},  # a lead, but of another group
+        {"params": {"token": "lead-token-p-local-Qm7xV2pLk9sRt4wYz8NcBd"}},  # another group's
+        {"data": {"token": "wrong"}},
+        {"data": {"link": "wrong"}},
     ]
     for method, pattern in routes:
         if (method, pattern) in PUBLIC_CONSOLE_ROUTES:
@@ -196,14 +199,17 @@ async def test_console_refuses_the_wrong_caller(bot: Bot) -> None:
             # A session a valid link set on an earlier case must not vouch for this one.
             bot.client.session.cookie_jar.clear()
             before = await row_counts(bot.app[DB])
+            how = dict(how)
+            data = how.pop("data", b"{}" if method != "GET" else None)
             resp = await bot.client.request(method, path, allow_redirects=False,
-                                            data=b"{}" if method != "GET" else None, **how)
+                                            data=data if method != "GET" else None, **how)
             refused = resp.status in (401, 403, 404) or (
                 resp.status in (302, 303, 307) and resp.headers.get("Location", "") != path
             )
-            if how.get("params", {}).get("token") == "lead-token-p-local" and "{" not in pattern:
-                continue  # a route that names no group may serve that lead their own groups
+            if pattern == "/console/login":
+                refused = resp.status in (401, 403, 429)  # a redirect there means signed in
             assert refused, (method, path, how, resp.status)
+            assert "set-cookie" not in resp.headers, (method, path, how)
             assert await row_counts(bot.app[DB]) == before, (method, path, how)
 
 
