@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
 
 from bot import models
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
@@ -30,6 +31,7 @@ from bot.keys import (
     OUTBOX,
     PLATFORMS,
     SETTINGS,
+    WALL_CLOCK,
     Metrics,
 )
 from bot.outbox import OutboxWorker
@@ -40,7 +42,7 @@ from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
 from bot.protocols import Clock, Platform
-from bot.web import console, ical, local_page
+from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.inbox import Inbox
@@ -50,14 +52,19 @@ log = logging.getLogger(__name__)
 SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
 
 
-def create_app(settings: Settings, clock: Clock) -> web.Application:
-    """Build the application; nothing is opened until it starts."""
+def create_app(
+    settings: Settings, clock: Clock, wall_clock: Clock | None = None
+) -> web.Application:
+    """Build the application; nothing is opened until it starts. `clock` is the service clock,
+    `wall_clock` real time (default the system's; tests freeze it)."""
     load_commands()
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors, console.guard]
+        client_max_size=MAX_BODY_BYTES * 4,
+        middlewares=[json_errors, local_page.guard, console.guard],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    app[WALL_CLOCK] = wall_clock or SystemClock()
     app[METRICS] = Metrics()
     app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
@@ -273,7 +280,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    """Prometheus counters. With bot.metrics_token, for `Authorization: Bearer <token>` only;
+    without it, for this machine only (a loopback client that no untrusted proxy forwarded)."""
     app = request.app
+    bot = app[SETTINGS].bot
+    if bot.metrics_token:
+        if not access.bearer_matches(request.headers.get("Authorization", ""), bot.metrics_token):
+            response = error_response(401, "send Authorization: Bearer <bot.metrics_token>")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="carebot metrics"'
+            return response
+    elif not access.is_local_client(request.remote, request.headers, bot.trusted_proxies):
+        return error_response(
+            403, "/metrics answers this machine only; set bot.metrics_token to scrape it remotely"
+        )
     lines = []
     for name, value in sorted(app[METRICS].counts.items()):
         lines += [f"# TYPE carebot_{name} counter", f"carebot_{name} {value}"]

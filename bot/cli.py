@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="list rota changes: who, when, before, after")
     audit.add_argument("--group", help="only this group")
     audit.add_argument("--limit", type=int, default=50, help="newest N changes (default 50)")
+    console = sub.add_parser("console", help="the lead console: make a one-time sign-in link")
+    console_sub = console.add_subparsers(dest="console_command", required=True)
+    link = console_sub.add_parser("link", help="print a one-time sign-in link for a lead")
+    link.add_argument("lead", help="the lead's member id")
+    link.add_argument("--group", help="only this group (default: every group they lead)")
     report = sub.add_parser("report", help="print a day's figures for the leads")
     report.add_argument("--day", type=_iso_day, help="service day YYYY-MM-DD (default: today)")
     report.add_argument("--group", help="one group id (default: every group)")
@@ -143,7 +148,45 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_audit(args, settings))
     if args.command == "report":
         return asyncio.run(_report(args, settings))
+    if args.command == "console":
+        url = asyncio.run(_console_link(settings, args.lead, args.group))
+        minutes = settings.bot.console_link_minutes
+        print(f"{url}\n(works once, for {minutes} minutes; send it to the lead privately)")
+        return EXIT_OK
     return EXIT_USAGE
+
+
+def base_url(settings: Settings) -> str:
+    """How people reach this server: bot.public_url, else http://<bot.listen>."""
+    return (settings.bot.public_url or f"http://{settings.bot.listen}").rstrip("/")
+
+
+async def _console_link(
+    settings: Settings, lead: str, group: str | None, now: datetime | None = None
+) -> str:
+    """A one-time console sign-in URL for `lead` (in `group`, or every group they lead)."""
+    from bot.db import Database
+    from bot.web import console_auth
+
+    if group is not None and settings.group(group) is None:
+        known = ", ".join(g.id for g in settings.groups) or "none configured"
+        raise ConfigError(f"--group {group!r} is not in the config; use one of: {known}")
+    if console_auth.lead_for_member(settings, lead, group) is None:
+        leads = sorted({m.id for m in settings.members if m.role == "lead"})
+        where = f" of group {group!r}" if group else ""
+        raise ConfigError(
+            f'{lead!r} is not a lead{where} in the config ([[members]] with role = "lead"); '
+            f"leads: {', '.join(leads) or 'none'}"
+        )
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        secret = await console_auth.create_link(
+            db, lead, group, now or SystemClock().now(), settings.bot.console_link_minutes
+        )
+    finally:
+        await db.dispose()
+    return f"{base_url(settings)}/console/login?link={secret}"
 
 
 async def _audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -221,7 +264,7 @@ def _serve(
 
 def _demo(args: argparse.Namespace) -> int:
     from bot.db import Database
-    from bot.demo import demo_settings, fresh_demo_database, seed_rota
+    from bot.demo import DEMO_LEAD, demo_settings, fresh_demo_database, seed_rota
 
     db_path = Path(args.database)
     settings = demo_settings(f"sqlite+aiosqlite:///{db_path}", args.listen, args.language)
@@ -251,6 +294,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         fresh_demo_database(db_path)
         asyncio.run(prepare())
+        console_url = asyncio.run(_console_link(settings, DEMO_LEAD, None))
     except BaseException:
         sock.close()
         raise
@@ -263,7 +307,7 @@ def _demo(args: argparse.Namespace) -> int:
         url=url,
         start=f"{clock.now().astimezone(tz):%H:%M:%S}",
         speed=f"{args.speed:g}",
-        console=f"{url}console?token=demo-lead",
+        console=console_url,
     )
     return _serve(settings, clock, banner, sock)
 

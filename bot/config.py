@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import time
@@ -23,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from bot.errors import ConfigError
 from bot.platforms.wecom_crypto import is_encoding_aes_key
+from bot.web.access import is_loopback
 
 PlatformName = Literal["wecom", "dingtalk", "feishu", "generic", "local"]
 PLATFORMS: tuple[str, ...] = ("wecom", "dingtalk", "feishu", "generic", "local")
@@ -61,6 +63,12 @@ class BotSection(_Section):
     database_url: str = "sqlite+aiosqlite:///carebot.db"
     listen: str = "127.0.0.1:8080"
     public_url: str = ""  # how people reach this server, for links (iCal); default http://listen
+    # The local chat has no accounts: it is served on a non-loopback listen only with this opt-in.
+    allow_local_on_network: bool = False
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    metrics_token: str = ""  # set: /metrics needs "Authorization: Bearer <it>"; empty: loopback
+    console_link_minutes: int = Field(15, ge=1, le=7 * 24 * 60)  # a one-time sign-in link lasts
 
     @field_validator("timezone")
     @classmethod
@@ -79,6 +87,18 @@ class BotSection(_Section):
         host, _, port = v.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f'{v!r} is not HOST:PORT; write e.g. "127.0.0.1:8080"')
+        return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for net in v:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f'{net!r} is not an address or network; write e.g. "127.0.0.1" or "10.0.0.0/8"'
+                ) from None
         return v
 
     @property
@@ -145,7 +165,7 @@ class OutboxSection(_Section):
 class GroupConfig(_Section):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = ""
-    platform: PlatformName = "local"
+    platform: PlatformName  # required: a missing key must not quietly make an open local chat
     webhook_url: str = ""
     secret: str = ""
     privacy: bool = False
@@ -267,12 +287,48 @@ def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:
     return missing
 
 
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_WEAK_WORDS = ("change-me", "changeme", "change_me", "example", "password", "secret", "demo-lead")
+
+
+def console_token_problem(token: str) -> str | None:
+    """Why `token` is too weak to stand for a lead (None if it is strong enough).
+
+    Strength is estimated from length and alphabet (4 bits a hex digit, at most 6 bits any other
+    character: 32 hex or 22 base64url characters make 128 bits), and a token must not look
+    chosen by hand: an example value, few distinct characters, or a repeated run."""
+    lowered = token.lower()
+    if any(w in lowered for w in _WEAK_WORDS) or set(token) <= set(".-_ x"):
+        return "console_token is an example or placeholder value"
+    bits = len(token) * (4 if _HEX.match(token) else 6)
+    if bits < 128:
+        return f"console_token is too short (about {bits} bits)"
+    if len(set(token)) < (7 if _HEX.match(token) else 10):
+        return "console_token repeats too few characters to be random"
+    runs = [token[i : i + 6] for i in range(len(token) - 5)]
+    if len(runs) != len(set(runs)):
+        return "console_token repeats itself, which a random token does not"
+    return None
+
+
 class MemberConfig(_Section):
     group: str
     id: str = Field(min_length=1, max_length=128)
     name: str = ""
     role: Literal["counsellor", "lead"] = "counsellor"
-    console_token: str = ""  # leads: the secret in their console link
+    console_token: str = ""  # leads, optional: typed into the console's sign-in form
+
+    @field_validator("console_token")
+    @classmethod
+    def _strong_token(cls, v: str) -> str:
+        problem = console_token_problem(v) if v else None
+        if problem:
+            raise ValueError(
+                f"{problem}; a console token must carry 128 bits or more, e.g. make one with "
+                'python -c "import secrets; print(secrets.token_urlsafe(32))" (or leave it out '
+                "and sign in with a one-time link: carebot console link LEAD)"
+            )
+        return v
 
     @property
     def display_name(self) -> str:
@@ -326,6 +382,14 @@ class Settings(BaseSettings):
                     f"members[{i}].id {m.id!r} appears twice in group {m.group!r}; list each once"
                 )
             pairs.add((m.group, m.id))
+        local = [g.id for g in self.groups if g.platform == "local"]
+        if local and not is_loopback(self.bot.host) and not self.bot.allow_local_on_network:
+            raise ValueError(
+                f"bot.listen {self.bot.listen!r} is not a loopback address, and the local chat "
+                f"(group {local[0]!r}) has no accounts: anyone who reaches the port could post as "
+                'a lead and read private posts. Listen on "127.0.0.1:PORT", or set '
+                "bot.allow_local_on_network = true if you accept that risk"
+            )
         return self
 
     def group(self, group_id: str) -> GroupConfig | None:
@@ -366,6 +430,8 @@ def _describe(err: ValidationError) -> str:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling against config.example.toml"
+        elif e["type"] == "missing":
+            msg = "required key missing; add it (config.example.toml shows each key)"
         elif e["type"] == "literal_error":
             msg = f"{msg} (got {e['input']!r})"
         lines.append(f"{loc or 'config'}: {msg}" if loc else msg)

@@ -31,23 +31,25 @@ SAMPLE_ROTA = [
 ]
 
 
+DEMO_LEAD = "zuzhang"  # the demo prints a one-time console link for this lead
+
+
 def demo_settings(database_url: str, listen: str, language: str = "zh") -> Settings:
     return load_settings(
         None,
-        bot={"database_url": database_url, "listen": listen, "language": language},
+        bot={
+            "database_url": database_url,
+            "listen": listen,
+            "language": language,
+            "console_link_minutes": 12 * 60,  # the printed link lasts the demo's day
+        },
         groups=[{"id": "demo", "name": "医护人员心理支持群（演示）", "platform": "local"}],
         members=[
             {"group": "demo", "id": "lihua", "name": "李华", "role": "counsellor"},
             {"group": "demo", "id": "wangfang", "name": "王芳", "role": "counsellor"},
             {"group": "demo", "id": "zhaolei", "name": "赵磊", "role": "counsellor"},
             {"group": "demo", "id": "chenjing", "name": "陈静", "role": "counsellor"},
-            {
-                "group": "demo",
-                "id": "zuzhang",
-                "name": "组长刘",
-                "role": "lead",
-                "console_token": "demo-lead",
-            },
+            {"group": "demo", "id": DEMO_LEAD, "name": "组长刘", "role": "lead"},
         ],
     )
 

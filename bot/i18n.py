@@ -305,14 +305,34 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "web_kind_escalation": {"zh": "提醒组长", "en": "escalation"},
     "web_kind_command_reply": {"zh": "命令", "en": "command"},
     "web_kind_report": {"zh": "日报", "en": "report"},
+    "local_refused_remote": {
+        "zh": "本地群聊没有账号，只对本机开放。请在运行 carebot 的电脑上打开它。",
+        "en": "The local chat has no accounts and answers this machine only; open it on the "
+        "computer that runs carebot.",
+    },
+    "local_refused_host": {
+        "zh": "地址 {host} 不是这台 carebot 服务器。请用 http://127.0.0.1:{port}/ 打开本地群聊。",
+        "en": "{host} does not name this carebot server; open the local chat at "
+        "http://127.0.0.1:{port}/.",
+    },
+    "local_refused_origin": {
+        "zh": "来自其他网站（{origin}）的请求不能使用本地群聊。",
+        "en": "A request from another site ({origin}) cannot use the local chat.",
+    },
+    "local_refused_content_type": {
+        "zh": "本地群聊只接受 JSON（Content-Type: application/json）。",
+        "en": "The local chat takes JSON only (Content-Type: application/json).",
+    },
     "console_title": {"zh": "carebot 组长控制台", "en": "carebot lead console"},
     "console_login_required": {
-        "zh": "请用组长的控制台链接打开（/console?token=…）。",
-        "en": "Open your team-lead console link (/console?token=…) to sign in.",
+        "zh": "请先登录：打开管理员发给您的一次性登录链接，或在 /console/login 输入控制台令牌。",
+        "en": "Sign in first: open the one-time link your administrator sent you, or enter your "
+        "console token at /console/login.",
     },
     "console_login_bad": {
-        "zh": "这个控制台链接无效（可能已更换）。请向管理员索取新的链接。",
-        "en": "This console link is not valid (it may have been changed); ask for a new one.",
+        "zh": "这个登录链接或令牌无效（链接只能用一次，且很快过期）。请向管理员索取新的链接。",
+        "en": "This sign-in link or token is not valid (a link works once and expires soon); "
+        "ask for a new one.",
     },
     "console_csrf_bad": {
         "zh": "请求缺少有效的安全令牌，请刷新页面后重试。",
@@ -418,6 +438,31 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "console_no_audit": {"zh": "还没有排班变更。", "en": "No rota changes yet."},
     "console_undone": {"zh": "（已撤销）", "en": " (undone)"},
     "console_changed": {"zh": "已修改：{summary}", "en": "Done: {summary}"},
+    "console_token_in_url": {
+        "zh": "地址里的控制台令牌已不能登录（它会留在浏览记录和日志里）。请在 /console/login "
+        "输入令牌，或使用一次性登录链接。",
+        "en": "A console token in the address no longer signs in (it would stay in histories and "
+        "logs); enter it at /console/login, or use a one-time link.",
+    },
+    "console_login_throttled": {
+        "zh": "登录失败次数太多，请 {seconds} 秒后再试。",
+        "en": "Too many failed sign-ins; try again in {seconds} seconds.",
+    },
+    "console_login_cross_site": {
+        "zh": "登录只能在本站的登录页进行。",
+        "en": "Sign in from this server's own sign-in page.",
+    },
+    "console_login_link_prompt": {
+        "zh": "点击下方按钮登录组长控制台。这个链接只能用一次。",
+        "en": "Press the button to sign in to the lead console. This link works once.",
+    },
+    "console_login_token_prompt": {
+        "zh": "输入您的控制台令牌登录，或打开管理员发给您的一次性登录链接。",
+        "en": "Enter your console token to sign in, or open the one-time link your "
+        "administrator sent you.",
+    },
+    "console_login_token_label": {"zh": "控制台令牌", "en": "Console token"},
+    "console_login_submit": {"zh": "登录", "en": "Sign in"},
     "demo_banner": {
         "zh": "carebot 演示：打开 {url} ，以「医生1」的身份发一条消息，carebot 会把它交给值班老师；"
         "到交接班时间群里会收到通知（时钟从 {start} 开始，{speed} 倍速）。组长控制台：{console}",

@@ -28,6 +28,7 @@ class Metrics:
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
+WALL_CLOCK = web.AppKey("wall_clock", Clock)  # real time: sign-in expiry, login windows
 CONTEXT = web.AppKey("context", Context)
 DB = web.AppKey("db", Database)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

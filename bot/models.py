@@ -289,3 +289,31 @@ class RotaRequest(Base):
         ForeignKeyConstraint(["group_id"], ["groups.id"]),
         Index("ix_rota_requests_group_status", "group_id", "status"),
     )
+
+
+class ConsoleSession(Base):
+    """A lead's console sign-in. The cookie holds the secret; only its hash is stored, so a
+    copy of the database signs nobody in. Deleting the row ends it on every instance."""
+
+    __tablename__ = "console_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    memberships: Mapped[dict[str, Any]] = mapped_column(default=dict)  # group id -> member id
+    token_fp: Mapped[str | None] = mapped_column(String(64), default=None)  # signed in by token
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_console_sessions_expires", "expires_at"),)
+
+
+class ConsoleLink(Base):
+    """A one-time console sign-in link (`carebot console link`), stored hashed; `used_at` is set
+    by the one UPDATE that consumes it, so two instances cannot both accept it."""
+
+    __tablename__ = "console_links"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(128))
+    group_id: Mapped[str | None] = mapped_column(String(64), default=None)  # None: all their groups
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -147,13 +147,16 @@ def make_settings(database_url: str, webhook_url: str, **sections: Any) -> Setti
 class Bot:
     """The real app on a loopback port, restartable on the same database."""
 
-    def __init__(self, settings: Settings, clock: FrozenClock) -> None:
+    def __init__(
+        self, settings: Settings, clock: FrozenClock, wall: FrozenClock | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.wall = wall  # the wall clock, when a test freezes it (else the system's)
         self.client: TestClient[Any, Any] | None = None
 
     async def start(self) -> Bot:
-        server = TestServer(create_app(self.settings, self.clock), host="127.0.0.1")
+        server = TestServer(create_app(self.settings, self.clock, self.wall), host="127.0.0.1")
         self.client = TestClient(server)
         await self.client.start_server()
         return self

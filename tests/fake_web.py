@@ -14,8 +14,8 @@ import pytest
 
 from bot.config import Settings, load_settings
 
-LEAD_TOKEN = "tok-lead-one-3f9a"
-OTHER_TOKEN = "tok-lead-two-77c1"
+LEAD_TOKEN = "lead-one-Qm7xV2pLk9sRt4wYz8NcBd"  # strong enough for check-config (128 bits)
+OTHER_TOKEN = "lead-two-Hj3kW5nP8rT2vY6zB9cDfG"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -107,6 +107,20 @@ class SSEReader:
             got.append(p)
             if predicate(p):
                 return got
+
+
+def network_address() -> str | None:
+    """This machine's non-loopback IPv4 address (a server bound there sees a non-loopback
+    request.remote), or None when it has none."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.254", 9))  # no packet is sent: this picks the outgoing address
+            address = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def chromium_or_skip() -> str:

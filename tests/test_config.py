@@ -159,3 +159,60 @@ def test_privacy_on_dingtalk_and_feishu_is_allowed_with_the_app() -> None:
         group = {"id": "x", "platform": platform, "secret": "s", "webhook_url": "https://h/x",
                  "verification_token": "v", "privacy": True, "app_secret": "s", **keys}  # fmt: skip
         assert load_settings(None, groups=[group]).groups[0].has_private_app
+
+
+def test_a_local_group_is_served_on_loopback_only_unless_opted_in(tmp_path: Path) -> None:
+    """The local chat has no accounts: check-config and serve refuse it on a network address."""
+    for listen in ("0.0.0.0:8080", "192.0.2.2:8080", "[::]:8080"):
+        open_cfg = write(tmp_path, GOOD.replace("[bot]", f'[bot]\nlisten = "{listen}"'))
+        res = run_cli("--config", str(open_cfg), "check-config", cwd=tmp_path)
+        assert res.returncode == 2, (listen, res.stdout)
+        assert "bot.listen" in res.stderr and "allow_local_on_network" in res.stderr
+        serve = run_cli("serve", "--config", str(open_cfg), cwd=tmp_path)
+        assert serve.returncode == 2 and "bot.listen" in serve.stderr
+    opted = write(
+        tmp_path,
+        GOOD.replace("[bot]", '[bot]\nlisten = "0.0.0.0:8080"\nallow_local_on_network = true'),
+    )
+    assert run_cli("--config", str(opted), "check-config", cwd=tmp_path).returncode == 0
+    for listen in ("127.0.0.1:8080", "localhost:8080", "[::1]:8080", "127.0.0.2:9000"):
+        assert load_settings(write(tmp_path, GOOD.replace("[bot]", f'[bot]\nlisten = "{listen}"')))
+    # No local group: any listen address will do.
+    generic = GOOD.replace(
+        'platform = "local"', 'platform = "generic"\nsecret = "s"\nwebhook_url = "http://x/"'
+    )
+    assert load_settings(write(tmp_path, generic.replace("[bot]", '[bot]\nlisten = "0.0.0.0:80"')))
+
+
+def test_platform_is_a_required_key(tmp_path: Path) -> None:
+    """A missing platform used to make the group a local chat without saying so."""
+    with pytest.raises(ConfigError, match=r"groups\[0\]\.platform"):
+        load_settings(write(tmp_path, GOOD.replace('platform = "local"\n', "")))
+
+
+def test_the_example_config_does_not_start_with_a_local_group() -> None:
+    s = load_settings(ROOT / "config.example.toml")
+    assert s.groups[0].platform != "local"
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["x", "change-me-too", "tok-lead-one-3f9a", "0123456789abcdef0123456789abcde",
+     "a" * 64, "abcdefghijkl" * 3, "lead-token-p-generic"],
+)
+def test_check_config_refuses_a_weak_console_token(tmp_path: Path, token: str) -> None:
+    lead = GOOD + ('\n[[members]]\ngroup = "g1"\nid = "boss"\nrole = "lead"\n'
+                   f'console_token = "{token}"\n')
+    res = run_cli("--config", str(write(tmp_path, lead)), "check-config", cwd=tmp_path)
+    assert res.returncode == 2, token
+    assert "members[1].console_token" in res.stderr and "secrets.token_urlsafe(32)" in res.stderr
+
+
+def test_a_strong_console_token_passes() -> None:
+    import secrets
+
+    for token in (secrets.token_urlsafe(32), secrets.token_urlsafe(16), secrets.token_hex(32)):
+        settings = load_settings(None, groups=[{"id": "g1", "platform": "local"}],
+                                 members=[{"group": "g1", "id": "boss", "role": "lead",
+                                           "console_token": token}])
+        assert settings.members[0].console_token == token

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from bot import cli
 from bot.clock import FrozenClock
 from bot.keys import JOBS
 from tests.conftest import Bot, at
-from tests.fake_web import CHROMIUM_ARGS, LEAD_TOKEN, chromium_or_skip, web_settings
+from tests.fake_web import CHROMIUM_ARGS, chromium_or_skip, web_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 D = "2026-11-25"
@@ -108,19 +109,26 @@ async def test_console_without_login_answers_401(bot: Bot, browser: Any) -> None
     page = await browser.new_page()
     resp = await page.goto(url(bot, "/console"))
     assert resp is not None and resp.status == 401
-    assert "/console?token=" in await page.inner_text("#message")
+    assert "/console/login" in await page.inner_text("#message")
     api = await page.request.get(url(bot, "/console/api/groups/w1/rota"))
     assert api.status == 401
-    resp = await page.goto(url(bot, "/console?token=wrong"))
-    assert resp is not None and resp.status == 401
+    resp = await page.goto(url(bot, "/console/login?link=wrong"))
+    assert resp is not None and resp.status == 200  # the form; spending the link fails
+    async with page.expect_navigation():
+        await page.click("#login-submit")
+    assert "not valid" in await page.inner_text("#message")
+    assert (await page.request.get(url(bot, "/console/api/me"))).status == 401
 
 
 async def test_console_grid_gap_closes_when_a_shift_is_added(bot: Bot, browser: Any) -> None:
     pytest.importorskip("bot.rota_changes", reason="bot/rota_changes.py is built on another branch")
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
-    resp = await page.goto(url(bot, f"/console?token={LEAD_TOKEN}"))
+    link = await cli._console_link(bot.settings, "l1", None)
+    resp = await page.goto(url(bot, "/console/login?link=" + link.split("link=")[1]))
     assert resp is not None and resp.status == 200
-    assert page.url.endswith("/console")  # the token is dropped from the address bar
+    async with page.expect_navigation():
+        await page.click("#login-submit")
+    assert page.url.endswith("/console")  # the link is gone from the address bar
     gap = page.locator(f'.col-body[data-day="{D}"] .hour.gap[data-hour="12"]')
     await gap.wait_for(timeout=WAIT_MS)
     assert await page.locator(".now-line").count() == 1

@@ -45,10 +45,10 @@ async def bot(database_url: str, make_bot: Any) -> Bot:
 
 
 async def login(bot: Bot, token: str = LEAD_TOKEN) -> str:
-    """Sign in through the link; return the CSRF token of the session."""
+    """Sign in through the form with the console token; return the CSRF token of the session."""
     assert bot.client is not None
-    resp = await bot.client.get("/console", params={"token": token})
-    assert resp.status == 200, await resp.text()
+    resp = await bot.client.post("/console/login", data={"token": token})
+    assert resp.status == 200, await resp.text()  # after the 303 to /console
     me = await (await bot.client.get("/console/api/me")).json()
     return str(me["csrf"])
 
@@ -85,6 +85,8 @@ async def test_every_console_route_refuses_without_a_session(bot: Bot) -> None:
     routes += [("GET", "/console/no-such-page"), ("GET", "/console/api/no-such-thing"),
                ("POST", "/console/api/groups/w1/rota/undo")]
     for method, path in routes:
+        if path == "/console/login":
+            continue  # the sign-in form, the one public path (its refusals: the tests below)
         for cookie in (None, "v1.x.9999999999.n.bad", "garbage"):
             bot.client.session.cookie_jar.clear()
             headers = {"Cookie": f"{console_auth.COOKIE}={cookie}"} if cookie else {}
@@ -94,55 +96,88 @@ async def test_every_console_route_refuses_without_a_session(bot: Bot) -> None:
                 pass
             elif path.startswith("/console/api/"):
                 body = await resp.json()
-                assert body["ok"] is False and "/console?token=" in body["error"]
+                assert body["ok"] is False and "/console/login" in body["error"]
             else:
                 assert resp.content_type == "text/html"
-                assert "/console?token=" in await resp.text()
+                assert "/console/login" in await resp.text()
             assert "set-cookie" not in resp.headers
 
 
-async def test_a_bad_link_is_refused_and_sets_no_cookie(bot: Bot) -> None:
+async def test_a_bad_token_is_refused_and_sets_no_cookie(bot: Bot) -> None:
     assert bot.client is not None
-    resp = await bot.client.get("/console", params={"token": LEAD_TOKEN + "x"})
-    assert resp.status == 401 and resp.content_type == "text/html"
-    assert "not valid" in await resp.text()
+    for data in ({"token": LEAD_TOKEN + "x"}, {"token": ""}, {"link": "nope"}, {}):
+        resp = await bot.client.post("/console/login", data=data, allow_redirects=False)
+        assert resp.status == 401 and resp.content_type == "text/html"
+        assert "not valid" in await resp.text()
+        assert "set-cookie" not in resp.headers
+    assert (await bot.client.get("/console/api/me")).status == 401
+
+
+async def test_a_token_in_the_url_no_longer_signs_in(bot: Bot) -> None:
+    """The old permanent link /console?token=... would sit in histories and proxies' logs."""
+    assert bot.client is not None
+    resp = await bot.client.get("/console", params={"token": LEAD_TOKEN})
+    assert resp.status == 401 and "/console/login" in await resp.text()
     assert "set-cookie" not in resp.headers
     assert (await bot.client.get("/console/api/me")).status == 401
 
 
-async def test_login_sets_a_strict_httponly_cookie_and_it_works(bot: Bot) -> None:
+async def test_login_sets_a_random_strict_httponly_cookie_and_it_works(bot: Bot) -> None:
     assert bot.client is not None
-    resp = await bot.client.get("/console", params={"token": LEAD_TOKEN})
-    assert resp.status == 200
-    cookie = resp.headers["Set-Cookie"]
-    assert cookie.startswith(console_auth.COOKIE + "=v1.")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
-    assert LEAD_TOKEN not in cookie
-    assert resp.headers["Cache-Control"] == "no-store"
-    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    form = await bot.client.get("/console/login")
+    assert form.status == 200 and 'name="token"' in await form.text()
+    values = []
+    for _ in range(2):
+        resp = await bot.client.post("/console/login", data={"token": LEAD_TOKEN},
+                                     allow_redirects=False)
+        assert resp.status == 303 and resp.headers["Location"] == "/console"
+        cookie = resp.headers["Set-Cookie"]
+        assert cookie.startswith(console_auth.COOKIE + "=")
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
+        assert "Secure" not in cookie  # plain HTTP, no trusted proxy saying otherwise
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert resp.headers["Referrer-Policy"] == "no-referrer"
+        values.append(resp.cookies[console_auth.COOKIE].value)
+    # A random session id: nothing derived from the token, different at each sign-in.
+    assert values[0] != values[1] and len(values[0]) >= 43
+    assert LEAD_TOKEN not in values[0]
+    assert console_auth.token_fingerprint(LEAD_TOKEN) not in values[0]
     me = await (await bot.client.get("/console/api/me")).json()
     assert me["name"] == "Lead Liu"
     assert me["groups"] == [{"id": "w1", "name": "Ward one", "member_id": "l1"}]
 
 
-async def test_session_expires_and_a_changed_token_ends_it(bot: Bot) -> None:
-    assert bot.client is not None
-    await login(bot)
-    bot.clock.advance(timedelta(hours=console_auth.SESSION_REAL_HOURS, seconds=1))
-    assert (await bot.client.get("/console/api/me")).status == 401
-    # A session made for a token the config no longer has does not verify.
-    settings = web_settings("sqlite+aiosqlite://")
-    lead = console_auth.lead_for_token(settings, LEAD_TOKEN)
-    assert lead is not None
-    value = console_auth.cookie_value(console_auth.new_session(lead, bot.clock.now(), 1.0))
-    assert console_auth.read_cookie(settings, value, bot.clock.now()) is not None
-    tampered = value[:-1] + ("0" if value[-1] != "0" else "1")
-    assert console_auth.read_cookie(settings, tampered, bot.clock.now()) is None
-    other = settings.model_copy(
-        update={"members": [m.model_copy(update={"console_token": "new"}) if m.id == "l1" else m
-                            for m in settings.members]}
-    )
-    assert console_auth.read_cookie(other, value, bot.clock.now()) is None
+async def test_session_expires_and_a_changed_token_ends_it(database_url: str) -> None:
+    wall = FrozenClock(at(D, "09:30"))
+    b = await Bot(web_settings(database_url), FrozenClock(at(D, "09:30")), wall).start()
+    try:
+        assert b.client is not None
+        await login(b)
+        wall.advance(timedelta(hours=console_auth.SESSION_REAL_HOURS, seconds=-1))
+        assert (await b.client.get("/console/api/me")).status == 200
+        wall.advance(timedelta(seconds=2))
+        assert (await b.client.get("/console/api/me")).status == 401
+        await login(b)
+        cookie = next(c.value for c in b.client.session.cookie_jar
+                      if c.key == console_auth.COOKIE)
+        await b.stop()
+        # The same database, the lead's token changed in the config: the session is over.
+        data = b.settings.model_dump()
+        for m in data["members"]:
+            if m["id"] == "l1":
+                m["console_token"] = OTHER_TOKEN + "new"
+        settings = type(b.settings)(**data)
+        b2 = await Bot(settings, b.clock, wall).start()
+        assert b2.client is not None
+        b2.client.session.cookie_jar.update_cookies({console_auth.COOKIE: cookie})
+        assert (await b2.client.get("/console/api/me")).status == 401
+        b2.client.session.cookie_jar.clear()
+        resp = await b2.client.post("/console/login", data={"token": LEAD_TOKEN},
+                                    allow_redirects=False)
+        assert resp.status == 401  # the old token no longer signs in either
+        await b2.stop()
+    finally:
+        await b.stop()
 
 
 async def test_posts_need_the_session_csrf_token(bot: Bot) -> None:
@@ -339,3 +374,28 @@ async def test_rota_edits_go_through_rota_changes_with_audit(bot: Bot) -> None:
         assert resp.status == 400 and error in (await resp.json())["error"]
     nope = await bot.client.post("/console/api/groups/w1/rota/explode", headers=h, json={})
     assert nope.status == 404
+
+
+async def test_out_of_range_dates_answer_400_not_500(bot: Bot) -> None:
+    """Every date the console takes goes through one parser: far dates are a 400 that says why."""
+    assert bot.client is not None
+    csrf = await login(bot)
+    for far in ("9999-12-31", "0001-01-01", "3000-01-01"):
+        for path, name in (
+            ("/console", "week"),
+            ("/console", "day"),
+            ("/console/groups/w1", "week"),
+            ("/console/api/groups/w1/rota", "week"),
+            ("/console/api/groups/w1/report", "day"),
+            ("/console/api/groups/w1/charts/load.svg", "day"),
+        ):
+            resp = await bot.client.get(path, params={name: far})
+            assert resp.status == 400, (path, name, far, resp.status)
+            assert name in (await resp.json())["error"]
+        resp = await bot.client.post(
+            "/console/api/groups/w1/rota/add",
+            headers={"X-CSRF-Token": csrf},
+            json={"date": far, "start": "12:00", "end": "24:00", "member_id": "c3"},
+        )
+        assert resp.status == 400, (far, resp.status, await resp.text())
+    assert (await bot.client.get("/console", params={"week": "2999-12-31"})).status == 200

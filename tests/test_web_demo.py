@@ -38,8 +38,9 @@ async def test_demo_prints_one_line_and_the_page_works(tmp_path: Path) -> None:
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         url = f"http://127.0.0.1:{port}/"
         assert line.startswith(f"carebot demo: open {url} and send a message as Doctor 1")
-        assert f"{url}console?token=demo-lead" in line
-        async with aiohttp.ClientSession() as http:
+        assert f"{url}console/login?link=" in line
+        link = line.split("link=")[1].split()[0]
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             page = await (await http.get(url)).text()
             assert "carebot · local chat" in page
             events = await http.get(f"{url}local/api/demo/events?viewer=staff-1")
@@ -53,7 +54,7 @@ async def test_demo_prints_one_line_and_the_page_works(tmp_path: Path) -> None:
             assert "@Li Hua" in got[-1]["text"] or "@李华" in got[-1]["text"]
             change = await sse.posts_until(lambda p: p["kind"] == "shift_change", within_s=20)
             assert "10:00" in change[-1]["text"]
-            async with http.get(f"{url}console?token=demo-lead") as r:
+            async with http.post(f"{url}console/login", data={"link": link}) as r:
                 html = await r.text()
                 assert r.status == 200 and 'class="day today" data-day="2026-11-25"' in html
                 assert 'data-member="lihua"' in html

@@ -14,7 +14,7 @@ from bot.clock import FrozenClock
 from bot.keys import DB
 from bot.web.live import LIVE
 from tests.conftest import Bot, at
-from tests.fake_web import SSEReader, local_message, web_settings
+from tests.fake_web import SSEReader, local_message, network_address, web_settings
 
 D = "2026-11-25"
 
@@ -212,3 +212,135 @@ async def test_shutdown_does_not_wait_for_open_streams(bot: Bot) -> None:
     await bot.stop()  # aiohttp would wait up to 60 s for a handler that never returns
     assert loop.time() - started < 10
     resp.close()
+
+
+# --- the doors: loopback, Host, Origin, JSON (issue 13 item 10) ----------------------------------
+
+
+async def _local_posts(bot: Bot) -> int:
+    from sqlalchemy import func, select
+
+    async with bot.app[DB].read() as s:
+        return int(await s.scalar(select(func.count()).select_from(models.LocalPost)) or 0)
+
+
+def _port(bot: Bot) -> int:
+    assert bot.client is not None
+    port = bot.client.server.port
+    assert port is not None
+    return port
+
+
+async def test_a_host_that_is_not_this_server_is_refused(bot: Bot) -> None:
+    """DNS rebinding: the attacker's name resolves to 127.0.0.1, and its Host header says so."""
+    assert bot.client is not None
+    port = _port(bot)
+    for host in (
+        f"evil.example:{port}",
+        "evil.example",
+        f"127.0.0.1.nip.io:{port}",
+        f"127.0.0.1:{port + 1}",
+    ):
+        for path in ("/", "/local/api/groups", "/local/api/w1/posts", "/local/api/w1/events"):
+            resp = await bot.client.get(path, headers={"Host": host})
+            assert resp.status == 403, (host, path, resp.status)
+            assert "does not name this carebot server" in (await resp.json())["error"]
+        resp = await bot.client.post(
+            "/webhooks/local/w1", headers={"Host": host}, json=local_message("h1", "doc1", "hello")
+        )
+        assert resp.status == 403
+    assert await _local_posts(bot) == 0
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        assert (await bot.client.get("/", headers={"Host": host})).status == 200
+
+
+async def test_a_cross_origin_post_is_refused(bot: Bot) -> None:
+    assert bot.client is not None
+    port = _port(bot)
+    for origin in (
+        "http://evil.example",
+        f"http://evil.example:{port}",
+        "null",
+        f"https://127.0.0.1:{port + 1}",
+    ):
+        resp = await bot.client.post(
+            "/webhooks/local/w1",
+            headers={"Origin": origin},
+            json=local_message("o1", "l1", "/rota remove c1"),
+        )
+        assert resp.status == 403, (origin, resp.status)
+        assert "another site" in (await resp.json())["error"]
+        read = await bot.client.get(
+            "/local/api/w2/posts", params={"viewer": "c9"}, headers={"Origin": origin}
+        )
+        assert read.status == 403
+    assert await _local_posts(bot) == 0
+    same = await bot.client.post(
+        "/webhooks/local/w1",
+        headers={"Origin": f"http://localhost:{port}"},
+        json=local_message("o2", "doc1", "hello"),
+    )
+    assert same.status == 200, await same.text()
+
+
+async def test_a_form_or_text_post_is_refused(bot: Bot) -> None:
+    """A page elsewhere can submit a form (or text/plain) without asking: only JSON is taken."""
+    assert bot.client is not None
+    import json as _json
+
+    body = _json.dumps(local_message("f1", "l1", "/rota remove c1"))
+    for data, ctype in (
+        (body, "text/plain"),
+        ({"msg_id": "f2"}, None),
+        (body, "multipart/form-data; boundary=x"),
+        (body, None),
+    ):
+        headers = {"Content-Type": ctype} if ctype else {}
+        resp = await bot.client.post("/webhooks/local/w1", data=data, headers=headers)
+        assert resp.status == 415, (ctype, resp.status)
+        assert "JSON" in (await resp.json())["error"]
+    assert await _local_posts(bot) == 0
+
+
+async def test_a_proxy_we_were_not_told_about_is_refused(bot: Bot) -> None:
+    """A reverse proxy on this machine makes everyone look like 127.0.0.1."""
+    assert bot.client is not None
+    resp = await bot.client.get("/local/api/groups", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert resp.status == 403 and "this machine only" in (await resp.json())["error"]
+
+
+async def test_a_client_that_is_not_loopback_is_refused(database_url: str) -> None:
+    """The real app on this machine's network address: request.remote is not loopback."""
+    import aiohttp
+    from aiohttp.test_utils import TestServer
+
+    from bot.app import create_app
+
+    address = network_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to test from")
+    for opted_in in (False, True):
+        bot_section = (
+            {"allow_local_on_network": True, "listen": f"{address}:8080"} if opted_in else {}
+        )
+        settings = web_settings(database_url).model_copy(deep=True)
+        settings = type(settings)(
+            **{**settings.model_dump(), "bot": {**settings.bot.model_dump(), **bot_section}}
+        )
+        server = TestServer(create_app(settings, FrozenClock(at(D, "09:30"))), host=address)
+        await server.start_server()
+        try:
+            async with aiohttp.ClientSession() as http:
+                base = f"http://{address}:{server.port}"
+                async with http.get(base + "/local/api/groups") as r:
+                    assert r.status == (200 if opted_in else 403), (opted_in, r.status)
+                async with http.post(
+                    base + "/webhooks/local/w1", json=local_message(f"n{opted_in}", "doc1", "hi")
+                ) as r:
+                    assert r.status == (200 if opted_in else 403), (opted_in, r.status)
+                async with http.get(base + "/") as r:
+                    assert r.status == (200 if opted_in else 403)
+                    if not opted_in:
+                        assert "this machine only" in (await r.json())["error"]
+        finally:
+            await server.close()

@@ -3,7 +3,8 @@
 `guard` (an app middleware) stands in front of every path under /console, registered or not:
 without a valid session the JSON API answers 401 JSON and pages answer a 401 page, and a POST
 without the session's CSRF token answers 403. Handlers then only check that the group in the path
-is one of the lead's groups.
+is one of the lead's groups. Only the sign-in form at /console/login answers without a session
+(how sessions are made and checked: bot/web/console_auth.py).
 """
 
 from __future__ import annotations
@@ -19,19 +20,27 @@ from bot import rota, store
 from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
-from bot.keys import CLOCK, CONTEXT, DB, SETTINGS
-from bot.web import console_auth, console_data, console_page
+from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL_CLOCK
+from bot.web import access, console_auth, console_data, console_page, params
 
 SESSION = web.RequestKey("console_session", console_auth.Session)
+THROTTLE = web.AppKey("console_login_throttle", console_auth.LoginThrottle)
 PREFIX = "/console"
 API = "/console/api/"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE = ("GET", "HEAD", "OPTIONS")
 
 
+LOGIN = "/console/login"
+PUBLIC = (LOGIN,)  # answers without a session: the sign-in form and its POST
+
+
 def add_routes(app: web.Application) -> None:
+    app[THROTTLE] = console_auth.LoginThrottle()
     r = app.router
     r.add_get("/console", home)
+    r.add_get(LOGIN, login_form)
+    r.add_post(LOGIN, login)
     r.add_get("/console/groups/{group_id}", group_page)
     r.add_post("/console/logout", logout)
     r.add_get("/console/api/me", me)
@@ -49,38 +58,40 @@ def _is_console(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def _refuse(request: web.Request, status: int, key: str) -> web.Response:
+def _refuse(request: web.Request, status: int, key: str, **fields: object) -> web.Response:
     lang = request.app[SETTINGS].bot.language
     if request.path.startswith(API):
-        return web.json_response({"ok": False, "error": t(lang, key)}, status=status)
+        return web.json_response({"ok": False, "error": t(lang, key, **fields)}, status=status)
     return web.Response(
-        text=console_page.message_page(lang, t(lang, key)),
+        text=console_page.message_page(lang, t(lang, key, **fields)),
         status=status,
         content_type="text/html",
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
+
+
+def _no_store(response: web.StreamResponse) -> web.StreamResponse:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
 
 
 @web.middleware
 async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
-    """No console path answers without a lead's session (and a CSRF token on a POST)."""
+    """No console path answers without a lead's session (and a CSRF token on a POST), except
+    the sign-in form."""
     if not _is_console(request.path):
         return await handler(request)  # type: ignore[no-any-return]
-    settings = request.app[SETTINGS]
-    clock = request.app[CLOCK]
-    now = clock.now()
-    token = request.query.get("token", "")
-    fresh: console_auth.Session | None = None
-    if request.path == PREFIX and request.method == "GET" and token:
-        lead = console_auth.lead_for_token(settings, token)
-        if lead is None:
-            return _refuse(request, 401, "console_login_bad")
-        fresh = console_auth.new_session(lead, now, clock.speed)
-        session: console_auth.Session | None = fresh
-    else:
-        session = console_auth.read_cookie(
-            settings, request.cookies.get(console_auth.COOKIE, ""), now
-        )
+    if request.path in PUBLIC:
+        return _no_store(await handler(request))
+    if "token" in request.query:
+        # The old permanent link: it must not sign in (the token would sit in histories and
+        # logs), and it must not look like a valid one either.
+        return _refuse(request, 401, "console_token_in_url")
+    app = request.app
+    session = await console_auth.read_session(
+        app[DB], app[SETTINGS], request.cookies.get(console_auth.COOKIE, ""), app[WALL_CLOCK].now()
+    )
     if session is None:
         return _refuse(request, 401, "console_login_required")
     if request.method not in SAFE:
@@ -91,20 +102,77 @@ async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
         if not session.check_csrf(given):
             return _refuse(request, 403, "console_csrf_bad")
     request[SESSION] = session
-    response: web.StreamResponse = await handler(request)
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if fresh is not None:
-        response.set_cookie(
-            console_auth.COOKIE,
-            console_auth.cookie_value(fresh),
-            max_age=console_auth.SESSION_REAL_HOURS * 3600,
-            path=PREFIX,
-            httponly=True,
-            samesite="Strict",
-            secure=request.secure,
-        )
+    return _no_store(await handler(request))
+
+
+def _client(request: web.Request) -> str:
+    trusted = request.app[SETTINGS].bot.trusted_proxies
+    return access.client_address(request.remote, request.headers, trusted) or "?"
+
+
+async def login_form(request: web.Request) -> web.Response:
+    """The sign-in page: a button that spends a one-time link (`?link=`), else a token field.
+    A GET never spends a link: chat apps fetch a posted link to preview it."""
+    lang = request.app[SETTINGS].bot.language
+    link = request.query.get("link", "")[:100]
+    # same-origin, not no-referrer: under no-referrer a browser posts the form with
+    # "Origin: null", which the sign-in must refuse (it cannot tell it from another site's).
+    return web.Response(
+        text=console_page.login_page(lang, link),
+        content_type="text/html",
+        headers={"Referrer-Policy": "same-origin"},
+    )
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """Spend a link or check a token (form fields `link` or `token`), then open a session."""
+    app = request.app
+    settings = app[SETTINGS]
+    origin = request.headers.get("Origin")
+    if origin is not None and not access.origin_allowed(origin, _this_host(request)):
+        return _refuse(request, 403, "console_login_cross_site")
+    now = app[WALL_CLOCK].now()
+    throttle = app[THROTTLE]
+    client = _client(request)
+    wait_s = throttle.retry_after_s(client, now)
+    if wait_s is not None:
+        response = _refuse(request, 429, "console_login_throttled", seconds=wait_s)
+        response.headers["Retry-After"] = str(wait_s)
+        return response
+    form = await request.post() if request.content_type.endswith("form-urlencoded") else {}
+    link = str(form.get("link", "")).strip()
+    token = str(form.get("token", "")).strip()
+    if link:
+        session = await console_auth.sign_in_with_link(app[DB], settings, link, now)
+    else:
+        session = await console_auth.sign_in_with_token(app[DB], settings, token, now)
+    if session is None:
+        throttle.failed(client, now)
+        return _refuse(request, 401, "console_login_bad")
+    response = web.Response(status=303, headers={"Location": PREFIX})
+    response.set_cookie(
+        console_auth.COOKIE,
+        session.secret,
+        max_age=console_auth.SESSION_REAL_HOURS * 3600,
+        path=PREFIX,
+        httponly=True,
+        samesite="Strict",
+        secure=access.is_https(
+            request.scheme, request.remote, request.headers, settings.bot.trusted_proxies
+        ),
+    )
     return response
+
+
+def _this_host(request: web.Request) -> set[tuple[str, int]]:
+    """The (host, port) the browser used to reach us, from its Host header."""
+    trusted = request.app[SETTINGS].bot.trusted_proxies
+    https = access.is_https(request.scheme, request.remote, request.headers, trusted)
+    parsed = access.split_host(request.headers.get("Host", ""))
+    if parsed is None:
+        return set()
+    host, port = parsed
+    return {(host, port if port is not None else 443 if https else 80)}
 
 
 def _json_error(status: int, message: str) -> web.HTTPException:
@@ -123,16 +191,6 @@ def _group(request: web.Request) -> str:
     if gid not in request[SESSION].lead.memberships or request.app[SETTINGS].group(gid) is None:
         raise _json_error(404, f"no group {gid!r} in your console")
     return gid
-
-
-def _day_query(request: web.Request, name: str, default: date) -> date:
-    raw = request.query.get(name, "")
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _json_error(400, f"{name} must be a date, YYYY-MM-DD") from None
 
 
 def _today(request: web.Request) -> date:
@@ -156,8 +214,8 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
     ctx = app[CONTEXT]
     now = app[CLOCK].now()
     today = _today(request)
-    week_of = _day_query(request, "week", today)
-    report_day = _day_query(request, "day", today)
+    week_of = params.day_query(request, "week", today)
+    report_day = params.day_query(request, "day", today)
     async with app[DB].read() as s:
         view = await console_data.overview(ctx, s, gid, week_of, now)
         convs = await console_data.active_conversations(s, gid, view.names)
@@ -180,7 +238,9 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
+    """End the session: its row goes, so no instance accepts the cookie any more."""
     lang = request.app[SETTINGS].bot.language
+    await console_auth.end_session(request.app[DB], request[SESSION].secret)
     response = web.Response(
         text=console_page.message_page(lang, t(lang, "console_logged_out")),
         content_type="text/html",
@@ -220,7 +280,7 @@ async def rota_json(request: web.Request) -> web.Response:
     gid = _group(request)
     app = request.app
     now = app[CLOCK].now()
-    week_of = _day_query(request, "week", _today(request))
+    week_of = params.day_query(request, "week", _today(request))
     async with app[DB].read() as s:
         view = await console_data.overview(app[CONTEXT], s, gid, week_of, now)
     g = view.week
@@ -308,7 +368,7 @@ async def _report(request: web.Request, s: Any, gid: str, day: date) -> Any | No
 
 async def _report_for(request: web.Request) -> tuple[str, date, Any, dict[str, str]]:
     gid = _group(request)
-    day = _day_query(request, "day", _today(request))
+    day = params.day_query(request, "day", _today(request))
     async with request.app[DB].read() as s:
         report = await _report(request, s, gid, day)
         names = await store.member_names(s, gid)
@@ -352,10 +412,7 @@ def _span(request: web.Request, body: dict[str, Any]) -> tuple[datetime, datetim
     """[start_at, end_at) from {"date": "YYYY-MM-DD", "start": "HH:MM", "end": "HH:MM"} in
     service time ("24:00" is the midnight that ends the day)."""
     hours: rota.ServiceHours = request.app[CONTEXT].hours
-    try:
-        day = date.fromisoformat(_field(body, "date"))
-    except ValueError:
-        raise _json_error(400, "date must be YYYY-MM-DD, e.g. 2026-11-25") from None
+    day = params.parse_day(_field(body, "date"), "date")
     try:
         start, end = parse_hhmm(_field(body, "start")), parse_hhmm(_field(body, "end"))
     except ValueError as e:

@@ -52,6 +52,31 @@ def message_page(lang: str, message: str) -> str:
     )
 
 
+def login_page(lang: str, link: str) -> str:
+    """The sign-in form: with a one-time link, one button that spends it (a GET never does: chat
+    apps fetch links to preview them); without one, a field for the lead's console token."""
+    title = t(lang, "console_title")
+    if link:
+        fields = (
+            f'<p id="message">{escape(t(lang, "console_login_link_prompt"))}</p>'
+            f'<input type="hidden" name="link" value="{escape(link)}">'
+        )
+    else:
+        fields = (
+            f'<p id="message">{escape(t(lang, "console_login_token_prompt"))}</p>'
+            f'<input id="login-token" type="password" name="token" autocomplete="current-password"'
+            f' aria-label="{escape(t(lang, "console_login_token_label"))}" required>'
+        )
+    return _page(
+        lang,
+        title,
+        f'<div class="message"><h1>{escape(title)}</h1>'
+        f'<form id="login" method="post" action="/console/login">{fields}'
+        f'<button id="login-submit" type="submit">{escape(t(lang, "console_login_submit"))}'
+        "</button></form></div>",
+    )
+
+
 def _weekday(lang: str, day: date) -> str:
     return t(lang, "console_weekdays").split()[day.weekday()]
 

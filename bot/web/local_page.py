@@ -4,6 +4,11 @@ group and watch the bot answer, live.
 Posting goes through the real inbound path (POST /webhooks/local/{group}); this module only reads.
 What a viewer sees: every post without `private_to` in the group view, and in the inbox tab the
 posts whose `private_to` names the viewer. Nobody else's private posts are ever sent to a page.
+
+The chat has no accounts (`?viewer=` is believed), so `guard` keeps it to this machine: the
+client must be loopback (unless `bot.allow_local_on_network`), the Host must name this server
+(a DNS-rebinding page's Host names the attacker's domain), an Origin must be this server, and a
+post must be JSON (a form another site submits is a "simple request" the browser sends blindly).
 """
 
 from __future__ import annotations
@@ -19,10 +24,52 @@ from sqlalchemy import func, select
 from bot import models
 from bot.i18n import t
 from bot.keys import CLOCK, DB, SETTINGS
-from bot.web import live, strings
+from bot.web import access, live, strings
 
 BACKLOG = 300  # posts a newly opened page starts with
 BATCH = 500
+
+
+LOCAL_PATHS = ("/local/", "/webhooks/local/")
+
+
+def _is_local_chat(path: str) -> bool:
+    return path == "/" or path.startswith(LOCAL_PATHS)
+
+
+def _refused(request: web.Request, status: int, key: str, **fields: object) -> web.Response:
+    lang = request.app[SETTINGS].bot.language
+    return web.json_response({"ok": False, "error": t(lang, key, **fields)}, status=status)
+
+
+def _served_port(request: web.Request) -> int:
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2 and isinstance(sockname[1], int):
+        return sockname[1]
+    return request.app[SETTINGS].bot.port
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The local chat's doors: loopback client, this server's Host and Origin, JSON posts."""
+    if not _is_local_chat(request.path):
+        return await handler(request)  # type: ignore[no-any-return]
+    bot = request.app[SETTINGS].bot
+    if not bot.allow_local_on_network and not access.is_local_client(
+        request.remote, request.headers, bot.trusted_proxies
+    ):
+        return _refused(request, 403, "local_refused_remote")
+    port = _served_port(request)
+    allowed = access.allowed_hosts(bot.listen, port, bot.public_url)
+    host = request.headers.get("Host", "")
+    if not access.host_allowed(host, allowed):
+        return _refused(request, 403, "local_refused_host", host=host[:100] or "?", port=port)
+    origin = request.headers.get("Origin")
+    if not access.origin_allowed(origin, allowed):
+        return _refused(request, 403, "local_refused_origin", origin=(origin or "")[:100])
+    if request.method == "POST" and request.content_type != "application/json":
+        return _refused(request, 415, "local_refused_content_type")
+    return await handler(request)  # type: ignore[no-any-return]
 
 
 def add_routes(app: web.Application) -> None:
@@ -107,9 +154,9 @@ def _int_query(request: web.Request, name: str) -> int:
             text=json.dumps({"ok": False, "error": f"{name} must be a post id (an integer)"}),
             content_type="application/json",
         ) from None
-    if value < 0:
+    if not 0 <= value < 2**63:
         raise web.HTTPBadRequest(
-            text=json.dumps({"ok": False, "error": f"{name} must not be negative"}),
+            text=json.dumps({"ok": False, "error": f"{name} must be a post id, 0 or more"}),
             content_type="application/json",
         )
     return value

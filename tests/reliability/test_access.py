@@ -38,8 +38,9 @@ from tests.reliability.harness import (
 
 D = "2026-11-25"
 OTHER_SECRET = "another-groups-secret"
-# Console paths that may answer without credentials (a login form, say). None today.
-PUBLIC_CONSOLE_ROUTES: set[tuple[str, str]] = set()
+# Console paths that may answer without credentials: the sign-in form (its POST refuses a wrong
+# token or link with 401, which the walk below checks).
+PUBLIC_CONSOLE_ROUTES: set[tuple[str, str]] = {("GET", "/console/login")}
 
 load_commands()
 RESTRICTED: list[Command] = list({id(c): c for c in REGISTRY.values() if c.role != "everyone"}
@@ -51,7 +52,7 @@ def _members(group: str) -> list[dict[str, Any]]:
     return [
         {"group": group, "id": "c1", "name": "Chen", "role": "counsellor"},
         {"group": group, "id": "l1", "name": "Liu", "role": "lead",
-         "console_token": f"lead-token-{group}"},
+         "console_token": f"lead-token-{group}-Qm7xV2pLk9sRt4wYz8NcBd"},
     ]
 
 
@@ -186,7 +187,9 @@ async def test_console_refuses_the_wrong_caller(bot: Bot) -> None:
         {"params": {"token": "wrong"}},
         {"headers": {"Authorization": "Bearer wrong"}},
         {"cookies": {"carebot_console": "wrong", "session": "wrong"}},
-        {"params": {"token": "lead-token-p-local"}},  # a lead, but of another group
+        {"params": {"token": "lead-token-p-local-Qm7xV2pLk9sRt4wYz8NcBd"}},  # another group's
+        {"data": {"token": "wrong"}},
+        {"data": {"link": "wrong"}},
     ]
     for method, pattern in routes:
         if (method, pattern) in PUBLIC_CONSOLE_ROUTES:
@@ -196,14 +199,17 @@ async def test_console_refuses_the_wrong_caller(bot: Bot) -> None:
             # A session a valid link set on an earlier case must not vouch for this one.
             bot.client.session.cookie_jar.clear()
             before = await row_counts(bot.app[DB])
+            how = dict(how)
+            data = how.pop("data", b"{}" if method != "GET" else None)
             resp = await bot.client.request(method, path, allow_redirects=False,
-                                            data=b"{}" if method != "GET" else None, **how)
+                                            data=data if method != "GET" else None, **how)
             refused = resp.status in (401, 403, 404) or (
                 resp.status in (302, 303, 307) and resp.headers.get("Location", "") != path
             )
-            if how.get("params", {}).get("token") == "lead-token-p-local" and "{" not in pattern:
-                continue  # a route that names no group may serve that lead their own groups
+            if pattern == "/console/login":
+                refused = resp.status in (401, 403, 429)  # a redirect there means signed in
             assert refused, (method, path, how, resp.status)
+            assert "set-cookie" not in resp.headers, (method, path, how)
             assert await row_counts(bot.app[DB]) == before, (method, path, how)
 
 
@@ -223,3 +229,59 @@ async def test_ical_unknown_token_is_refused(bot: Bot) -> None:
         resp = await bot.client.get(f"/ical/{token}.ics")
         assert resp.status in (400, 404), (token, resp.status)
     assert patterns is not None
+
+
+# --- /metrics (issue 13 item 17) -----------------------------------------------------------------
+
+METRICS_TOKEN = "m3tr1cs-Tok3n-for-the-scraper-0123456789"
+
+
+async def test_metrics_with_a_token_needs_the_bearer(database_url: str, make_bot: Any) -> None:
+    async with serve_receiver(Receiver()) as rx:
+        settings = make_settings(database_url, rx.url, bot={"metrics_token": METRICS_TOKEN})
+        b: Bot = await make_bot(settings, FrozenClock(at(D, "10:00")))
+        assert b.client is not None
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": METRICS_TOKEN},
+                        {"Authorization": f"Basic {METRICS_TOKEN}"},
+                        {"Authorization": f"Bearer {METRICS_TOKEN}x"}):
+            resp = await b.client.get("/metrics", headers=headers)
+            assert resp.status == 401, (headers, resp.status)
+            assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+            assert "carebot_" not in await resp.text()
+        ok = await b.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert ok.status == 200 and "carebot_outbox_rows" in await ok.text()
+        # With a token, a proxied scraper is fine: the token is the credential.
+        via = await b.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}",
+                                                      "X-Forwarded-For": "203.0.113.9"})
+        assert via.status == 200
+
+
+async def test_metrics_without_a_token_answer_this_machine_only(bot: Bot) -> None:
+    assert bot.client is not None
+    assert (await bot.client.get("/metrics")).status == 200  # loopback, not forwarded
+    # Through a reverse proxy on this machine nobody told us about: not this machine.
+    resp = await bot.client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert resp.status == 403 and "metrics_token" in (await resp.json())["error"]
+
+
+async def test_metrics_refuse_a_client_on_the_network(database_url: str) -> None:
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from bot.app import create_app
+    from tests.fake_web import network_address
+
+    address = network_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to test from")
+    settings = make_settings(database_url, "http://127.0.0.1:9/hook")
+    server = TestServer(create_app(settings, FrozenClock(at(D, "10:00"))), host=address)
+    await server.start_server()
+    try:
+        async with ClientSession() as http:
+            async with http.get(f"http://{address}:{server.port}/metrics") as r:
+                assert r.status == 403
+            async with http.get(f"http://{address}:{server.port}/healthz") as r:
+                assert r.status == 200  # what monitors poll stays open
+    finally:
+        await server.close()
