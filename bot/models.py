@@ -211,7 +211,8 @@ class OutboxSend(Base):
     """One accepted HTTP post: the durable log the per-group rate limit counts (migration 0005).
 
     A row longer than the platform's limit goes out in parts; each part is logged once, so a
-    retry resumes after the last accepted part instead of repeating it.
+    retry resumes after the last accepted part instead of repeating it. `sent_at` is wall-clock
+    time (the platform counts real seconds), not the service clock of a demo.
     """
 
     __tablename__ = "outbox_sends"

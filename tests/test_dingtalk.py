@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock
 from bot.config import Settings
 from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureError
 from bot.keys import DB
@@ -155,15 +155,16 @@ def dingtalk_settings(database_url: str, webhook_url: str, **extra: Any) -> Sett
 
 @pytest.fixture
 async def robot() -> AsyncIterator[FakeRobot]:
-    async with running(FakeRobot("dingtalk", SECRET, TOKEN, FrozenClock(NOW))) as r:
+    async with running(FakeRobot("dingtalk", SECRET, TOKEN, FrozenWallClock(NOW))) as r:
         yield r
 
 
 @pytest.fixture
 async def bot(database_url: str, robot: FakeRobot, make_bot: Any) -> Bot:
     clock = FrozenClock(NOW)
-    robot.clock = clock
-    b: Bot = await make_bot(dingtalk_settings(database_url, robot.url), clock)
+    wall = FrozenWallClock(NOW)
+    robot.wall = wall
+    b: Bot = await make_bot(dingtalk_settings(database_url, robot.url), clock, wall)
     await b.add_shift("c1", at(D, "08:00"), at(D, "12:00"), group="d1")
     return b
 
@@ -173,7 +174,7 @@ async def post(bot: Bot, body: dict[str, Any] | bytes, headers: dict[str, str] |
     assert bot.client is not None
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     resp = await bot.client.post("/webhooks/dingtalk/d1", data=raw,
-                                 headers=headers or dingtalk_headers(SECRET, bot.clock.now()))
+                                 headers=headers or dingtalk_headers(SECRET, bot.wall.wall_now()))
     return resp.status, await resp.json()  # fmt: skip
 
 
@@ -203,8 +204,8 @@ async def test_message_in_assignment_out_with_mentions(bot: Bot, robot: FakeRobo
 
 async def test_bad_signature_stale_or_unknown_group_store_nothing(bot: Bot) -> None:
     msg = dingtalk_message("dm2", "doc1", "hi")
-    assert (await post(bot, msg, dingtalk_headers("SECwrong", bot.clock.now())))[0] == 401
-    stale = dingtalk_headers(SECRET, bot.clock.now() - timedelta(hours=1, seconds=1))
+    assert (await post(bot, msg, dingtalk_headers("SECwrong", bot.wall.wall_now())))[0] == 401
+    stale = dingtalk_headers(SECRET, bot.wall.wall_now() - timedelta(hours=1, seconds=1))
     status, answer = await post(bot, msg, stale)
     assert status == 401 and "one hour" in answer["error"]
     assert (await post(bot, msg, {"Content-Type": "application/json"}))[0] == 401
@@ -239,11 +240,11 @@ async def test_throttle_errcode_backs_off_ten_minutes_then_delivers_once(
     assert row.last_error is not None and "130101" in row.last_error
     # Not retried before the robot's ten minutes are over...
     assert (row.next_attempt_at - bot.clock.now()).total_seconds() >= 600
-    bot.clock.advance(timedelta(minutes=9))
+    bot.advance(timedelta(minutes=9))
     await asyncio.sleep(0.6)
     assert robot.posts == [] and robot.throttled == 1
     # ...and delivered once after.
-    bot.clock.advance(timedelta(minutes=3))
+    bot.advance(timedelta(minutes=3))
     await robot.wait_for(lambda r: len(r.posts) == 1)
     await asyncio.sleep(0.3)
     assert len(robot.posts) == 1 and "please call me" in robot.posts[0].text

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock
 from bot.config import Settings
 from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureError
 from bot.keys import DB
@@ -184,7 +184,7 @@ def feishu_settings(database_url: str, webhook_url: str, **extra: Any) -> Settin
 
 @pytest.fixture
 async def robot() -> AsyncIterator[FakeRobot]:
-    fake = FakeRobot("feishu", BOT_SECRET, HOOK, FrozenClock(NOW), per_minute=100, per_second=5)
+    fake = FakeRobot("feishu", BOT_SECRET, HOOK, FrozenWallClock(NOW), per_minute=100, per_second=5)
     async with running(fake) as r:
         yield r
 
@@ -192,8 +192,9 @@ async def robot() -> AsyncIterator[FakeRobot]:
 @pytest.fixture
 async def bot(database_url: str, robot: FakeRobot, make_bot: Any) -> Bot:
     clock = FrozenClock(NOW)
-    robot.clock = clock
-    b: Bot = await make_bot(feishu_settings(database_url, robot.url), clock)
+    wall = FrozenWallClock(NOW)
+    robot.wall = wall
+    b: Bot = await make_bot(feishu_settings(database_url, robot.url), clock, wall)
     await b.add_shift("c1", at(D, "08:00"), at(D, "12:00"), group="f1")
     return b
 
@@ -258,7 +259,7 @@ async def test_rate_limit_code_is_retried(bot: Bot, robot: FakeRobot) -> None:
     robot.throttle_next = 1
     await send_event(bot, feishu_message_event("om_12", "doc1", "hello", token=VERIFY_TOKEN))
     await robot.wait_for(lambda r: r.throttled == 1)
-    bot.clock.advance(timedelta(seconds=61))
+    bot.advance(timedelta(seconds=61))
     await robot.wait_for(lambda r: len(r.posts) == 1)
     await asyncio.sleep(0.3)
     assert len(robot.posts) == 1 and robot.throttled == 1

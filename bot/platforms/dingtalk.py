@@ -24,7 +24,7 @@ from yarl import URL
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
-from bot.protocols import Clock
+from bot.protocols import WallClock, WallTime
 
 SIGN_WINDOW_MS = 3_600_000  # DingTalk: the timestamp must be within one hour of now
 THROTTLED = 130101  # "send too fast, exceed 20 times per minute": throttled for 10 minutes
@@ -144,15 +144,15 @@ class DingTalkPlatform:
     def __init__(
         self,
         http: aiohttp.ClientSession,
-        clock: Clock,
+        wall: WallClock,
         timeout_s: float = 10,
     ) -> None:
         self._http = http
-        self._clock = clock
+        self._wall = wall  # signatures are dated in real time, whatever the service clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("the DingTalk outgoing robot posts; GET is not used")
@@ -168,7 +168,7 @@ class DingTalkPlatform:
             "at": {"atUserIds": list(message.mentions), "isAtAll": False},
         }
         body = json.dumps(payload, ensure_ascii=False).encode()
-        url = signed_url(group.webhook_url, group.secret, self._clock.now())
+        url = signed_url(group.webhook_url, group.secret, self._wall.wall_now())
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             async with self._http.post(

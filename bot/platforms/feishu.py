@@ -29,7 +29,7 @@ import aiohttp
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
-from bot.protocols import Clock
+from bot.protocols import WallClock, WallTime
 
 TS_HEADER = "X-Lark-Request-Timestamp"
 NONCE_HEADER = "X-Lark-Request-Nonce"
@@ -226,15 +226,15 @@ class FeishuPlatform:
     def __init__(
         self,
         http: aiohttp.ClientSession,
-        clock: Clock,
+        wall: WallClock,
         timeout_s: float = 10,
     ) -> None:
         self._http = http
-        self._clock = clock
+        self._wall = wall  # signatures are dated in real time, whatever the service clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("Feishu posts events (the url_verification challenge too); not GET")
@@ -249,7 +249,7 @@ class FeishuPlatform:
             "content": {"text": text_with_mentions(message.text, message.mentions)},
         }
         if group.secret:
-            ts = str(int(self._clock.now().timestamp()))
+            ts = str(int(self._wall.wall_now().timestamp()))
             payload = {"timestamp": ts, "sign": bot_sign(group.secret, ts), **payload}
         body = json.dumps(payload, ensure_ascii=False).encode()
         if len(body) > MAX_BODY_BYTES:
