@@ -14,7 +14,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
 
-from bot import models
+from bot import models, replay
 from bot.clock import SystemWallClock
 from bot.config import Settings
 from bot.context import Context
@@ -41,7 +41,7 @@ from bot.platforms.feishu import FeishuPlatform
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
-from bot.protocols import Clock, Platform, WallClock
+from bot.protocols import Clock, Platform, SignsOnce, WallClock
 from bot.web import console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
@@ -229,10 +229,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     if group is None or platform is None or group.platform != platform_name:
         metrics.inc("inbound_rejected_total")
         return error_response(404, "no such group on this platform; check the webhook URL")
+    wall_now = app[WALL].wall_now()
     try:
         body = await read_body(request)
         raw = RawRequest(request.method, request.headers, request.query, body)
-        parsed = platform.parse_inbound(group, raw, app[WALL].wall_now())
+        parsed = platform.parse_inbound(group, raw, wall_now)
         if not isinstance(parsed, Reply):
             refuse_nul(parsed)
     except BadRequest as e:
@@ -249,6 +250,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
             content_type=parsed.content_type,
             headers=dict(parsed.headers),
         )
+    if isinstance(platform, SignsOnce) and parsed:  # a replayed signature writes nothing
+        use = platform.signed_once(raw)
+        if not await replay.claim(app[DB], group.id, use, parsed[0].msg_id, wall_now):
+            metrics.inc("inbound_rejected_total")
+            return error_response(401, "this timestamp and sign already carried another message")
     try:
         duplicates = await app[INBOX].submit(parsed)
     except Overloaded as e:

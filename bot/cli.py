@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.clock import ScaledClock, SystemClock
-from bot.config import Settings, default_config_path, load_settings
+from bot.config import Settings, config_warnings, default_config_path, load_settings
 from bot.errors import ConfigError, RotaError
 from bot.protocols import Clock
 
@@ -112,6 +112,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     settings = _settings(args)
     if args.command == "check-config":
+        for warning in config_warnings(settings):
+            print(f"carebot: warning: {warning}", file=sys.stderr)
         print(f"config OK: {len(settings.groups)} groups, {len(settings.members)} members")
         return EXIT_OK
     if args.command == "serve":

@@ -143,8 +143,10 @@ class GroupConfig(_Section):
     # feishu
     encrypt_key: str = ""
     verification_token: str = ""
+    chat_id: str = ""  # the group chat's chat_id (oc_...): events from other chats are refused
     # dingtalk: the outgoing robot's signing key when it is not the custom robot's `secret`
     inbound_secret: str = ""
+    conversation_id: str = ""  # the group's conversationId: messages from others are refused
 
     @model_validator(mode="after")
     def _platform_needs(self) -> GroupConfig:
@@ -175,6 +177,25 @@ class GroupConfig(_Section):
                 f"a {self.platform} custom robot posts only in the group; set privacy = false"
             )
         return self
+
+
+def config_warnings(settings: Settings) -> list[str]:
+    """What check-config warns about: keys that work unset but leave a door open."""
+    warnings = []
+    for g in settings.groups:
+        if g.platform == "dingtalk" and not g.conversation_id:
+            warnings.append(
+                f"group {g.id!r}: conversation_id is not set, so a message the outgoing robot "
+                "gets in any conversation is taken as this group's; set it to the group's "
+                "conversationId (carebot logs it with the first message it receives)"
+            )
+        if g.platform == "feishu" and not g.chat_id:
+            warnings.append(
+                f"group {g.id!r}: chat_id is not set, so an event from any chat the app is in "
+                "is taken as this group's; set it to the group's chat_id (oc_..., logged with "
+                "the first message carebot receives)"
+            )
+    return warnings
 
 
 def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:

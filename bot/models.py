@@ -284,3 +284,24 @@ class RotaRequest(Base):
         ForeignKeyConstraint(["group_id"], ["groups.id"]),
         Index("ix_rota_requests_group_status", "group_id", "status"),
     )
+
+
+class SignatureUse(Base):
+    """A DingTalk (timestamp, sign) pair that verified, and the message it carried (migration
+    0008). The sign covers only the timestamp, not the body, so a pair seen again with another
+    message is a replay; the unique key makes every instance on one database agree. A row is of
+    no use once its timestamp is out of the window (`expires_at`, wall time) and is deleted then.
+    """
+
+    __tablename__ = "signature_uses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    sign: Mapped[str] = mapped_column(String(64))
+    msg_id: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "timestamp_ms", "sign", name="uq_signature_uses_pair"),
+        Index("ix_signature_uses_expires", "expires_at"),
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, NewType, Protocol
+from typing import TYPE_CHECKING, NewType, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from bot.config import GroupConfig
-    from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
+    from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, SignedOnce
 
 
 class Clock(Protocol):
@@ -44,6 +44,14 @@ class Platform(Protocol):
     ) -> list[InboundMessage] | Reply: ...
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None: ...
+
+
+@runtime_checkable
+class SignsOnce(Protocol):
+    """A platform whose inbound signature does not cover the body (DingTalk): each verified
+    signature may carry one message, which the app checks in bot/replay.py before storing it."""
+
+    def signed_once(self, request: RawRequest) -> SignedOnce: ...
 
 
 Job = Callable[[], Awaitable[None]]
