@@ -14,8 +14,8 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
 
-from bot import models
-from bot.clock import SystemClock
+from bot import models, replay
+from bot.clock import SystemWallClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
@@ -31,7 +31,7 @@ from bot.keys import (
     OUTBOX,
     PLATFORMS,
     SETTINGS,
-    WALL_CLOCK,
+    WALL,
     Metrics,
 )
 from bot.outbox import OutboxWorker
@@ -41,7 +41,7 @@ from bot.platforms.feishu import FeishuPlatform
 from bot.platforms.generic import GenericPlatform
 from bot.platforms.local import LocalPlatform
 from bot.platforms.wecom import WeComPlatform
-from bot.protocols import Clock, Platform
+from bot.protocols import Clock, Platform, SignsOnce, WallClock
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
@@ -52,11 +52,9 @@ log = logging.getLogger(__name__)
 SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
 
 
-def create_app(
-    settings: Settings, clock: Clock, wall_clock: Clock | None = None
-) -> web.Application:
-    """Build the application; nothing is opened until it starts. `clock` is the service clock,
-    `wall_clock` real time (default the system's; tests freeze it)."""
+def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) -> web.Application:
+    """Build the application; nothing is opened until it starts. `clock` is the service clock
+    (rota, hours, notices); `wall` the real time platforms sign and count with (default: system)."""
     load_commands()
     app = web.Application(
         client_max_size=MAX_BODY_BYTES * 4,
@@ -64,7 +62,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
-    app[WALL_CLOCK] = wall_clock or SystemClock()
+    app[WALL] = wall or SystemWallClock()
     app[METRICS] = Metrics()
     app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
@@ -107,17 +105,17 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
-    ctx = app[CONTEXT]
+    ctx, wall = app[CONTEXT], app[WALL]
     timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
     platforms: dict[str, Platform] = {
-        "generic": GenericPlatform(app[HTTP], ctx.clock, timeout_s),
+        "generic": GenericPlatform(app[HTTP], wall, timeout_s),
         "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
         "wecom": WeComPlatform(app[HTTP], lang, timeout_s),
-        "dingtalk": DingTalkPlatform(app[HTTP], ctx.clock, timeout_s, lang),
-        "feishu": FeishuPlatform(app[HTTP], ctx.clock, timeout_s, lang),
+        "dingtalk": DingTalkPlatform(app[HTTP], wall, timeout_s, lang),
+        "feishu": FeishuPlatform(app[HTTP], wall, timeout_s, lang),
     }
     app[PLATFORMS] = platforms
-    worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms)
+    worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms, wall=wall)
     app[OUTBOX] = worker
     ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
@@ -232,10 +230,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     if group is None or platform is None or group.platform != platform_name:
         metrics.inc("inbound_rejected_total")
         return error_response(404, "no such group on this platform; check the webhook URL")
+    wall_now = app[WALL].wall_now()
     try:
         body = await read_body(request)
         raw = RawRequest(request.method, request.headers, request.query, body)
-        parsed = platform.parse_inbound(group, raw, app[CLOCK].now())
+        parsed = platform.parse_inbound(group, raw, wall_now)
         if not isinstance(parsed, Reply):
             refuse_nul(parsed)
     except BadRequest as e:
@@ -252,6 +251,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
             content_type=parsed.content_type,
             headers=dict(parsed.headers),
         )
+    if isinstance(platform, SignsOnce) and parsed:  # a replayed signature writes nothing
+        use = platform.signed_once(raw)
+        if not await replay.claim(app[DB], group.id, use, parsed[0].msg_id, wall_now):
+            metrics.inc("inbound_rejected_total")
+            return error_response(401, "this timestamp and sign already carried another message")
     try:
         duplicates = await app[INBOX].submit(parsed)
     except Overloaded as e:

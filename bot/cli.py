@@ -15,8 +15,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.clock import ScaledClock, SystemClock
-from bot.config import Settings, default_config_path, load_settings
+from bot.clock import ScaledClock, SystemClock, SystemWallClock
+from bot.config import Settings, config_warnings, default_config_path, load_settings
 from bot.errors import ConfigError, RotaError
 from bot.protocols import Clock
 
@@ -119,11 +119,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     settings = _settings(args)
     if args.command == "check-config":
+        for warning in config_warnings(settings):
+            print(f"carebot: warning: {warning}", file=sys.stderr)
         print(f"config OK: {len(settings.groups)} groups, {len(settings.members)} members")
-        from bot.config import private_path_warnings
-
-        for line in private_path_warnings(settings):
-            print(line, file=sys.stderr)
         return EXIT_OK
     if args.command == "serve":
         return _serve(settings, _clock(args.start_at, args.speed, settings))
@@ -182,7 +180,7 @@ async def _console_link(
     try:
         await db.upgrade()
         secret = await console_auth.create_link(
-            db, lead, group, now or SystemClock().now(), settings.bot.console_link_minutes
+            db, lead, group, now or SystemWallClock().wall_now(), settings.bot.console_link_minutes
         )
     finally:
         await db.dispose()

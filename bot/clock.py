@@ -1,9 +1,16 @@
-"""The injected clock: every instant carebot acts on comes from one of these."""
+"""The injected clocks: every instant carebot acts on comes from one of these.
+
+Two kinds: the service clock (`SystemClock`, `ScaledClock`, `FrozenClock`) runs the rota, service
+hours, notices and deadlines, and may be started elsewhere and sped up for a demo; the wall clock
+(`SystemWallClock`, `FrozenWallClock`) is the real time that chat platforms sign and count with.
+"""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+
+from bot.protocols import WallTime
 
 
 class SystemClock:
@@ -64,3 +71,26 @@ class FrozenClock:
     def real_seconds_until(self, at: datetime) -> float:
         # A frozen clock only moves by hand; never wait on it for longer than a poll.
         return 0.0 if at <= self._at else 0.05
+
+
+class SystemWallClock:
+    """The real time (UTC), whatever the service clock shows."""
+
+    def wall_now(self) -> WallTime:
+        return WallTime(datetime.now(UTC))
+
+
+class FrozenWallClock:
+    """A wall clock that stands still until a test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("a frozen clock needs a timezone-aware instant")
+        self._at = at
+
+    def wall_now(self) -> WallTime:
+        return WallTime(self._at)
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._at = self._at + delta
+        return self._at

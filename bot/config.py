@@ -184,8 +184,10 @@ class GroupConfig(_Section):
     # feishu
     encrypt_key: str = ""
     verification_token: str = ""
+    chat_id: str = ""  # the group chat's chat_id (oc_...): events from other chats are refused
     # dingtalk: the outgoing robot's signing key when it is not the custom robot's `secret`
     inbound_secret: str = ""
+    conversation_id: str = ""  # the group's conversationId: messages from others are refused
     # private messages through the platform's app: dingtalk app_key + app_secret (+ robot_code,
     # default app_key), feishu app_id + app_secret
     app_key: str = ""
@@ -260,6 +262,31 @@ def _app_keys_together(g: GroupConfig) -> None:
         raise ValueError(
             f"group {g.id!r}: api_base must be a URL, e.g. {DEFAULT_API_BASE[g.platform]!r}"
         )
+
+
+def config_warnings(settings: Settings) -> list[str]:
+    """What check-config warns about: keys that work unset but leave a door open."""
+    warnings = []
+    for g in settings.groups:
+        if g.missing_private_keys:
+            warnings.append(
+                f"group {g.id!r} ({g.platform}) cannot send private posts privately (crisis "
+                "alerts, escalations, /ical, /stats): the recipients are mentioned in the group "
+                f"without the text instead; set {', '.join(g.missing_private_keys)} to send them 1:1"
+            )
+        if g.platform == "dingtalk" and not g.conversation_id:
+            warnings.append(
+                f"group {g.id!r}: conversation_id is not set, so a message the outgoing robot "
+                "gets in any conversation is taken as this group's; set it to the group's "
+                "conversationId (carebot logs it with the first message it receives)"
+            )
+        if g.platform == "feishu" and not g.chat_id:
+            warnings.append(
+                f"group {g.id!r}: chat_id is not set, so an event from any chat the app is in "
+                "is taken as this group's; set it to the group's chat_id (oc_..., logged with "
+                "the first message carebot receives)"
+            )
+    return warnings
 
 
 def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:
@@ -456,17 +483,6 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         return Settings(**data)
     except ValidationError as e:
         raise ConfigError(_describe(e)) from None
-
-
-def private_path_warnings(settings: Settings) -> list[str]:
-    """One line for each group that cannot deliver private posts privately, naming the keys."""
-    return [
-        f"warning: group {g.id!r} ({g.platform}) cannot send private posts privately (crisis "
-        "alerts, escalations, /ical, /stats): the recipients are mentioned in the group without "
-        f"the text instead; set {', '.join(g.missing_private_keys)} to send them 1:1"
-        for g in settings.groups
-        if g.missing_private_keys
-    ]
 
 
 def default_config_path() -> Path | None:

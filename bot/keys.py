@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
 from bot.outbox import OutboxWorker
-from bot.protocols import Clock, Platform
+from bot.protocols import Clock, Platform, WallClock
 from handlers.inbox import Inbox
 from schedules.notices import BoundaryJobs
 
@@ -28,7 +28,7 @@ class Metrics:
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
-WALL_CLOCK = web.AppKey("wall_clock", Clock)  # real time: sign-in expiry, login windows
+WALL = web.AppKey("wall", WallClock)
 CONTEXT = web.AppKey("context", Context)
 DB = web.AppKey("db", Database)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

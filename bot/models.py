@@ -214,7 +214,8 @@ class OutboxSend(Base):
     """One accepted HTTP post: the durable log the per-group rate limit counts (migration 0005).
 
     A row longer than the platform's limit goes out in parts; each part is logged once, so a
-    retry resumes after the last accepted part instead of repeating it.
+    retry resumes after the last accepted part instead of repeating it. `sent_at` is wall-clock
+    time (the platform counts real seconds), not the service clock of a demo.
     """
 
     __tablename__ = "outbox_sends"
@@ -317,3 +318,24 @@ class ConsoleLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignatureUse(Base):
+    """A DingTalk (timestamp, sign) pair that verified, and the message it carried (migration
+    0008). The sign covers only the timestamp, not the body, so a pair seen again with another
+    message is a replay; the unique key makes every instance on one database agree. A row is of
+    no use once its timestamp is out of the window (`expires_at`, wall time) and is deleted then.
+    """
+
+    __tablename__ = "signature_uses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    sign: Mapped[str] = mapped_column(String(64))
+    msg_id: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "timestamp_ms", "sign", name="uq_signature_uses_pair"),
+        Index("ix_signature_uses_expires", "expires_at"),
+    )

@@ -23,10 +23,14 @@ Per platform, on top of that:
   The generic webhook is limited only when its group sets `rate_per_minute`.
   It is a sliding window rather than a token bucket: a full bucket of 20 refilling at 20 a minute
   lets 39 posts through in one 60 s span, which is what gets a DingTalk robot blocked.
-- Time base: a real platform counts real seconds, so for a webhook off this machine the window
-  and the retry delays are real seconds, whatever the speed of the injected clock. A fake on
-  loopback lives on our clock, so there they are clock seconds: a demo at --speed 600 against a
-  local fake sees the same limits, 600 times faster. At speed 1 the two agree. `local` has none.
+- Time base: a real platform counts real seconds, so the rate windows are counted on the wall
+  clock, and `outbox_sends.sent_at` is the wall-clock instant the platform accepted the post: a
+  demo started two days ahead, restarted at another instant, or run at another speed counts the
+  same real minute a robot counts. The retry delays are real seconds too, turned into service
+  time for `next_attempt_at` (the queue runs on the service clock). A fake on loopback lives on
+  our service clock, so for it a window or a delay is service seconds: a demo at --speed 600
+  against a local fake sees the same limits, 600 times faster (a 60 s window is 0.1 s of wall
+  time). At speed 1 the two agree. `local` has none.
 - Merging: under a backlog, the due texts behind the head (same kind family, not private, same
   group and so the same platform) go out as one post, joined by blank lines, up to the platform's
   size limit; they are all marked sent together, the others pointing at the head in merged_into.
@@ -57,7 +61,7 @@ from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.models import OutboxRow, OutboxSend
 from bot.platforms.base import OutboundMessage
-from bot.protocols import Clock, Platform
+from bot.protocols import Clock, Platform, WallClock, WallTime
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
@@ -160,6 +164,12 @@ def time_scale(group: GroupConfig | None, clock: Clock) -> float:
     return clock.speed
 
 
+def wall_scale(group: GroupConfig | None, clock: Clock) -> float:
+    """Wall seconds per second of the receiver's time: 1 for a real platform, 1/speed for a
+    fake on loopback (it lives on the service clock)."""
+    return time_scale(group, clock) / clock.speed
+
+
 def rate_windows(group: GroupConfig, settings: Settings) -> tuple[tuple[float, int], ...]:
     """(window in the receiver's seconds, posts allowed in any such window) for this group.
 
@@ -226,7 +236,8 @@ class _Plan:
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     plan: _Plan
-    accepted: list[tuple[int, datetime]]  # (part, when the platform accepted it)
+    # (part, when the platform accepted it on the service clock, and on the wall clock)
+    accepted: list[tuple[int, datetime, WallTime]]
     error: PlatformError | None
 
 
@@ -240,9 +251,12 @@ class OutboxWorker:
         settings: Settings,
         platforms: Mapping[str, Platform],
         poll_s: float = 0.5,
+        *,
+        wall: WallClock,
     ) -> None:
         self._db = db
         self._clock = clock
+        self._wall = wall  # the rate windows: platforms count real seconds
         self._settings = settings
         self._platforms = platforms
         self._poll_s = poll_s
@@ -402,10 +416,11 @@ class OutboxWorker:
         windows = rate_windows(group, self._settings) if channel == "group" else ()
         if not windows:
             return NO_LIMIT_SLOTS
-        scale = time_scale(group, self._clock)
+        scale = wall_scale(group, self._clock)
+        wall_now = self._wall.wall_now()  # outbox_sends.sent_at is wall time; `now` is not
         free = NO_LIMIT_SLOTS
         for window_s, allowed in windows:
-            since = now - timedelta(seconds=window_s * scale)
+            since = wall_now - timedelta(seconds=window_s * scale)
             used = await s.scalar(
                 select(func.count())
                 .select_from(OutboxSend)
@@ -425,7 +440,7 @@ class OutboxWorker:
         if plan.error is not None or plan.platform is None or plan.group is None:
             return _Outcome(plan, [], plan.error or PlatformError("nothing to send with"))
         head = plan.head
-        accepted: list[tuple[int, datetime]] = []
+        accepted: list[tuple[int, datetime, WallTime]] = []
         for i, part in enumerate(plan.parts):
             if i in plan.done:
                 continue
@@ -443,19 +458,19 @@ class OutboxWorker:
                 await plan.platform.send(plan.group, message)
             except PlatformError as e:
                 return _Outcome(plan, accepted, e)
-            accepted.append((i, self._clock.now()))
+            accepted.append((i, self._clock.now(), self._wall.wall_now()))
         return _Outcome(plan, accepted, None)
 
     async def _record(self, s: AsyncSession, outcomes: list[_Outcome], now: datetime) -> int:
         sent = 0
         for o in outcomes:
             head_id = o.plan.head.id
-            for part, at in o.accepted:
+            for part, _, wall_at in o.accepted:
                 logged = self._db.insert(OutboxSend).values(
                     group_id=o.plan.head.group_id,
                     outbox_id=head_id,
                     part=part,
-                    sent_at=at,
+                    sent_at=wall_at,
                     channel=o.plan.channel,
                 )
                 await s.execute(logged.on_conflict_do_nothing(index_elements=["outbox_id", "part"]))

@@ -1,14 +1,14 @@
-"""Shared call shapes: the clock, a chat platform, a scheduled job."""
+"""Shared call shapes: the service clock, the wall clock, a chat platform, a scheduled job."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NewType, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from bot.config import GroupConfig
-    from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
+    from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, SignedOnce
 
 
 class Clock(Protocol):
@@ -21,16 +21,37 @@ class Clock(Protocol):
     def real_seconds_until(self, at: datetime) -> float: ...
 
 
+WallTime = NewType("WallTime", datetime)
+"""An instant read from the wall clock. Only a WallClock makes one, so a service-clock instant
+(a demo's, two days ahead) cannot be passed where a remote party's time is checked."""
+
+
+class WallClock(Protocol):
+    """The real time, for everything a remote party checks or sets: signature timestamps, replay
+    windows, access-token expiry, platform rate windows. Distinct from the service `Clock` (its
+    own method, its own instant type), so mypy refuses one where the other is needed."""
+
+    def wall_now(self) -> WallTime: ...
+
+
 class Platform(Protocol):
     """One chat platform: parse and verify what comes in, format, sign and send what goes out."""
 
     name: str
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply: ...
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None: ...
+
+
+@runtime_checkable
+class SignsOnce(Protocol):
+    """A platform whose inbound signature does not cover the body (DingTalk): each verified
+    signature may carry one message, which the app checks in bot/replay.py before storing it."""
+
+    def signed_once(self, request: RawRequest) -> SignedOnce: ...
 
 
 Job = Callable[[], Awaitable[None]]

@@ -22,9 +22,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot import models
 from bot.app import create_app
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock, SystemWallClock
 from bot.config import Settings, load_settings
 from bot.platforms import generic
+from bot.protocols import Clock, WallClock
 
 PG_URL = os.environ.get("CAREBOT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
@@ -74,6 +75,7 @@ class FakePlatform:
     fail_next: int = 0
     fail_status: int = 503
     url: str = ""
+    wall: WallClock | None = None  # set: refuse a timestamp more than 300 s from this clock
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -81,6 +83,8 @@ class FakePlatform:
         ts = request.headers.get(generic.TS_HEADER, "")
         if request.headers.get(generic.SIG_HEADER) != generic.sign(self.secret, ts, body):
             return web.json_response({"error": "bad signature"}, status=401)
+        if self.wall is not None and abs(int(ts) - self.wall.wall_now().timestamp()) > 300:
+            return web.json_response({"error": "stale timestamp"}, status=401)
         if self.fail_next > 0:
             self.fail_next -= 1
             return web.json_response({"error": "try later"}, status=self.fail_status)
@@ -144,16 +148,28 @@ def make_settings(database_url: str, webhook_url: str, **sections: Any) -> Setti
     return load_settings(None, **data)
 
 
+def wall_for(clock: Clock) -> WallClock:
+    """The wall clock a test bot gets beside `clock`: frozen at the same instant beside a frozen
+    service clock (tests freeze both), the real time beside a running one."""
+    return FrozenWallClock(clock.now()) if isinstance(clock, FrozenClock) else SystemWallClock()
+
+
 class Bot:
     """The real app on a loopback port, restartable on the same database."""
 
     def __init__(
-        self, settings: Settings, clock: FrozenClock, wall: FrozenClock | None = None
+        self, settings: Settings, clock: FrozenClock, wall: WallClock | None = None
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.wall = wall  # the wall clock, when a test freezes it (else the system's)
+        self.wall = wall or wall_for(clock)
         self.client: TestClient[Any, Any] | None = None
+
+    def advance(self, delta: timedelta) -> None:
+        """Let `delta` pass on both frozen clocks, as real time passes at speed 1."""
+        self.clock.advance(delta)
+        if isinstance(self.wall, FrozenWallClock):
+            self.wall.advance(delta)
 
     async def start(self) -> Bot:
         server = TestServer(create_app(self.settings, self.clock, self.wall), host="127.0.0.1")
@@ -187,7 +203,7 @@ class Bot:
     ) -> aiohttp.ClientResponse:
         assert self.client is not None
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        h = generic.signed_headers(secret, body, ts or self.clock.now())
+        h = generic.signed_headers(secret, body, ts or self.wall.wall_now())
         h.update(headers or {})
         return await self.client.post(f"/webhooks/generic/{group}", data=body, headers=h)
 
@@ -203,8 +219,8 @@ class Bot:
 async def make_bot() -> AsyncIterator[Callable[[Settings, FrozenClock], Any]]:
     bots: list[Bot] = []
 
-    async def factory(settings: Settings, clock: FrozenClock) -> Bot:
-        bot = Bot(settings, clock)
+    async def factory(settings: Settings, clock: FrozenClock, wall: WallClock | None = None) -> Bot:
+        bot = Bot(settings, clock, wall)
         bots.append(bot)
         return await bot.start()
 

@@ -1,7 +1,8 @@
 """Fake far sides of DingTalk's custom robot and Feishu's custom bot, as real aiohttp servers on
 loopback. Each checks the signature the way its platform documents it (written out here again, not
 borrowed from bot/platforms, so a wrong implementation there cannot agree with itself), enforces
-the platform's own rate limit on the test clock, and records what it accepted and when."""
+the platform's own rate limit, and records what it accepted and when. Like the real platform it
+lives on the wall clock (real time), not on the bot's service clock."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.protocols import Clock
+from bot.protocols import WallClock
 
 
 @dataclass
 class Post:
     payload: dict[str, Any]
-    at: datetime  # on the test clock
+    at: datetime  # on the wall clock
 
     @property
     def text(self) -> str:
@@ -44,7 +45,7 @@ class FakeRobot:
     kind: str
     secret: str
     token: str
-    clock: Clock
+    wall: WallClock
     per_minute: int = 20
     per_second: int | None = None
     posts: list[Post] = field(default_factory=list)
@@ -69,7 +70,7 @@ class FakeRobot:
             self.rejected.append(problem)
             return self._error(problem)
         payload = json.loads(body)
-        now = self.clock.now()
+        now = self.wall.wall_now()
         if self.refuse_next > 0:
             self.refuse_next -= 1
             return self._error("keywords not in content")
@@ -87,7 +88,7 @@ class FakeRobot:
         if request.query.get("access_token") != self.token:
             return "token is not exist"
         ts, given = request.query.get("timestamp", ""), request.query.get("sign", "")
-        if not ts.isdigit() or abs(int(ts) - self.clock.now().timestamp() * 1000) > 3_600_000:
+        if not ts.isdigit() or abs(int(ts) - self.wall.wall_now().timestamp() * 1000) > 3_600_000:
             return "timestamp is not within one hour"
         mac = hmac.new(self.secret.encode(), (ts + "\n" + self.secret).encode(), hashlib.sha256)
         if given != base64.b64encode(mac.digest()).decode():
@@ -99,7 +100,7 @@ class FakeRobot:
             return "webhook not found"
         payload = json.loads(body)
         ts, given = str(payload.get("timestamp", "")), payload.get("sign", "")
-        if not ts.isdigit() or abs(int(ts) - self.clock.now().timestamp()) > 3600:
+        if not ts.isdigit() or abs(int(ts) - self.wall.wall_now().timestamp()) > 3600:
             return "sign match fail or timestamp is not within one hour from current time"
         key = (ts + "\n" + self.secret).encode()
         if given != base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode():
@@ -207,15 +208,18 @@ def feishu_headers(encrypt_key: str, body: bytes, timestamp: str = "1764032400",
 
 def feishu_message_event(
     message_id: str, user_id: str, text: str, *, token: str = "", msg_type: str = "text",
-    content: dict[str, Any] | None = None, event_id: str = "",
+    content: dict[str, Any] | None = None, event_id: str = "", created_at: datetime | None = None,
+    chat_id: str = "oc_group", chat_type: str = "group",
 ) -> dict[str, Any]:  # fmt: skip
-    """An im.message.receive_v1 event (schema 2.0) as Feishu documents it."""
+    """An im.message.receive_v1 event (schema 2.0) as Feishu documents it; header.create_time
+    and message.create_time are unix milliseconds as strings."""
+    created = str(int(created_at.timestamp() * 1000)) if created_at else "1764032400000"
     return {
         "schema": "2.0",
         "header": {
             "event_id": event_id or "ev-" + message_id,
             "event_type": "im.message.receive_v1",
-            "create_time": "1764032400000",
+            "create_time": created,
             "token": token,
             "app_id": "cli_test",
             "tenant_key": "tenant",
@@ -229,9 +233,9 @@ def feishu_message_event(
             },
             "message": {
                 "message_id": message_id,
-                "create_time": "1764032400000",
-                "chat_id": "oc_group",
-                "chat_type": "group",
+                "create_time": created,
+                "chat_id": chat_id,
+                "chat_type": chat_type,
                 "message_type": msg_type,
                 "content": json.dumps(content if content is not None else {"text": text},
                                       ensure_ascii=False),

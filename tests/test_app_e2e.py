@@ -127,7 +127,7 @@ async def test_bad_input_is_refused_and_writes_nothing(
 
 
 async def test_stale_timestamp_and_unsigned_are_refused(bot: Bot) -> None:
-    stale = await bot.post_signed(GOOD, ts=bot.clock.now() - timedelta(seconds=301))
+    stale = await bot.post_signed(GOOD, ts=bot.wall.wall_now() - timedelta(seconds=301))
     assert stale.status == 401 and "300 s" in (await stale.json())["error"]
     assert bot.client is not None
     unsigned = await bot.client.post("/webhooks/generic/g1", json=GOOD)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock
 from bot.config import Settings
 from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureError
 from bot.keys import DB
@@ -35,16 +35,18 @@ def test_sign_matches_an_independent_reference() -> None:
     )
 
 
-@pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=59), -timedelta(minutes=59)])
-def test_verify_inside_the_hour(skew: timedelta) -> None:
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=4), -timedelta(minutes=4)])
+def test_verify_inside_five_minutes(skew: timedelta) -> None:
     dingtalk.verify(SECRET, dingtalk_headers(SECRET, NOW + skew), NOW)
 
 
 @pytest.mark.parametrize(
     ("headers", "error"),
     [
-        (dingtalk_headers(SECRET, NOW + timedelta(minutes=61)), "one hour"),
-        (dingtalk_headers(SECRET, NOW - timedelta(hours=2)), "one hour"),
+        # DingTalk itself allows an hour; a sign that covers no body gets five minutes here.
+        (dingtalk_headers(SECRET, NOW - timedelta(minutes=10)), "5 minutes"),
+        (dingtalk_headers(SECRET, NOW + timedelta(minutes=6)), "5 minutes"),
+        (dingtalk_headers(SECRET, NOW - timedelta(hours=2)), "5 minutes"),
         (dingtalk_headers("SECother", NOW), "does not match"),
         ({"timestamp": "abc", "sign": "x"}, "milliseconds"),
         ({}, "missing"),
@@ -155,15 +157,16 @@ def dingtalk_settings(database_url: str, webhook_url: str, **extra: Any) -> Sett
 
 @pytest.fixture
 async def robot() -> AsyncIterator[FakeRobot]:
-    async with running(FakeRobot("dingtalk", SECRET, TOKEN, FrozenClock(NOW))) as r:
+    async with running(FakeRobot("dingtalk", SECRET, TOKEN, FrozenWallClock(NOW))) as r:
         yield r
 
 
 @pytest.fixture
 async def bot(database_url: str, robot: FakeRobot, make_bot: Any) -> Bot:
     clock = FrozenClock(NOW)
-    robot.clock = clock
-    b: Bot = await make_bot(dingtalk_settings(database_url, robot.url), clock)
+    wall = FrozenWallClock(NOW)
+    robot.wall = wall
+    b: Bot = await make_bot(dingtalk_settings(database_url, robot.url), clock, wall)
     await b.add_shift("c1", at(D, "08:00"), at(D, "12:00"), group="d1")
     return b
 
@@ -173,7 +176,7 @@ async def post(bot: Bot, body: dict[str, Any] | bytes, headers: dict[str, str] |
     assert bot.client is not None
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     resp = await bot.client.post("/webhooks/dingtalk/d1", data=raw,
-                                 headers=headers or dingtalk_headers(SECRET, bot.clock.now()))
+                                 headers=headers or dingtalk_headers(SECRET, bot.wall.wall_now()))
     return resp.status, await resp.json()  # fmt: skip
 
 
@@ -203,10 +206,10 @@ async def test_message_in_assignment_out_with_mentions(bot: Bot, robot: FakeRobo
 
 async def test_bad_signature_stale_or_unknown_group_store_nothing(bot: Bot) -> None:
     msg = dingtalk_message("dm2", "doc1", "hi")
-    assert (await post(bot, msg, dingtalk_headers("SECwrong", bot.clock.now())))[0] == 401
-    stale = dingtalk_headers(SECRET, bot.clock.now() - timedelta(hours=1, seconds=1))
+    assert (await post(bot, msg, dingtalk_headers("SECwrong", bot.wall.wall_now())))[0] == 401
+    stale = dingtalk_headers(SECRET, bot.wall.wall_now() - timedelta(minutes=10))
     status, answer = await post(bot, msg, stale)
-    assert status == 401 and "one hour" in answer["error"]
+    assert status == 401 and "5 minutes" in answer["error"]
     assert (await post(bot, msg, {"Content-Type": "application/json"}))[0] == 401
     assert (await post(bot, b"{nope"))[0] == 400
     assert bot.client is not None
@@ -239,15 +242,77 @@ async def test_throttle_errcode_backs_off_ten_minutes_then_delivers_once(
     assert row.last_error is not None and "130101" in row.last_error
     # Not retried before the robot's ten minutes are over...
     assert (row.next_attempt_at - bot.clock.now()).total_seconds() >= 600
-    bot.clock.advance(timedelta(minutes=9))
+    bot.advance(timedelta(minutes=9))
     await asyncio.sleep(0.6)
     assert robot.posts == [] and robot.throttled == 1
     # ...and delivered once after.
-    bot.clock.advance(timedelta(minutes=3))
+    bot.advance(timedelta(minutes=3))
     await robot.wait_for(lambda r: len(r.posts) == 1)
     await asyncio.sleep(0.3)
     # (the other post is the leads' no-answer escalation: private, so a mention without text)
     assert len([p for p in robot.posts if "please call me" in p.text]) == 1
+
+
+async def test_a_replayed_sign_with_another_body_is_refused_and_stores_nothing(
+    bot: Bot, robot: FakeRobot
+) -> None:
+    headers = dingtalk_headers(SECRET, bot.wall.wall_now())
+    assert (await post(bot, dingtalk_message("dr1", "doc1", "I cannot sleep"), headers))[0] == 200
+    await robot.wait_for(lambda r: len(r.posts) == 1)
+    # The sign covers only the timestamp: the same headers with another body, as the lead.
+    forged = dingtalk_message("dr2", "l1", "/oncall")
+    status, answer = await post(bot, forged, headers)
+    assert status == 401 and "already carried another message" in answer["error"]
+    assert await count(bot, models.Message) == 1
+    assert await count(bot, models.OutboxRow) == 1
+    assert await count(bot, models.SignatureUse) == 1
+    # The same request again (DingTalk retrying, same msgId): answered as a duplicate.
+    status, answer = await post(bot, dingtalk_message("dr1", "doc1", "I cannot sleep"), headers)
+    assert (status, answer) == (200, {"ok": True, "duplicate": True})
+    # A request the robot signs anew goes through, and the pairs out of the window are dropped.
+    bot.advance(timedelta(minutes=6))
+    fresh = dingtalk_headers(SECRET, bot.wall.wall_now())
+    assert (await post(bot, dingtalk_message("dr3", "doc2", "hello"), fresh))[0] == 200
+    assert await count(bot, models.Message) == 2
+    assert await count(bot, models.SignatureUse) == 1
+
+
+async def test_only_the_configured_conversation_and_no_direct_chat(
+    database_url: str, robot: FakeRobot, make_bot: Any
+) -> None:
+    clock, wall = FrozenClock(NOW), FrozenWallClock(NOW)
+    robot.wall = wall
+    settings = dingtalk_settings(database_url, robot.url, conversation_id="cid-group")
+    bot: Bot = await make_bot(settings, clock, wall)
+    other = dingtalk_message("dc1", "doc1", "hi", conversationId="cid-elsewhere")
+    status, answer = await post(bot, other)
+    assert status == 401 and "conversation_id" in answer["error"]
+    direct = dingtalk_message("dc2", "doc1", "hi", conversationType="1")
+    status, answer = await post(bot, direct)
+    assert status == 401 and "one-to-one" in answer["error"]
+    assert await count(bot, models.Message) == 0
+    assert await count(bot, models.SignatureUse) == 0
+    assert (await post(bot, dingtalk_message("dc3", "doc1", "hi")))[0] == 200
+    assert await count(bot, models.Message) == 1
+
+
+def test_check_config_warns_without_conversation_id(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "carebot.toml"
+    config.write_text(
+        '[[groups]]\nid = "d1"\nplatform = "dingtalk"\nsecret = "SECx"\n'
+        'webhook_url = "https://oapi.dingtalk.com/robot/send?access_token=x"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check-config"]) == 0
+    assert "conversation_id is not set" in capsys.readouterr().err
+    config.write_text(config.read_text(encoding="utf-8") + 'conversation_id = "cid"\n',
+                      encoding="utf-8")  # fmt: skip
+    assert main(["--config", str(config), "check-config"]) == 0
+    assert "conversation_id" not in capsys.readouterr().err
 
 
 def test_config_needs_secret_and_webhook_and_no_privacy() -> None:

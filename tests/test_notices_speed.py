@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot import models
 from bot.app import create_app, sync_config
-from bot.clock import ScaledClock
+from bot.clock import ScaledClock, SystemWallClock
 from bot.db import Database
 from bot.platforms import generic
 from tests.conftest import SECRET, at, make_settings
@@ -166,7 +166,7 @@ async def staff_conversation(client: TestClient[Any, Any], clock: ScaledClock, f
 
     async def post(payload: dict[str, Any]) -> None:
         body = json.dumps(payload).encode()
-        headers = generic.signed_headers(SECRET, body, clock.now())
+        headers = generic.signed_headers(SECRET, body, SystemWallClock().wall_now())  # real time
         resp = await client.post("/webhooks/generic/g1", data=body, headers=headers)
         assert resp.status == 200, await resp.text()
 

@@ -1,5 +1,5 @@
 """The outbox per platform, against a fake DingTalk robot on loopback that enforces DingTalk's own
-limit (20 posts a minute) on the test clock: bursts are merged and paced, long texts split, a
+limit (20 posts a minute) on the wall clock: bursts are merged and paced, long texts split, a
 platform that is down loses nothing and repeats nothing, dead rows reach the leads, and no secret
 leaks into logs or errors. Runs on SQLite and, when configured, PostgreSQL."""
 
@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import models
-from bot.clock import FrozenClock, ScaledClock
+from bot.clock import FrozenClock, FrozenWallClock, ScaledClock
 from bot.config import load_settings
 from bot.keys import CONTEXT, DB
-from bot.outbox import enqueue, is_loopback, rate_windows, redact, time_scale
+from bot.outbox import enqueue, is_loopback, rate_windows, redact, time_scale, wall_scale
 from bot.platforms.base import OutboundMessage
 from tests.conftest import Bot, at
 from tests.fake_chat import FakeRobot, running
@@ -30,7 +30,7 @@ NOW = at(D, "09:30")
 
 @pytest.fixture
 async def robot() -> AsyncIterator[FakeRobot]:
-    async with running(FakeRobot("dingtalk", SECRET, TOKEN, FrozenClock(NOW))) as r:
+    async with running(FakeRobot("dingtalk", SECRET, TOKEN, FrozenWallClock(NOW))) as r:
         yield r
 
 
@@ -40,12 +40,13 @@ async def start_bot(
 ) -> Callable[..., Any]:
     async def start(**group_extra: Any) -> Bot:
         clock = FrozenClock(NOW)
-        robot.clock = clock
+        wall = FrozenWallClock(NOW)
+        robot.wall = wall
         outbox = group_extra.pop("outbox", None)
         settings = dingtalk_settings(database_url, robot.url, **group_extra)
         if outbox:
             settings = load_settings(None, **{**settings.model_dump(), "outbox": outbox})
-        return await make_bot(settings, clock)  # type: ignore[no-any-return]
+        return await make_bot(settings, clock, wall)  # type: ignore[no-any-return]
 
     return start
 
@@ -100,8 +101,8 @@ async def test_burst_of_100_is_merged_paced_complete_and_in_order(
         before = len(robot.posts)
         await asyncio.sleep(0.2)
         if len(robot.posts) == before:
-            bot.clock.advance(timedelta(seconds=10))  # nothing moving: let the minute pass
-    # Paced: never more than 20 in any minute of the clock, and the robot never throttled us.
+            bot.advance(timedelta(seconds=10))  # nothing moving: let the minute pass
+    # Paced: never more than 20 in any real minute, and the robot never throttled us.
     assert max_per_window(robot, timedelta(seconds=60)) <= 20
     assert robot.throttled == 0 and robot.rejected == []
     # Merged: 100 texts of ~5 KB in posts of at most 18000 bytes, i.e. three to a post.
@@ -120,6 +121,30 @@ async def test_burst_of_100_is_merged_paced_complete_and_in_order(
     heads = [r for r in done if r.merged_into is None]
     assert len(heads) == 34
     assert all(r.merged_into in {h.id for h in heads} for r in done if r.merged_into)
+
+
+async def test_the_rate_window_counts_real_minutes_whatever_the_service_clock_does(
+    start_bot: Callable[..., Any], robot: FakeRobot
+) -> None:
+    bot: Bot = await start_bot()
+    # Alternating families: no two neighbours merge, so 30 rows are 30 posts.
+    await put(bot, *(OutboundMessage("d1", f"post {i}", ("crisis", "report")[i % 2])
+                     for i in range(30)))  # fmt: skip
+    await robot.wait_for(lambda r: len(r.posts) == 20)
+    # The service clock jumps two hours (a demo restarted further on, or sped up); no real
+    # time passes, so the robot's minute is not over and nothing more may go.
+    bot.clock.advance(timedelta(hours=2))
+    await asyncio.sleep(0.8)
+    assert len(robot.posts) == 20 and robot.throttled == 0
+    # A real minute later the rest goes, still without a throttle.
+    assert isinstance(bot.wall, FrozenWallClock)
+    bot.wall.advance(timedelta(seconds=61))
+    await robot.wait_for(lambda r: len(r.posts) == 30)
+    assert robot.throttled == 0 and robot.rejected == []
+    async with bot.app[DB].read() as s:
+        logged = list(await s.scalars(select(models.OutboxSend.sent_at)))
+    # The send log is wall time (what the robot counts), not the service clock's.
+    assert {t for t in logged} <= {NOW, NOW + timedelta(seconds=61)}
 
 
 async def test_only_the_same_family_merges(
@@ -157,7 +182,7 @@ async def test_long_text_goes_in_parts_at_line_breaks_and_resumes(
     for _ in range(5):  # 5 parts: two a minute, each third one throttled for ten minutes
         if len(robot.posts) == 5:
             break
-        bot.clock.advance(timedelta(minutes=11))
+        bot.advance(timedelta(minutes=11))
         throttled = robot.throttled
         await robot.wait_for(lambda r, t=throttled: len(r.posts) == 5 or r.throttled > t)
     await asyncio.sleep(0.5)
@@ -184,7 +209,7 @@ async def test_platform_down_then_up_delivers_everything_once(
 
     await until(lambda: tried(1))
     for n in (2, 3):  # a few more failed tries while it is down
-        bot.clock.advance(timedelta(minutes=5))
+        bot.advance(timedelta(minutes=5))
         bot.app[CONTEXT].wake_outbox()
         await until(lambda n=n: tried(n))  # type: ignore[misc]
     await put(bot, *(OutboundMessage("d1", f"note {i}", "reminder") for i in range(3, 6)))
@@ -192,7 +217,7 @@ async def test_platform_down_then_up_delivers_everything_once(
     assert all(r.status == "pending" for r in first)
     assert first[0].last_error is not None and "unreachable" in first[0].last_error
     await robot.start()  # the same port again
-    bot.clock.advance(timedelta(minutes=6))
+    bot.advance(timedelta(minutes=6))
     await robot.wait_for(lambda r: all(f"note {i}" in "".join(r.texts) for i in range(6)))
     await asyncio.sleep(0.5)
     text = "\n".join(robot.texts)
@@ -215,7 +240,7 @@ async def test_dead_row_is_reported_to_leads_and_reports_do_not_recurse(
         return await status_of(row_id) == "dead"
 
     await until(lambda: tried_once(bot))
-    bot.clock.advance(timedelta(minutes=61))
+    bot.advance(timedelta(minutes=61))
     bot.app[CONTEXT].wake_outbox()
     await until(lambda: dead(x1))
     reports = [r for r in await rows(bot) if r.is_dead_report]
@@ -224,11 +249,11 @@ async def test_dead_row_is_reported_to_leads_and_reports_do_not_recurse(
     assert (report.kind, report.status, report.mentions) == ("escalation", "pending", ["l1"])
     assert "@Lead Liu" in report.text and f"retry {x1}" in report.text
     # The second row dies too while the first report still waits: no second report.
-    bot.clock.advance(timedelta(minutes=61))
+    bot.advance(timedelta(minutes=61))
     bot.app[CONTEXT].wake_outbox()
     await until(lambda: dead(x2))
     # The report itself dies (the platform is still down) and is not reported again.
-    bot.clock.advance(timedelta(minutes=61))
+    bot.advance(timedelta(minutes=61))
     bot.app[CONTEXT].wake_outbox()
     await until(lambda: dead(report.id))
     await asyncio.sleep(0.3)
@@ -240,11 +265,11 @@ async def test_dead_row_is_reported_to_leads_and_reports_do_not_recurse(
     await robot.stop()
     [x3] = await put(bot, OutboundMessage("d1", "third", "assignment", ("c1",)))
     await until(lambda: tried_once(bot, x3))
-    bot.clock.advance(timedelta(minutes=61))
+    bot.advance(timedelta(minutes=61))
     bot.app[CONTEXT].wake_outbox()
     await until(lambda: dead(x3))
     await robot.start()
-    bot.clock.advance(timedelta(minutes=6))
+    bot.advance(timedelta(minutes=6))
     bot.app[CONTEXT].wake_outbox()
     await robot.wait_for(lambda r: len(r.posts) == 1)
     assert robot.posts[0].payload["at"]["atUserIds"] == ["l1"]
@@ -315,6 +340,7 @@ async def test_secrets_never_reach_logs_or_errors(
     row = (await rows(bot))[0]
     assert row.last_error is not None and "(secret ***, token ***)" in row.last_error
     assert row.status == "dead"  # a refusal is final: dead at once
+    bot.advance(timedelta(minutes=5))
     await robot.stop()
     from bot.outbox_admin import requeue
 
@@ -358,6 +384,9 @@ def test_time_base_is_real_for_a_real_platform_and_the_clock_for_a_fake() -> Non
     assert time_scale(real, fast) == 600
     assert time_scale(fake, fast) == 1
     assert time_scale(real, FrozenClock(NOW)) == 1
+    # The rate windows are counted on the wall clock: a real minute, or a clock minute of a fake.
+    assert wall_scale(real, fast) == 1
+    assert wall_scale(fake, fast) == 1 / 600
     assert is_loopback("http://localhost:8080/x") and is_loopback("http://[::1]/x")
     assert not is_loopback("https://open.feishu.cn/open-apis/bot/v2/hook/x")
 
@@ -386,10 +415,11 @@ async def test_two_instances_on_postgres_share_the_limit_and_send_each_post_once
     if not database_url.startswith("postgresql"):
         pytest.skip("several instances share one database only on PostgreSQL")
     clock = FrozenClock(NOW)
-    robot.clock = clock
+    wall = FrozenWallClock(NOW)
+    robot.wall = wall
     settings = dingtalk_settings(database_url, robot.url)
-    first: Bot = await make_bot(settings, clock)
-    second: Bot = await make_bot(settings, clock)
+    first: Bot = await make_bot(settings, clock, wall)
+    second: Bot = await make_bot(settings, clock, wall)
     await put(first, *(OutboundMessage("d1", note(i, 7000), "reminder") for i in range(60)))
     second.app[CONTEXT].wake_outbox()
     loop = asyncio.get_running_loop()
@@ -400,6 +430,7 @@ async def test_two_instances_on_postgres_share_the_limit_and_send_each_post_once
         await asyncio.sleep(0.2)
         if len(robot.posts) == before:
             clock.advance(timedelta(seconds=10))
+            wall.advance(timedelta(seconds=10))
     await asyncio.sleep(0.3)
     text = "\n".join(robot.texts)
     assert all(text.count(f"[{i:03d}]") == 1 for i in range(60))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import models
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock
 from bot.config import Settings
 from bot.errors import Retry
 from bot.keys import DB
@@ -50,9 +51,9 @@ def kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def robot(kind: str) -> AsyncIterator[FakeRobot]:
     if kind == "dingtalk":
-        fake = FakeRobot("dingtalk", dt.SECRET, dt.TOKEN, FrozenClock(NOW))
+        fake = FakeRobot("dingtalk", dt.SECRET, dt.TOKEN, FrozenWallClock(NOW))
     else:
-        fake = FakeRobot("feishu", fs.BOT_SECRET, fs.HOOK, FrozenClock(NOW), per_minute=100,
+        fake = FakeRobot("feishu", fs.BOT_SECRET, fs.HOOK, FrozenWallClock(NOW), per_minute=100,
                          per_second=5)  # fmt: skip
     async with running(fake) as r:
         yield r
@@ -76,9 +77,9 @@ def settings_for(kind: str, database_url: str, robot: FakeRobot, api: FakeApp | 
 
 async def start(kind: str, database_url: str, robot: FakeRobot, api: FakeApp | None,
                 make_bot: Any) -> Bot:  # fmt: skip
-    clock = FrozenClock(NOW)
-    robot.clock = clock
-    bot: Bot = await make_bot(settings_for(kind, database_url, robot, api), clock)
+    clock, wall = FrozenClock(NOW), FrozenWallClock(NOW)
+    robot.wall = wall
+    bot: Bot = await make_bot(settings_for(kind, database_url, robot, api), clock, wall)
     await bot.add_shift("c1", at(D, "08:00"), at(D, "12:00"), group=bot.settings.groups[0].id)
     return bot
 
@@ -88,12 +89,15 @@ async def staff_says(kind: str, bot: Bot, msg_id: str, staff: str, text: str) ->
     import json
 
     assert bot.client is not None
+    assert isinstance(bot.wall, FrozenWallClock)
+    bot.wall.advance(timedelta(milliseconds=1))  # a platform signs each request anew
     if kind == "dingtalk":
         body = json.dumps(dingtalk_message(msg_id, staff, text)).encode()
-        headers = dingtalk_headers(dt.SECRET, bot.clock.now())
+        headers = dingtalk_headers(dt.SECRET, bot.wall.wall_now())
         resp = await bot.client.post("/webhooks/dingtalk/d1", data=body, headers=headers)
     else:
-        event = feishu_message_event(msg_id, staff, text, token=fs.VERIFY_TOKEN)
+        event = feishu_message_event(msg_id, staff, text, token=fs.VERIFY_TOKEN,
+                                     created_at=bot.wall.wall_now())  # fmt: skip
         plain = json.dumps(event).encode()
         body = json.dumps({"encrypt": feishu_encrypt(fs.ENCRYPT_KEY, plain)}).encode()
         resp = await bot.client.post("/webhooks/feishu/f1", data=body,
@@ -138,8 +142,6 @@ async def test_a_1to1_api_that_is_down_holds_up_nothing(
     assert private and all(r.status == "pending" for r in private)  # waiting, not refused
     assert any("unreachable" in (r.last_error or "") for r in private)
     await api.start()  # the same port again
-    from datetime import timedelta
-
     from bot.keys import CONTEXT
 
     bot.clock.advance(timedelta(minutes=5))
@@ -192,13 +194,13 @@ class Monotonic:
 
 def platform_for(kind: str, http: aiohttp.ClientSession, mono: Monotonic) -> Any:
     if kind == "dingtalk":
-        return DingTalkPlatform(http, FrozenClock(NOW), language="en", monotonic=mono)
-    return FeishuPlatform(http, FrozenClock(NOW), language="en", monotonic=mono)
+        return DingTalkPlatform(http, FrozenWallClock(NOW), language="en", monotonic=mono)
+    return FeishuPlatform(http, FrozenWallClock(NOW), language="en", monotonic=mono)
 
 
 def app_group(kind: str, api: FakeApp) -> Any:
     """A group whose app points at `api`; its robot is never called by these tests."""
-    unused = FakeRobot(kind, "s", "t", FrozenClock(NOW), url="http://127.0.0.1:9/x")
+    unused = FakeRobot(kind, "s", "t", FrozenWallClock(NOW), url="http://127.0.0.1:9/x")
     return settings_for(kind, "sqlite+aiosqlite:///:memory:", unused, api).groups[0]
 
 

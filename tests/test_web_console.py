@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot import models
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock
 from bot.keys import DB
 from bot.web import console_auth
 from tests.conftest import Bot, at
@@ -148,7 +148,7 @@ async def test_login_sets_a_random_strict_httponly_cookie_and_it_works(bot: Bot)
 
 
 async def test_session_expires_and_a_changed_token_ends_it(database_url: str) -> None:
-    wall = FrozenClock(at(D, "09:30"))
+    wall = FrozenWallClock(at(D, "09:30"))
     b = await Bot(web_settings(database_url), FrozenClock(at(D, "09:30")), wall).start()
     try:
         assert b.client is not None

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot import cli
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, FrozenWallClock
 from bot.config import Settings
 from bot.web import console_auth
 from tests.conftest import Bot, at
@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def wall() -> FrozenClock:
-    return FrozenClock(at(D, "09:30"))
+def wall() -> FrozenWallClock:
+    return FrozenWallClock(at(D, "09:30"))
 
 
 @pytest.fixture
-async def bots(database_url: str, wall: FrozenClock) -> Any:
+async def bots(database_url: str, wall: FrozenWallClock) -> Any:
     """A factory of bots on one database and one frozen wall clock, stopped at the end."""
     made: list[Bot] = []
 
@@ -64,9 +64,9 @@ async def test_logout_ends_the_session_on_every_instance(bots: Any) -> None:
     assert (await b.client.get("/console/api/me")).status == 401
 
 
-async def test_a_one_time_link_works_once(bots: Any, wall: FrozenClock) -> None:
+async def test_a_one_time_link_works_once(bots: Any, wall: FrozenWallClock) -> None:
     a = await bots()
-    url = await cli._console_link(a.settings, "l1", None, wall.now())
+    url = await cli._console_link(a.settings, "l1", None, wall.wall_now())
     assert url.startswith("http://127.0.0.1:8080/console/login?link=")
     path = url.removeprefix("http://127.0.0.1:8080")
     link = path.split("link=")[1]
@@ -84,37 +84,39 @@ async def test_a_one_time_link_works_once(bots: Any, wall: FrozenClock) -> None:
     assert again.status == 401 and "set-cookie" not in again.headers
 
 
-async def test_two_instances_cannot_both_spend_a_link(bots: Any, wall: FrozenClock) -> None:
+async def test_two_instances_cannot_both_spend_a_link(bots: Any, wall: FrozenWallClock) -> None:
     a, b = await bots(), await bots()
     for n in range(3):
-        url = await cli._console_link(a.settings, "l1", None, wall.now())
+        url = await cli._console_link(a.settings, "l1", None, wall.wall_now())
         link = url.split("link=")[1]
         results = await asyncio.gather(sign_in(a, link=link), sign_in(b, link=link))
         assert sorted(r.status for r in results) == [303, 401], n
 
 
 async def test_a_link_expires_and_names_its_group(database_url: str, bots: Any,
-                                                  wall: FrozenClock) -> None:
+                                                  wall: FrozenWallClock) -> None:
     data = web_settings(database_url).model_dump()
     # l1 leads w1 and w2 here; a link for --group w2 opens w2 only.
     data["members"].append({**data["members"][3], "group": "w2"})
     settings = Settings(**data)
     a = await bots(settings)
     assert a.client is not None
-    old = (await cli._console_link(settings, "l1", None, wall.now())).split("link=")[1]
+    old = (await cli._console_link(settings, "l1", None, wall.wall_now())).split("link=")[1]
     wall.advance(timedelta(minutes=settings.bot.console_link_minutes, seconds=1))
     assert (await sign_in(a, link=old)).status == 401
-    only_w2 = (await cli._console_link(settings, "l1", "w2", wall.now())).split("link=")[1]
+    only_w2 = (await cli._console_link(settings, "l1", "w2", wall.wall_now())).split("link=")[1]
     assert (await sign_in(a, link=only_w2)).status == 303
     me = await (await a.client.get("/console/api/me")).json()
     assert [g["id"] for g in me["groups"]] == ["w2"]
-    everywhere = (await cli._console_link(settings, "l1", None, wall.now())).split("link=")[1]
+    everywhere = (await cli._console_link(settings, "l1", None, wall.wall_now())).split("link=")[1]
     assert (await sign_in(a, link=everywhere)).status == 303
     me = await (await a.client.get("/console/api/me")).json()
     assert [g["id"] for g in me["groups"]] == ["w1", "w2"]
 
 
-async def test_failed_sign_ins_are_answered_429_per_address(bots: Any, wall: FrozenClock) -> None:
+async def test_failed_sign_ins_are_answered_429_per_address(
+    bots: Any, wall: FrozenWallClock
+) -> None:
     a = await bots()
     for n in range(console_auth.MAX_FAILURES_PER_ADDRESS):
         assert (await sign_in(a, token=f"guess-{n}")).status == 401

@@ -59,6 +59,17 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class SignedOnce:
+    """A verified signature that covers no body (DingTalk's covers only its timestamp), so it may
+    carry one message: its pair, and the wall-clock instant it leaves the window (bot/replay.py).
+    """
+
+    timestamp_ms: int
+    sign: str
+    expires_at: datetime
+
+
 def raise_for_status(platform: str, status: int, retry_after: str | None = None) -> None:
     """Map an HTTP status from a platform to nothing (2xx), Retry, or PlatformError."""
     if 200 <= status < 300:

@@ -1,8 +1,10 @@
 """DingTalk (钉钉): the outgoing robot posts messages here; the custom robot webhook posts out.
 
 Both directions sign the same way: sign = base64(HMAC-SHA256(key=secret, msg=timestamp + "\\n" +
-secret)), timestamp in milliseconds. Inbound carries them in the `timestamp` and `sign` headers
-(refused when more than an hour from now); outbound adds them, URL-encoded, to the webhook's query.
+secret)), timestamp in milliseconds. Inbound carries them in the `timestamp` and `sign` headers;
+outbound adds them, URL-encoded, to the webhook's query. DingTalk's own rule refuses a timestamp an
+hour from now, but the sign covers no body: carebot allows five minutes, lets each pair carry one
+message (bot/replay.py), and, with `conversation_id` set, takes only that conversation's messages.
 The custom robot answers JSON: errcode 0 is success; 130101 ("send too fast, exceed 20 times per
 minute") means the robot is throttled for ten minutes, so the post is retried after that; -1
 (system busy) is retried; any other errcode is a refusal, final.
@@ -39,12 +41,21 @@ from yarl import URL
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms import private
-from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
-from bot.protocols import Clock
+from bot.platforms.base import (
+    InboundMessage,
+    OutboundMessage,
+    RawRequest,
+    Reply,
+    SignedOnce,
+    raise_for_status,
+)
+from bot.protocols import WallClock, WallTime
 
+# DingTalk refuses a timestamp more than an hour from now; the timestamp is when it sent the
+# request, so five minutes is ample for clock skew and narrows what a captured pair can do.
+SIGN_WINDOW_MS = 300_000
+GROUP_CHAT = "2"  # conversationType: "1" a one-to-one chat with the robot, "2" a group chat
 log = logging.getLogger(__name__)
-
-SIGN_WINDOW_MS = 3_600_000  # DingTalk: the timestamp must be within one hour of now
 THROTTLED = 130101  # "send too fast, exceed 20 times per minute": throttled for 10 minutes
 THROTTLE_DELAY_S = 600.0
 BUSY = -1
@@ -75,7 +86,7 @@ def verify(secret: str, headers: Any, now: datetime) -> None:
     if not ts.isascii() or not ts.isdigit() or len(ts) > 16:
         raise SignatureError("timestamp header must be unix milliseconds")
     if abs(now.timestamp() * 1000 - int(ts)) > SIGN_WINDOW_MS:
-        raise SignatureError("timestamp header is more than one hour from now; check the clock")
+        raise SignatureError("timestamp header is more than 5 minutes from now; check the clock")
     if not hmac.compare_digest(sign(secret, ts).encode(), given.encode("utf-8", "replace")):
         raise SignatureError("sign header does not match; check the group's secret")
 
@@ -96,7 +107,22 @@ def _strip_robot_mention(data: dict[str, Any], text: str) -> str:
     return text.strip()
 
 
-def parse_body(group_id: str, body: bytes) -> InboundMessage:
+def check_conversation(data: dict[str, Any], conversation_id: str) -> None:
+    """SignatureError unless the message was posted in the group's own conversation: a one-to-one
+    chat with the robot, or (with `conversation_id` set) another group, is not this group."""
+    if data.get("conversationType") not in (None, GROUP_CHAT):
+        raise SignatureError("a one-to-one chat with the robot is not the group; not stored")
+    given = data.get("conversationId")
+    if conversation_id and not (
+        isinstance(given, str) and hmac.compare_digest(given, conversation_id)
+    ):
+        raise SignatureError(
+            "conversationId is not this group's conversation_id; the robot is in another "
+            "conversation too, or conversation_id is wrong (carebot logs the one it receives)"
+        )
+
+
+def parse_body(group_id: str, body: bytes, conversation_id: str = "") -> InboundMessage:
     """The outgoing robot's JSON as an InboundMessage; BadRequest names the field at fault."""
     try:
         data = json.loads(body)
@@ -104,6 +130,11 @@ def parse_body(group_id: str, body: bytes) -> InboundMessage:
         raise BadRequest("body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
+    check_conversation(data, conversation_id)
+    if not conversation_id and isinstance(data.get("conversationId"), str):
+        log.info("dingtalk group %s: a message from conversationId %r; set the group's "
+                 "conversation_id to it to refuse every other conversation",
+                 group_id, data["conversationId"][:128])  # fmt: skip
     msg_id = _str(data, "msgId")
     if not msg_id or len(msg_id) > 128:
         raise BadRequest("msgId must be a non-empty string of at most 128 characters")
@@ -195,25 +226,31 @@ class DingTalkPlatform:
     def __init__(
         self,
         http: aiohttp.ClientSession,
-        clock: Clock,
+        wall: WallClock,
         timeout_s: float = 10,
         language: str = "zh",
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
-        self._clock = clock
+        self._wall = wall  # signatures are dated in real time, whatever the service clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._language = language
         self.tokens = private.TokenCache(monotonic)
         self._recipients = private.Recipients()
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("the DingTalk outgoing robot posts; GET is not used")
         verify(group.inbound_secret or group.secret, request.headers, now)
-        return [parse_body(group.id, request.body)]
+        return [parse_body(group.id, request.body, group.conversation_id)]
+
+    def signed_once(self, request: RawRequest) -> SignedOnce:
+        """The header pair parse_inbound verified: it may carry this one message only."""
+        ts = int(request.headers["timestamp"])
+        expires_at = datetime.fromtimestamp((ts + SIGN_WINDOW_MS) / 1000, UTC)
+        return SignedOnce(ts, request.headers["sign"], expires_at)
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
         if not message.private_to:
@@ -230,7 +267,7 @@ class DingTalkPlatform:
             "at": {"atUserIds": list(message.mentions), "isAtAll": False},
         }
         body = json.dumps(payload, ensure_ascii=False).encode()
-        url = signed_url(group.webhook_url, group.secret, self._clock.now())
+        url = signed_url(group.webhook_url, group.secret, self._wall.wall_now())
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             async with self._http.post(

@@ -5,7 +5,11 @@ Inbound (schema 2.0 events): the `url_verification` handshake is answered with i
 {"encrypt": base64(iv + AES-256-CBC(key=SHA256(encrypt_key), PKCS#7))} and the request is signed:
 X-Lark-Signature = hex(SHA256(timestamp + nonce + encrypt_key + raw body)) with the
 X-Lark-Request-Timestamp and X-Lark-Request-Nonce headers. Without one, the body's token must equal
-the Verification Token. A replayed event is harmless: its message id is stored once.
+the Verification Token. A replayed event is harmless: its message id is stored once. An event
+whose header.create_time (unix ms) is older than Feishu's retry schedule (15 s, 5 min, 1 h and
+6 h after a failed push, about 7.1 h in all) or ahead of the real time is refused, and so is a
+message from a one-to-one chat (chat_type "p2p") or, with the group's `chat_id` set, from any
+other chat.
 
 Outbound: POST webhook_url {"msg_type": "text", "content": {"text": ...}}, signed when the bot has a
 secret: "timestamp" (seconds) and "sign" = base64(HMAC-SHA256(key=timestamp + "\\n" + secret,
@@ -31,6 +35,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -43,8 +48,9 @@ from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms import private
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
-from bot.protocols import Clock
+from bot.protocols import WallClock, WallTime
 
+log = logging.getLogger(__name__)
 TS_HEADER = "X-Lark-Request-Timestamp"
 NONCE_HEADER = "X-Lark-Request-Nonce"
 SIG_HEADER = "X-Lark-Signature"
@@ -58,6 +64,10 @@ API_RATE_LIMIT_DELAY_S = 2.0
 TOKEN_INVALID = (99991661, 99991663, 99991668)
 MAX_BODY_BYTES = 20 * 1024  # Feishu: "the request body may not exceed 20 KB"
 KINDS = {"image": "image", "audio": "voice", "media": "video", "file": "file"}
+# Feishu pushes an event again 15 s, 5 min, 1 h and 6 h after a failed try (about 7.1 h), with
+# the create_time of the event: a genuine retry is at most that old. Ahead: clock skew only.
+EVENT_MAX_AGE_MS = 8 * 3_600_000
+EVENT_MAX_AHEAD_MS = 300_000
 _MENTION_KEY = re.compile(r"@_user_\d+\s?")
 
 
@@ -132,6 +142,37 @@ def _post_text(content: dict[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def check_create_time(header: dict[str, Any], now: datetime) -> None:
+    """SignatureError unless header.create_time (unix ms, a string) is within Feishu's retry
+    schedule of the real time `now`: a signed event from long ago is not news."""
+    created = header.get("create_time")
+    if not isinstance(created, str) or not created.isascii() or not created.isdigit():
+        raise SignatureError("header.create_time must be unix milliseconds")
+    if len(created) > 16:
+        raise SignatureError("header.create_time is not within 8 hours of now; not stored")
+    age_ms = now.timestamp() * 1000 - int(created)
+    if age_ms > EVENT_MAX_AGE_MS or age_ms < -EVENT_MAX_AHEAD_MS:
+        raise SignatureError("header.create_time is not within 8 hours of now; not stored")
+
+
+def check_chat(group: GroupConfig, message: dict[str, Any]) -> None:
+    """SignatureError unless the message was posted in the group's own chat: a one-to-one chat
+    with the bot, or (with `chat_id` set) another chat the app is in, is not this group."""
+    if message.get("chat_type") == "p2p":
+        raise SignatureError("a one-to-one chat with the bot is not the group; not stored")
+    chat_id = message.get("chat_id")
+    if not group.chat_id:
+        if isinstance(chat_id, str):
+            log.info("feishu group %s: a message from chat_id %r; set the group's chat_id to it "
+                     "to refuse every other chat", group.id, chat_id[:128])  # fmt: skip
+        return
+    if not (isinstance(chat_id, str) and hmac.compare_digest(chat_id, group.chat_id)):
+        raise SignatureError(
+            "event.message.chat_id is not this group's chat_id; the app is in another chat "
+            "too, or chat_id is wrong (carebot logs the one it receives)"
+        )
+
+
 def parse_message_event(group_id: str, event: Any, fallback_id: str) -> InboundMessage:
     """An im.message.receive_v1 event as an InboundMessage; BadRequest names the field at fault."""
     if not isinstance(event, dict):
@@ -172,8 +213,9 @@ def parse_message_event(group_id: str, event: Any, fallback_id: str) -> InboundM
     return InboundMessage("feishu", group_id, msg_id, sender_id, "", text, sent_at, msg_type[:16])
 
 
-def parse_event(group: GroupConfig, request: RawRequest) -> InboundMessage | Reply:
-    """Verify and parse one event request: a challenge Reply, a message, or an ignored event."""
+def parse_event(group: GroupConfig, request: RawRequest, now: datetime) -> InboundMessage | Reply:
+    """Verify and parse one event request: a challenge Reply, a message, or an ignored event.
+    `now` is the real time, against which the event's create_time is checked."""
     outer = _json_object(request.body, "body")
     encrypted = "encrypt" in outer
     if encrypted:
@@ -202,15 +244,18 @@ def parse_event(group: GroupConfig, request: RawRequest) -> InboundMessage | Rep
     if data.get("schema") != "2.0" or not isinstance(header, dict):
         raise BadRequest("only schema 2.0 events are understood; set the app to the 2.0 schema")
     _verify_token(group, header.get("token"))
+    check_create_time(header, now)
     event_type = header.get("event_type")
     if event_type != MESSAGE_EVENT:
         # Answered 200 so Feishu does not retry it; nothing to store.
         return Reply(json.dumps({"ok": True, "ignored": str(event_type)[:64]}),
                      content_type="application/json")  # fmt: skip
     event_id = header.get("event_id")
-    return parse_message_event(
-        group.id, data.get("event"), event_id if isinstance(event_id, str) else ""
-    )
+    event = data.get("event")
+    message = event.get("message") if isinstance(event, dict) else None
+    if isinstance(message, dict):
+        check_chat(group, message)
+    return parse_message_event(group.id, event, event_id if isinstance(event_id, str) else "")
 
 
 def text_with_mentions(text: str, mentions: tuple[str, ...]) -> str:
@@ -279,24 +324,24 @@ class FeishuPlatform:
     def __init__(
         self,
         http: aiohttp.ClientSession,
-        clock: Clock,
+        wall: WallClock,
         timeout_s: float = 10,
         language: str = "zh",
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
-        self._clock = clock
+        self._wall = wall  # signatures are dated in real time, whatever the service clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._language = language
         self.tokens = private.TokenCache(monotonic)
         self._recipients = private.Recipients()
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("Feishu posts events (the url_verification challenge too); not GET")
-        parsed = parse_event(group, request)
+        parsed = parse_event(group, request, now)
         return parsed if isinstance(parsed, Reply) else [parsed]
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
@@ -313,7 +358,7 @@ class FeishuPlatform:
             "content": {"text": text_with_mentions(message.text, message.mentions)},
         }
         if group.secret:
-            ts = str(int(self._clock.now().timestamp()))
+            ts = str(int(self._wall.wall_now().timestamp()))
             payload = {"timestamp": ts, "sign": bot_sign(group.secret, ts), **payload}
         body = json.dumps(payload, ensure_ascii=False).encode()
         if len(body) > MAX_BODY_BYTES:

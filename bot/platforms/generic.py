@@ -13,7 +13,7 @@ import aiohttp
 from bot.config import GroupConfig
 from bot.errors import BadRequest, Retry, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
-from bot.protocols import Clock
+from bot.protocols import WallClock, WallTime
 
 REPLAY_WINDOW_S = 300
 TS_HEADER = "X-Carebot-Timestamp"
@@ -99,13 +99,13 @@ class GenericPlatform:
 
     name = "generic"
 
-    def __init__(self, http: aiohttp.ClientSession, clock: Clock, timeout_s: float = 10) -> None:
+    def __init__(self, http: aiohttp.ClientSession, wall: WallClock, timeout_s: float = 10) -> None:
         self._http = http
-        self._clock = clock
+        self._wall = wall  # signatures are dated in real time, whatever the service clock
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("the generic webhook takes POST only")
@@ -122,7 +122,7 @@ class GenericPlatform:
         if message.private_to:
             payload["private_to"] = list(message.private_to)
         body = json.dumps(payload, ensure_ascii=False).encode()
-        headers = signed_headers(group.secret, body, self._clock.now())
+        headers = signed_headers(group.secret, body, self._wall.wall_now())
         if message.outbox_id is not None:
             headers["X-Carebot-Delivery"] = str(message.outbox_id)
         try:

@@ -36,6 +36,7 @@ from bot.errors import BadRequest, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
 from bot.platforms.wecom_api import WeComApi
 from bot.platforms.wecom_crypto import WeComCipher
+from bot.protocols import WallTime
 
 REPLAY_WINDOW_S = 300
 MAX_TEXT_CHARS = 20_000
@@ -339,7 +340,7 @@ class WeComPlatform:
         self.api = WeComApi(http, language, timeout_s, monotonic)
 
     def parse_inbound(
-        self, group: GroupConfig, request: RawRequest, now: datetime
+        self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         try:
             cipher = WeComCipher.from_config(group.token, group.encoding_aes_key)

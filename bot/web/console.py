@@ -20,7 +20,7 @@ from bot import rota, store
 from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
-from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL_CLOCK
+from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL
 from bot.web import access, console_auth, console_data, console_page, params
 
 SESSION = web.RequestKey("console_session", console_auth.Session)
@@ -90,7 +90,7 @@ async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
         return _refuse(request, 401, "console_token_in_url")
     app = request.app
     session = await console_auth.read_session(
-        app[DB], app[SETTINGS], request.cookies.get(console_auth.COOKIE, ""), app[WALL_CLOCK].now()
+        app[DB], app[SETTINGS], request.cookies.get(console_auth.COOKIE, ""), app[WALL].wall_now()
     )
     if session is None:
         return _refuse(request, 401, "console_login_required")
@@ -131,7 +131,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     origin = request.headers.get("Origin")
     if origin is not None and not access.origin_allowed(origin, _this_host(request)):
         return _refuse(request, 403, "console_login_cross_site")
-    now = app[WALL_CLOCK].now()
+    now = app[WALL].wall_now()
     throttle = app[THROTTLE]
     client = _client(request)
     wait_s = throttle.retry_after_s(client, now)

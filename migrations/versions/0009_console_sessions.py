@@ -1,7 +1,7 @@
 """console_sessions and console_links: server-side console sessions and one-time sign-in links
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 12:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from bot.models import UTCDateTime
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

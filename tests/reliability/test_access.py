@@ -101,7 +101,7 @@ async def test_webhook_without_valid_signature_is_refused(bot: Bot, platform: st
     if platform in UNSIGNED:
         pytest.skip(f"{platform!r} takes unsigned posts by design (the page on loopback)")
     assert bot.client is not None
-    for path, headers, body in _unsigned_variants(platform, f"p-{platform}", bot.clock.now()):
+    for path, headers, body in _unsigned_variants(platform, f"p-{platform}", bot.wall.wall_now()):
         before = await row_counts(bot.app[DB])
         for method in ("POST", "GET"):
             resp = await bot.client.request(method, path, headers=headers, data=body)

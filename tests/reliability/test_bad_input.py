@@ -218,7 +218,7 @@ SIG_FAULTS = ["none", "wrong secret", "body changed", "stale", "future", "ts not
 
 
 async def _near_miss(target: Target, data: st.DataObject) -> None:
-    now = target.bot.clock.now()
+    now = target.bot.wall.wall_now()
     payload = data.draw(message_like | st.just(GOOD), label="payload")
     body = json.dumps(payload, ensure_ascii=False).encode()
     fault = data.draw(st.sampled_from(SIG_FAULTS), label="fault")
@@ -273,7 +273,7 @@ async def _shapes(target: Target, data: st.DataObject) -> None:
     body = data.draw(bodies_st, label="body")
     headers = {"Content-Type": "application/json"}
     if platform == "generic":
-        headers.update(generic.signed_headers(SECRET, body, target.bot.clock.now()))
+        headers.update(generic.signed_headers(SECRET, body, target.bot.wall.wall_now()))
     before = dict(target.counts) if target.counts else await target.count()
     status = await target.send("POST", f"/webhooks/{platform}/p-{platform}", headers, {}, body)
     if 200 <= status < 300:

@@ -58,7 +58,7 @@ async def _posts(bot: Bot, rx: Receiver, platform: str) -> list[tuple[str, tuple
 
 async def _send(bot: Bot, platform: str, msg_id: str, sender: str, text: str) -> dict[str, Any]:
     assert bot.client is not None
-    req = valid_request(platform, "s1", msg_id, sender, text, bot.clock.now(), CONFTEST_SECRET)
+    req = valid_request(platform, "s1", msg_id, sender, text, bot.wall.wall_now(), CONFTEST_SECRET)
     resp = await bot.client.request(req.method, req.path, data=req.body, headers=req.headers)
     assert resp.status == 200, await resp.text()
     return await resp.json()  # type: ignore[no-any-return]

@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from bot import models
 from bot.app import sync_config
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, SystemWallClock
 from bot.config import load_settings
 from bot.db import Database
 from bot.platforms import generic
@@ -152,7 +152,8 @@ class Sender:
     async def send(self, marker: str) -> bool:
         assert self.http is not None
         group, body = self.bodies[marker]
-        headers = generic.signed_headers(SECRET, body, self.server.sim_now())
+        # Signed now, as a real platform signs, though the server's service clock is in 2031.
+        headers = generic.signed_headers(SECRET, body, SystemWallClock().wall_now())
         url = f"http://127.0.0.1:{self.server.port}/webhooks/generic/{group}"
         self.attempts[marker] += 1
         try:
