@@ -272,7 +272,8 @@ def config_warnings(settings: Settings) -> list[str]:
             warnings.append(
                 f"group {g.id!r} ({g.platform}) cannot send private posts privately (crisis "
                 "alerts, escalations, /ical, /stats): the recipients are mentioned in the group "
-                f"without the text instead; set {', '.join(g.missing_private_keys)} to send them 1:1"
+                "without the text instead; set "
+                f"{', '.join(g.missing_private_keys)} to send them 1:1"
             )
         if g.platform == "dingtalk" and not g.conversation_id:
             warnings.append(
