@@ -209,10 +209,15 @@ async def read_body(request: web.Request) -> bytes:
     """The raw body, refused with 413 past MAX_BODY_BYTES without reading it all."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
-    body = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
-    return body
+    # read(n) answers what has arrived so far, which may be part of the body: read to the end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - size):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
