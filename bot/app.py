@@ -43,7 +43,8 @@ from bot.protocols import Clock, Platform
 from bot.web import console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
-from handlers.inbox import Inbox
+from handlers.inbox import Inbox, failure
+from handlers.inbox import ids as inbox_ids
 from schedules.notices import BoundaryJobs
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,10 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         response = error_response(503, str(e))
         response.headers["Retry-After"] = "1"
         return response
+    except Exception as e:  # not accepted, so the platform resends; logged without the words
+        metrics.inc("inbound_failed_total")
+        log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e))
+        return error_response(500, "the message could not be stored; send it again")
     if platform_name == "local":
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))

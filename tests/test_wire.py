@@ -78,8 +78,8 @@ async def test_a_chunked_body_past_the_limit_is_refused_413(database_url: str,
                                                             make_bot: Any) -> None:
     bot = await start(database_url, make_bot)
     reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
-    head = ("POST /webhooks/generic/g1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n").encode()
+    head = (b"POST /webhooks/generic/g1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
     try:
         writer.write(head)
         piece = b"x" * 65536
