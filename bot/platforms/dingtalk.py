@@ -23,7 +23,14 @@ from yarl import URL
 
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
-from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
+from bot.platforms.base import (
+    InboundMessage,
+    OutboundMessage,
+    RawRequest,
+    Reply,
+    load_json_object,
+    raise_for_status,
+)
 from bot.protocols import Clock
 
 SIGN_WINDOW_MS = 3_600_000  # DingTalk: the timestamp must be within one hour of now
@@ -75,12 +82,7 @@ def _strip_robot_mention(data: dict[str, Any], text: str) -> str:
 
 def parse_body(group_id: str, body: bytes) -> InboundMessage:
     """The outgoing robot's JSON as an InboundMessage; BadRequest names the field at fault."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
+    data = load_json_object(body)
     msg_id = _str(data, "msgId")
     if not msg_id or len(msg_id) > 128:
         raise BadRequest("msgId must be a non-empty string of at most 128 characters")
