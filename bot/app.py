@@ -14,7 +14,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
 
-from bot import models
+from bot import deadlines, models
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
@@ -55,7 +55,9 @@ def create_app(settings: Settings, clock: Clock) -> web.Application:
     """Build the application; nothing is opened until it starts."""
     load_commands()
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES * 4, middlewares=[json_errors, console.guard]
+        client_max_size=MAX_BODY_BYTES * 4,
+        middlewares=[deadlines.body_deadline, json_errors, console.guard],
+        handler_args=deadlines.HANDLER_ARGS,
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock

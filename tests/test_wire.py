@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot import models
 from bot.clock import FrozenClock
+from bot.deadlines import BODY_TIMEOUT_S, HEADER_TIMEOUT_S
 from bot.keys import DB
 from bot.platforms import generic
 from tests.conftest import SECRET, Bot, at, make_settings
@@ -92,3 +93,56 @@ async def test_a_chunked_body_past_the_limit_is_refused_413(database_url: str,
         writer.close()
     assert status == 413, answer
     assert b"larger than" in answer
+
+
+async def closed_within(reader: asyncio.StreamReader, within_s: float) -> tuple[float, bytes]:
+    """Seconds until the server closed the connection, and what it sent before."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    got = b""
+    async with asyncio.timeout(within_s):
+        while True:
+            try:
+                chunk = await reader.read(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk
+    return loop.time() - started, got
+
+
+async def test_headers_sent_one_byte_a_second_are_cut_off(database_url: str,
+                                                          make_bot: Any) -> None:
+    bot = await start(database_url, make_bot)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
+    head = request_head("/webhooks/generic/g1", {"X-Padding": "p" * 200}, 2)
+
+    async def trickle() -> None:
+        for byte in head:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(1)
+
+    sender = asyncio.create_task(trickle())
+    try:
+        elapsed, _ = await closed_within(reader, HEADER_TIMEOUT_S + 3)
+    finally:
+        sender.cancel()
+        writer.close()
+    assert elapsed <= HEADER_TIMEOUT_S + 1.5, elapsed
+
+
+async def test_a_body_that_never_comes_is_answered_408_and_closed(database_url: str,
+                                                                  make_bot: Any) -> None:
+    bot = await start(database_url, make_bot)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
+    headers = generic.signed_headers(SECRET, b"{}", bot.clock.now())
+    try:
+        writer.write(request_head("/webhooks/generic/g1", headers, 1000) + b'{"msg_id"')
+        await writer.drain()
+        elapsed, got = await closed_within(reader, BODY_TIMEOUT_S + 3)
+    finally:
+        writer.close()
+    assert got.startswith(b"HTTP/1.1 408"), got
+    assert elapsed <= BODY_TIMEOUT_S + 1.5, elapsed
