@@ -14,7 +14,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
 
-from bot import models, replay
+from bot import deadlines, models, replay
 from bot.clock import SystemWallClock
 from bot.config import Settings
 from bot.context import Context
@@ -45,7 +45,8 @@ from bot.protocols import Clock, Platform, SignsOnce, WallClock
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
-from handlers.inbox import Inbox
+from handlers.inbox import Inbox, failure
+from handlers.inbox import ids as inbox_ids
 from schedules.notices import BoundaryJobs
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) 
     load_commands()
     app = web.Application(
         client_max_size=MAX_BODY_BYTES * 4,
-        middlewares=[json_errors, local_page.guard, console.guard],
+        middlewares=[deadlines.body_deadline, json_errors, local_page.guard, console.guard],
+        handler_args=deadlines.HANDLER_ARGS,
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -214,10 +216,15 @@ async def read_body(request: web.Request) -> bytes:
     """The raw body, refused with 413 past MAX_BODY_BYTES without reading it all."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
-    body = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
-    return body
+    # read(n) answers what has arrived so far, which may be part of the body: read to the end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - size):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
@@ -263,6 +270,10 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         response = error_response(503, str(e))
         response.headers["Retry-After"] = "1"
         return response
+    except Exception as e:  # not accepted, so the platform resends; logged without the words
+        metrics.inc("inbound_failed_total")
+        log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e))
+        return error_response(500, "the message could not be stored; send it again")
     if platform_name == "local":
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))

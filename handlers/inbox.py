@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections import deque
+from pathlib import Path
 
 from bot.context import Context
 from bot.errors import Overloaded
@@ -86,7 +88,8 @@ class Inbox:
                 _settle(take[0][1], exc=e)
                 return
             # One request's message may be what fails: write each alone, so only it fails.
-            log.warning("a batch of %d requests failed (%r); writing them one by one", len(take), e)
+            log.warning("a batch of %d requests (messages %s) failed (%s); writing them one by one",
+                        len(take), ids(messages), failure(e))  # fmt: skip
             for item in take:
                 await self._write([item])
             return
@@ -99,6 +102,26 @@ class Inbox:
         for msgs, future in take:
             _settle(future, duplicates[i : i + len(msgs)])
             i += len(msgs)
+
+
+def failure(e: BaseException) -> str:
+    """An exception for the log: its type and its causes' types and where it was raised, never
+    its text, which for a database error carries the message's words and SQL parameters."""
+    names: list[str] = []
+    seen: BaseException | None = e
+    while seen is not None and len(names) < 4:
+        names.append(type(seen).__qualname__)
+        seen = seen.__cause__ or seen.__context__
+    frames = traceback.extract_tb(e.__traceback__) if e.__traceback__ else []
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return " from ".join(names) + where
+
+
+def ids(messages: list[InboundMessage]) -> str:
+    """The messages' group and platform ids, for the log (never their text)."""
+    return ", ".join(f"{m.group_id}/{m.msg_id[:64]!r}" for m in messages[:20]) + (
+        f" and {len(messages) - 20} more" if len(messages) > 20 else ""
+    )
 
 
 def _settle(

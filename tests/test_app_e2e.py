@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import models
 from bot.clock import FrozenClock
@@ -110,6 +111,11 @@ GOOD = {"msg_id": "x1", "sender": {"id": "doc1", "name": "Doc"}, "text": "hi"}
         (json.dumps({**GOOD, "text": "a\u0000b"}).encode(), None, 400, "U+0000"),
         (json.dumps({**GOOD, "sender": {"id": "d\u0000", "name": "x"}}).encode(), None, 400,
          "U+0000"),
+        # JSON "\ud83d" alone (half an emoji) is a lone surrogate: no database can encode it.
+        (json.dumps({**GOOD, "text": "broken \ud83d emoji"}).encode(), None, 400, "surrogate"),
+        (json.dumps({**GOOD, "sender": {"id": "d1", "name": "\udc00"}}).encode(), None, 400,
+         "surrogate"),
+        (json.dumps({**GOOD, "msg_id": "m\udfff"}).encode(), None, 400, "surrogate"),
         (json.dumps(GOOD).encode(), {"X-Carebot-Signature": "sha256=00"}, 401, "does not match"),
         (json.dumps(GOOD).encode(), {"X-Carebot-Timestamp": "abc"}, 401, "unix seconds"),
         (b"x" * (1024 * 1024), None, 413, "larger than"),
@@ -124,6 +130,36 @@ async def test_bad_input_is_refused_and_writes_nothing(
     assert answer["ok"] is False and error in answer["error"]
     assert await count(bot, models.Message) == 0
     assert await count(bot, models.Conversation) == 0
+
+
+async def test_a_message_the_database_refuses_is_answered_5xx_and_not_logged(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A storage failure is the server's: 5xx so the platform resends; the log names the
+    exception type and the message id, never the text (nor the SQL parameters carrying it)."""
+    async with bot.app[DB].write() as s:
+        if bot.app[DB].is_sqlite:
+            await s.execute(text(
+                "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text LIKE 'poison%' "
+                "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"))
+        else:
+            await s.execute(text(
+                "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.text LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"))
+            await s.execute(text(
+                "CREATE TRIGGER poison BEFORE INSERT ON messages "
+                "FOR EACH ROW EXECUTE FUNCTION poison()"))
+    with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
+        resp = await bot.post_signed({**GOOD, "msg_id": "p1", "text": "poison: my private words"})
+    assert resp.status == 500
+    assert (await resp.json())["ok"] is False
+    logged = caplog.text + "".join(
+        logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+    )
+    assert "p1" in logged
+    assert "private words" not in logged, logged
+    assert await count(bot, models.Message) == 0
 
 
 async def test_stale_timestamp_and_unsigned_are_refused(bot: Bot) -> None:

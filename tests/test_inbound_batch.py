@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -283,6 +284,34 @@ async def test_one_bad_message_fails_alone_and_its_batch_is_written(database_url
         got = await outcome(db, "g1")
         assert [x[0] for x in got["messages"]] == ["a", "c"]
         assert sorted(x[0] for x in got["conversations"]) == ["doc1", "doc3"]
+    finally:
+        await db.dispose()
+
+
+async def test_a_failing_message_leaves_no_text_in_the_log(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log of a failed batch names exception types and ids, never what people wrote (nor
+    the SQL parameters that carry it)."""
+    settings = two_groups(database_url)
+    clock = FrozenClock(at(D, "10:00"))
+    db = Database(database_url)
+    try:
+        await prepare(db, settings, clock)
+        inbox = Inbox(Context(settings, clock, db))
+        # A lone surrogate (half an emoji) cannot be encoded for the database: the message fails.
+        bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
+        good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
+        with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
+            results = await asyncio.gather(inbox.submit([good]), inbox.submit([bad]),
+                                           return_exceptions=True)
+        assert results[0] == [False] and isinstance(results[1], Exception)
+        assert caplog.records, "the failed batch is logged"
+        logged = caplog.text + "".join(
+            logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+        )
+        for words in ("private words", "cannot sleep", "Doc1", "Doc2"):
+            assert words not in logged, logged
     finally:
         await db.dispose()
 

@@ -12,7 +12,7 @@ import pytest
 from bot import models
 from bot.clock import FrozenClock
 from bot.keys import DB
-from bot.web.live import LIVE
+from bot.web.live import LIVE, MAX_STREAMS_PER_ADDRESS
 from tests.conftest import Bot, at
 from tests.fake_web import SSEReader, local_message, network_address, web_settings
 
@@ -164,6 +164,31 @@ async def test_many_tabs_all_get_the_post_and_streams_are_counted(bot: Bot) -> N
         await say(bot, "w1", f"t-{_}", "doc1", "anyone there?")
         await asyncio.sleep(0.05)
     assert bot.app[LIVE].streams == 0
+
+
+async def test_streams_past_the_limit_from_one_address_get_429(bot: Bot) -> None:
+    assert bot.client is not None
+    tabs = []
+    for i in range(MAX_STREAMS_PER_ADDRESS):
+        resp = await bot.client.get("/local/api/w1/events", params={"viewer": f"v{i}"})
+        assert resp.status == 200
+        tabs.append(resp)
+    assert bot.app[LIVE].by_address == {"127.0.0.1": MAX_STREAMS_PER_ADDRESS}
+    refused = await bot.client.get("/local/api/w1/events", params={"viewer": "one more"})
+    assert refused.status == 429 and refused.headers["Retry-After"]
+    assert "live streams are open from this address" in (await refused.json())["error"]
+    assert bot.app[LIVE].streams == MAX_STREAMS_PER_ADDRESS
+    for resp in tabs:
+        resp.close()
+    for n in range(100):  # a closed tab is noticed at its next write
+        if bot.app[LIVE].streams == 0:
+            break
+        await say(bot, "w1", f"t-{n}", "doc1", "anyone there?")
+        await asyncio.sleep(0.05)
+    assert bot.app[LIVE].by_address == {}
+    again = await bot.client.get("/local/api/w1/events", params={"viewer": "v0"})
+    assert again.status == 200
+    again.close()
 
 
 async def test_post_written_by_another_process_arrives_by_the_poll(bot: Bot) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.errors import BadRequest, PlatformError, Retry
 
 MAX_BODY_BYTES = 256 * 1024  # a chat message webhook is a few KiB; anything near this is refused
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # in a str, a surrogate is always half a pair
 
 OutboundKind = str  # assignment | shift_change | reminder | open | close | off_hours | crisis | ...
 
@@ -82,10 +87,38 @@ def raise_for_status(platform: str, status: int, retry_after: str | None = None)
     raise PlatformError(f"{platform} refused the post with HTTP {status}")
 
 
+def load_json(raw: bytes | str, what: str = "body") -> Any:
+    """Inbound JSON as Python values, or BadRequest for whatever does not decode: bad syntax or
+    encoding, a number of more than 4300 digits (ValueError), nesting deeper than the
+    interpreter recurses (RecursionError). Every platform parses what arrives with this, so
+    none answers a sender's bytes with a 500."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"{what} is JSON nested too deeply") from None
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise BadRequest(f"{what} is not valid JSON") from None
+
+
+def load_json_object(raw: bytes | str, what: str = "body") -> dict[str, Any]:
+    """load_json, insisting on an object at the top."""
+    data = load_json(raw, what)
+    if not isinstance(data, dict):
+        raise BadRequest(f"{what} must be a JSON object")
+    return data
+
+
 def refuse_nul(messages: list[InboundMessage]) -> None:
-    """BadRequest if a message carries U+0000, which is not text (PostgreSQL cannot store it):
-    one rule for every platform and backend, instead of a 500 on one of them."""
+    """BadRequest if a message carries what is not text: U+0000 (PostgreSQL cannot store it) or
+    a lone UTF-16 surrogate (half an emoji, as JSON "\\ud83d" alone decodes; no database can
+    encode it). One rule for every platform and backend, instead of a 500 on one of them."""
     for m in messages:
         for name in ("msg_id", "sender_id", "sender_name", "text"):
-            if "\x00" in getattr(m, name):
+            value = getattr(m, name)
+            if "\x00" in value:
                 raise BadRequest(f"{name} contains U+0000 (a NUL character), which is not text")
+            if (found := _SURROGATE.search(value)) is not None:
+                raise BadRequest(
+                    f"{name} contains a lone UTF-16 surrogate (U+{ord(found.group()):04X}, half "
+                    "of an emoji), which is not text; send both halves of the pair, or UTF-8"
+                )

@@ -47,6 +47,7 @@ from bot.platforms.base import (
     RawRequest,
     Reply,
     SignedOnce,
+    load_json_object,
     raise_for_status,
 )
 from bot.protocols import WallClock, WallTime
@@ -124,12 +125,7 @@ def check_conversation(data: dict[str, Any], conversation_id: str) -> None:
 
 def parse_body(group_id: str, body: bytes, conversation_id: str = "") -> InboundMessage:
     """The outgoing robot's JSON as an InboundMessage; BadRequest names the field at fault."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
+    data = load_json_object(body)
     check_conversation(data, conversation_id)
     if not conversation_id and isinstance(data.get("conversationId"), str):
         log.info("dingtalk group %s: a message from conversationId %r; set the group's "

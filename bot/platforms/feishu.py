@@ -47,7 +47,14 @@ import aiohttp
 from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms import private
-from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
+from bot.platforms.base import (
+    InboundMessage,
+    OutboundMessage,
+    RawRequest,
+    Reply,
+    load_json_object,
+    raise_for_status,
+)
 from bot.protocols import WallClock, WallTime
 
 log = logging.getLogger(__name__)
@@ -102,16 +109,6 @@ def decrypt(encrypt_key: str, encrypted: str) -> bytes:
         return unpadder.update(padded) + unpadder.finalize()
     except ValueError:
         raise SignatureError("encrypt does not decrypt with encrypt_key (bad padding)") from None
-
-
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest(f"{what} is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadRequest(f"{what} must be a JSON object")
-    return data
 
 
 def _verify_signature(encrypt_key: str, headers: Any, body: bytes) -> None:
@@ -192,12 +189,9 @@ def parse_message_event(group_id: str, event: Any, fallback_id: str) -> InboundM
     msg_type = message.get("message_type")
     msg_type = msg_type if isinstance(msg_type, str) and msg_type else "text"
     raw_content = message.get("content", "{}")
-    try:
-        content = json.loads(raw_content) if isinstance(raw_content, str) else None
-    except json.JSONDecodeError:
-        content = None
-    if not isinstance(content, dict):
+    if not isinstance(raw_content, str):
         raise BadRequest("event.message.content must be a JSON object in a string")
+    content = load_json_object(raw_content, "event.message.content")
     if msg_type in ("text", "post"):
         text = content.get("text", "") if msg_type == "text" else _post_text(content)
         if not isinstance(text, str) or len(text) > 20_000:
@@ -216,7 +210,7 @@ def parse_message_event(group_id: str, event: Any, fallback_id: str) -> InboundM
 def parse_event(group: GroupConfig, request: RawRequest, now: datetime) -> InboundMessage | Reply:
     """Verify and parse one event request: a challenge Reply, a message, or an ignored event.
     `now` is the real time, against which the event's create_time is checked."""
-    outer = _json_object(request.body, "body")
+    outer = load_json_object(request.body, "body")
     encrypted = "encrypt" in outer
     if encrypted:
         if not group.encrypt_key:
@@ -226,7 +220,7 @@ def parse_event(group: GroupConfig, request: RawRequest, now: datetime) -> Inbou
             )
         if not isinstance(outer["encrypt"], str):
             raise BadRequest("encrypt must be a string")
-        data = _json_object(decrypt(group.encrypt_key, outer["encrypt"]), "the decrypted event")
+        data = load_json_object(decrypt(group.encrypt_key, outer["encrypt"]), "the decrypted event")
     else:
         data = outer
     if data.get("type") == "url_verification":

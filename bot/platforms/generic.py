@@ -12,7 +12,14 @@ import aiohttp
 
 from bot.config import GroupConfig
 from bot.errors import BadRequest, Retry, SignatureError
-from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, raise_for_status
+from bot.platforms.base import (
+    InboundMessage,
+    OutboundMessage,
+    RawRequest,
+    Reply,
+    load_json_object,
+    raise_for_status,
+)
 from bot.protocols import WallClock, WallTime
 
 REPLAY_WINDOW_S = 300
@@ -61,14 +68,7 @@ def _text_field(obj: dict[str, Any], key: str, *, where: str, limit: int) -> str
 
 def parse_body(group_id: str, body: bytes) -> InboundMessage:
     """The generic JSON body as an InboundMessage; BadRequest names the field at fault."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("body is not valid JSON") from None
-    except RecursionError:
-        raise BadRequest("body is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
+    data = load_json_object(body)
     msg_id = _text_field(data, "msg_id", where="", limit=128)
     sender = data.get("sender")
     if not isinstance(sender, dict):

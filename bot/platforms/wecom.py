@@ -33,7 +33,7 @@ from defusedxml.ElementTree import fromstring
 
 from bot.config import GroupConfig
 from bot.errors import BadRequest, SignatureError
-from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
+from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, load_json_object
 from bot.platforms.wecom_api import WeComApi
 from bot.platforms.wecom_crypto import WeComCipher
 from bot.protocols import WallTime
@@ -73,13 +73,6 @@ def _xml(data: bytes | str, what: str) -> Element:
     return root
 
 
-def _json(data: bytes, what: str) -> Any:
-    try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise BadRequest(f"{what} is not valid JSON") from None
-
-
 def read_envelope(body: bytes) -> tuple[str, str]:
     """("xml" or "json", ciphertext) from a callback POST body."""
     head = body.lstrip()[:1]
@@ -88,8 +81,8 @@ def read_envelope(body: bytes) -> tuple[str, str]:
         encrypt = (node.text or "").strip() if node is not None else ""
         form = "xml"
     elif head == b"{":
-        data = _json(body, "the body")
-        value = data.get("encrypt", data.get("Encrypt")) if isinstance(data, dict) else None
+        data = load_json_object(body, "the body")
+        value = data.get("encrypt", data.get("Encrypt"))
         encrypt = value.strip() if isinstance(value, str) else ""
         form = "json"
     else:
@@ -266,9 +259,7 @@ def parse_plaintext(
             return [parse_robot_xml(group_id, root, robot_name)]
         return [_app_xml(group_id, root)]
     if head == b"{":
-        data = _json(plaintext, "the decrypted message")
-        if not isinstance(data, dict):
-            raise BadRequest("the decrypted message must be a JSON object")
+        data = load_json_object(plaintext, "the decrypted message")
         form = "aibot" if "aibotid" in data or "msgid" in data else "app"
         _check_mode(mode, form)
         if form == "app":

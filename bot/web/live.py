@@ -20,15 +20,41 @@ from aiohttp import web
 
 POLL_S = 2.0  # fallback re-read, for posts from other processes
 HEARTBEAT_S = 15.0  # a comment line, so a dead connection is noticed and proxies keep it open
+# Open streams allowed at once, from one remote address and in all: each holds a connection and
+# a database read every POLL_S, so past these a new one is refused with 429.
+MAX_STREAMS_PER_ADDRESS = 32  # the local chat is on loopback: every tab has one address
+MAX_STREAMS = 256
 
 
 class PostSignal:
     """Wakes every waiting stream when a local post has been committed."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, max_per_address: int = MAX_STREAMS_PER_ADDRESS, max_streams: int = MAX_STREAMS
+    ) -> None:
         self._event = asyncio.Event()
         self.closed = False
         self.streams = 0
+        self.max_per_address = max_per_address
+        self.max_streams = max_streams
+        self.by_address: dict[str, int] = {}
+
+    def open_stream(self, address: str) -> None:
+        """Count a new stream from `address`, or refuse it with 429 past the limits."""
+        if self.by_address.get(address, 0) >= self.max_per_address:
+            raise _too_many(f"{self.max_per_address} live streams are open from this address")
+        if self.streams >= self.max_streams:
+            raise _too_many(f"{self.max_streams} live streams are open on this server")
+        self.streams += 1
+        self.by_address[address] = self.by_address.get(address, 0) + 1
+
+    def close_stream(self, address: str) -> None:
+        self.streams -= 1
+        left = self.by_address.get(address, 0) - 1
+        if left > 0:
+            self.by_address[address] = left
+        else:
+            self.by_address.pop(address, None)
 
     def token(self) -> asyncio.Event:
         """Take before reading the database; `wait(token)` then returns at once if a post came
@@ -51,6 +77,14 @@ class PostSignal:
         """Stop every stream (on_shutdown: before aiohttp waits for open handlers)."""
         self.closed = True
         self.notify()
+
+
+def _too_many(why: str) -> web.HTTPTooManyRequests:
+    return web.HTTPTooManyRequests(
+        text=json.dumps({"ok": False, "error": f"{why}; close one and retry"}),
+        content_type="application/json",
+        headers={"Retry-After": "10"},
+    )
 
 
 LIVE = web.AppKey("live_posts", PostSignal)
@@ -78,6 +112,8 @@ async def stream(
     """Serve `fetch(after) -> (items, new_after)` as `post` events until the client goes away or
     the app shuts down. Each item's "id" becomes the event id, so EventSource resumes with
     Last-Event-ID after a dropped connection."""
+    address = request.remote or ""
+    signal.open_stream(address)  # 429 past the limits
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream; charset=utf-8",
@@ -85,10 +121,9 @@ async def stream(
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
-    signal.streams += 1
     loop = asyncio.get_running_loop()
     try:
+        await response.prepare(request)
         await response.write(b"retry: 2000\n" + sse_event("hello", hello))
         last_write = loop.time()
         while not signal.closed:
@@ -105,5 +140,5 @@ async def stream(
     except ConnectionResetError:
         pass  # the tab was closed; nothing to clean up but the count
     finally:
-        signal.streams -= 1
+        signal.close_stream(address)
     return response

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,10 +26,17 @@ from bot.config import PLATFORMS
 from bot.db import Database
 from bot.keys import PLATFORMS as PLATFORMS_KEY
 from bot.platforms import generic
+from bot.platforms.wecom_crypto import WeComCipher
+from tests.fake_chat import dingtalk_headers, feishu_encrypt, feishu_headers, feishu_message_event
+from tests.fake_wecom import aibot_json
 
 SECRET = "reliability-secret"
 # A 43-character EncodingAESKey (base64 of 32 bytes, "=" dropped), as WeCom issues them.
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
+WECOM_TOKEN = "reliability-token"
+CORP_ID = "wwreliability"
+ENCRYPT_KEY = "reliability-encrypt-key"
+VERIFICATION_TOKEN = "reliability-verification"
 
 
 def group_config(platform: str, group_id: str, webhook_url: str, **extra: Any) -> dict[str, Any]:
@@ -39,11 +47,11 @@ def group_config(platform: str, group_id: str, webhook_url: str, **extra: Any) -
         "platform": platform,
         "webhook_url": webhook_url,
         "secret": SECRET,
-        "token": "reliability-token",
+        "token": WECOM_TOKEN,
         "encoding_aes_key": AES_KEY,
-        "corp_id": "wwreliability",
-        "encrypt_key": "reliability-encrypt-key",
-        "verification_token": "reliability-verification",
+        "corp_id": CORP_ID,
+        "encrypt_key": ENCRYPT_KEY,
+        "verification_token": VERIFICATION_TOKEN,
         **extra,
     }
 
@@ -212,3 +220,95 @@ UNSIGNED = {"local"}
 def valid_request(platform: str, group: str, msg_id: str, sender: str, text: str,
                   now: datetime, secret: str = SECRET) -> Request:
     return VALID_REQUEST[platform](group, msg_id, sender, text, now, secret)
+
+
+# --- every platform: its authentication around any content, and its message shape ---------------
+#
+# `AUTHENTICATE[p](group, content, now)` is a request that platform p's verification accepts
+# (signed, or sealed and signed) whose verified content is `content`, however wrong that content
+# is; `MESSAGE[p](msg_id, sender, text_json, now)` is the content of one text message, sent at
+# `now`, whose text is the raw JSON fragment `text_json` (a string literal for a real message;
+# anything for bad input).
+# Both follow the platforms' documentation (tests/fake_chat.py, tests/fake_wecom.py) for the
+# groups of `group_config`. A platform of the app without an entry in both fails
+# test_every_platform_has_request_builders in test_bad_input.py.
+
+_TEXT = "@@TEXT@@"
+
+
+def _authenticate_generic(group: str, content: bytes, now: datetime) -> Request:
+    return Request("POST", f"/webhooks/generic/{group}",
+                   generic.signed_headers(SECRET, content, now), content)
+
+
+def _authenticate_local(group: str, content: bytes, now: datetime) -> Request:
+    return Request("POST", f"/webhooks/local/{group}", {"Content-Type": "application/json"},
+                   content)
+
+
+def _authenticate_dingtalk(group: str, content: bytes, now: datetime) -> Request:
+    return Request("POST", f"/webhooks/dingtalk/{group}", dingtalk_headers(SECRET, now), content)
+
+
+def _authenticate_feishu(group: str, content: bytes, now: datetime) -> Request:
+    body = json.dumps({"encrypt": feishu_encrypt(ENCRYPT_KEY, content)}).encode()
+    headers = feishu_headers(ENCRYPT_KEY, body, str(int(now.timestamp())), secrets.token_hex(8))
+    return Request("POST", f"/webhooks/feishu/{group}", headers, body)
+
+
+def _authenticate_wecom(group: str, content: bytes, now: datetime) -> Request:
+    cipher = WeComCipher.from_config(WECOM_TOKEN, AES_KEY)
+    encrypt = cipher.encrypt(content, CORP_ID)
+    ts, nonce = str(int(now.timestamp())), secrets.token_hex(5)
+    query = f"msg_signature={cipher.signature(ts, nonce, encrypt)}&timestamp={ts}&nonce={nonce}"
+    body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode()
+    return Request("POST", f"/webhooks/wecom/{group}?{query}", {"Content-Type": "text/xml"}, body)
+
+
+AUTHENTICATE: dict[str, Callable[[str, bytes, datetime], Request]] = {
+    "generic": _authenticate_generic,
+    "local": _authenticate_local,
+    "dingtalk": _authenticate_dingtalk,
+    "feishu": _authenticate_feishu,
+    "wecom": _authenticate_wecom,
+}
+
+
+def _splice(template: dict[str, Any], text_json: str) -> bytes:
+    return json.dumps(template).replace(json.dumps(_TEXT), text_json).encode()
+
+
+def _message_generic(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
+    return _splice({"msg_id": msg_id, "sender": {"id": sender, "name": "Doc"}, "text": _TEXT},
+                   text_json)
+
+
+def _message_dingtalk(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
+    return _splice({"msgId": msg_id, "senderStaffId": sender, "senderNick": "Doc",
+                    "conversationType": "2", "msgtype": "text", "text": {"content": _TEXT}},
+                   text_json)
+
+
+def _message_feishu(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
+    event = feishu_message_event(msg_id, sender, "", token=VERIFICATION_TOKEN, created_at=now)
+    event["event"]["message"]["content"] = _TEXT  # a JSON object in a string, per Feishu
+    return _splice(event, json.dumps('{"text": ' + text_json + "}"))
+
+
+def _message_wecom(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
+    return _splice(aibot_json(msg_id, sender, _TEXT, chattype="single"), text_json)
+
+
+MESSAGE: dict[str, Callable[[str, str, str, datetime], bytes]] = {
+    "generic": _message_generic,
+    "local": _message_generic,
+    "dingtalk": _message_dingtalk,
+    "feishu": _message_feishu,
+    "wecom": _message_wecom,
+}
+
+
+def authenticated(platform: str, group: str, content: bytes, now: datetime) -> Request:
+    """A request platform `platform` authenticates, carrying `content` (KeyError: none yet)."""
+    return AUTHENTICATE[platform](group, content, now)
