@@ -32,6 +32,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -188,10 +189,6 @@ def check_answer(status: int, body: bytes, retry_after: str | None = None) -> No
     raise PlatformError(f"dingtalk refused the post (errcode {code}: {message})")
 
 
-class TokenRejected(PlatformError):
-    """DingTalk called the app's access token invalid or expired."""
-
-
 def check_api_answer(
     what: str, status: int, body: bytes, retry_after: str | None = None
 ) -> dict[str, Any]:
@@ -209,7 +206,9 @@ def check_api_answer(
     if "QpsLimit" in code:
         raise Retry(f"dingtalk {what}: QPS limit ({code})", QPS_LIMIT_DELAY_S)
     if status == 401 or code in ("InvalidAuthentication", "Unauthorized"):
-        raise TokenRejected(f"dingtalk {what}: access token refused (HTTP {status}, {code})")
+        raise private.TokenRejected(
+            f"dingtalk {what}: access token refused (HTTP {status}, {code})"
+        )
     raise_for_status(f"dingtalk {what}", status, retry_after)
     raise PlatformError(f"dingtalk {what} refused the request (HTTP {status}, {code}: {message})")
 
@@ -302,14 +301,8 @@ class DingTalkPlatform:
             "msgParam": json.dumps({"content": text}, ensure_ascii=False),
         }
         url = group.api_base.rstrip("/") + "/v1.0/robot/oToMessages/batchSend"
-        try:
-            answer = await self._api(group, url, "batchSend", payload, token=True)
-        except TokenRejected:
-            self.tokens.forget(self._token_key(group))
-            try:
-                answer = await self._api(group, url, "batchSend", payload, token=True)
-            except TokenRejected as e:  # a fresh token refused too: a hiccup, not a refusal
-                raise Retry(str(e)) from None
+        send = partial(self._api, group, url, "batchSend", payload, token=True)
+        answer = await self.tokens.retrying(self._token_key(group), send)
         invalid = _ids(answer.get("invalidStaffIdList"))
         if invalid:
             log.warning("group %s: DingTalk knows no user %s; a private message did not reach "
@@ -329,12 +322,9 @@ class DingTalkPlatform:
             url = group.api_base.rstrip("/") + "/v1.0/oauth2/accessToken"
             body = {"appKey": group.app_key, "appSecret": group.app_secret}
             answer = await self._api(group, url, "accessToken", body, token=False)
-            value, expire_in = answer.get("accessToken"), answer.get("expireIn", 7200)
-            if not isinstance(value, str) or not value:
-                raise Retry("dingtalk accessToken answered without an accessToken")
-            if not isinstance(expire_in, int) or isinstance(expire_in, bool) or expire_in <= 0:
-                expire_in = 7200
-            return value, float(expire_in)
+            return private.token_lifetime(
+                answer.get("accessToken"), answer.get("expireIn"), "dingtalk accessToken"
+            )
 
         return await self.tokens.get(self._token_key(group), fetch)
 

@@ -40,6 +40,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -282,10 +283,6 @@ def receive_id_type(member_id: str) -> str:
     return "open_id" if member_id.startswith("ou_") else "user_id"
 
 
-class TokenRejected(PlatformError):
-    """Feishu called the tenant access token missing, invalid or expired."""
-
-
 def check_api_answer(
     what: str, status: int, body: bytes, retry_after: str | None = None
 ) -> dict[str, Any]:
@@ -305,7 +302,7 @@ def check_api_answer(
     if code in API_RATE_LIMITED:
         raise Retry(f"feishu {what}: frequency limit (code {code})", API_RATE_LIMIT_DELAY_S)
     if code in TOKEN_INVALID:
-        raise TokenRejected(f"feishu {what}: access token refused (code {code})")
+        raise private.TokenRejected(f"feishu {what}: access token refused (code {code})")
     raise_for_status(f"feishu {what}", status, retry_after)
     raise PlatformError(f"feishu {what} refused the request (code {code}: {message})")
 
@@ -378,14 +375,8 @@ class FeishuPlatform:
             url = base + receive_id_type(member_id)
             payload = {"receive_id": member_id, "msg_type": "text", "content": content}
             try:
-                try:
-                    await self._api(group, url, "im/v1/messages", payload, token=True)
-                except TokenRejected:
-                    self.tokens.forget(self._token_key(group))
-                    try:
-                        await self._api(group, url, "im/v1/messages", payload, token=True)
-                    except TokenRejected as e:  # a fresh token refused too: a hiccup
-                        raise Retry(str(e)) from None
+                send = partial(self._api, group, url, "im/v1/messages", payload, token=True)
+                await self.tokens.retrying(self._token_key(group), send)
             except PlatformError:
                 self._recipients.still_waiting(message, waiting[i:])
                 raise
@@ -401,12 +392,11 @@ class FeishuPlatform:
             url = group.api_base.rstrip("/") + "/open-apis/auth/v3/tenant_access_token/internal"
             body = {"app_id": group.app_id, "app_secret": group.app_secret}
             answer = await self._api(group, url, "tenant_access_token", body, token=False)
-            value, expire = answer.get("tenant_access_token"), answer.get("expire", 7200)
-            if not isinstance(value, str) or not value:
-                raise Retry("feishu tenant_access_token answered without a token")
-            if not isinstance(expire, int) or isinstance(expire, bool) or expire <= 0:
-                expire = 7200
-            return value, float(expire)
+            return private.token_lifetime(
+                answer.get("tenant_access_token"),
+                answer.get("expire"),
+                "feishu tenant_access_token",
+            )
 
         return await self.tokens.get(self._token_key(group), fetch)
 

@@ -22,13 +22,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.config import GroupConfig
+from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.platforms.base import OutboundMessage
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 TOKEN_EARLY_S = 300.0  # fetch a new token this long before the platform says it expires
 _KEEP = 1024
 
@@ -53,6 +56,20 @@ def fallback(group: GroupConfig, message: OutboundMessage, language: str) -> Out
         mentions=message.private_to,
         outbox_id=message.outbox_id,
     )
+
+
+class TokenRejected(PlatformError):
+    """The platform called the application's access token invalid or expired."""
+
+
+def token_lifetime(value: object, expires_in_s: object, what: str) -> tuple[str, float]:
+    """(token, seconds it lives) from a token answer; Retry if it carries no token, and the
+    platforms' documented two hours if it names no usable lifetime."""
+    if not isinstance(value, str) or not value:
+        raise Retry(f"{what} answered without a token")
+    if not isinstance(expires_in_s, int) or isinstance(expires_in_s, bool) or expires_in_s <= 0:
+        expires_in_s = 7200
+    return value, float(expires_in_s)
 
 
 def app_key(api_base: str, app_id: str, secret: str) -> tuple[str, str, str]:
@@ -92,6 +109,18 @@ class TokenCache:
     def forget(self, key: tuple[str, str, str]) -> None:
         """Drop a token the platform called invalid, so the next call fetches a new one."""
         self._tokens.pop(key, None)
+
+    async def retrying(self, key: tuple[str, str, str], call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, and once more with a fresh token if the platform refuses the cached one; a
+        fresh token refused too is a Retry (a hiccup at the platform, not a refusal)."""
+        try:
+            return await call()
+        except TokenRejected:
+            self.forget(key)
+        try:
+            return await call()
+        except TokenRejected as e:
+            raise Retry(str(e)) from None
 
 
 class Recipients:
