@@ -22,12 +22,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.config import GroupConfig
 from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.platforms.base import OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 log = logging.getLogger(__name__)
 

@@ -24,19 +24,22 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError
 
 import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot.config import GroupConfig
 from bot.errors import BadRequest, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, load_json_object
+from bot.platforms.spec import PlatformSpec
 from bot.platforms.wecom_api import WeComApi
 from bot.platforms.wecom_crypto import WeComCipher
 from bot.protocols import WallTime
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 REPLAY_WINDOW_S = 300
 MAX_TEXT_CHARS = 20_000
@@ -318,8 +321,6 @@ class WeComPlatform:
     """The WeCom platform: callbacks in; robot webhook (and application messages) out."""
 
     name = "wecom"
-    # WeCom reads whatever answers a callback as a passive reply; an empty 200 means "none".
-    inbound_ack = Reply("")
 
     def __init__(
         self,
@@ -345,3 +346,17 @@ class WeComPlatform:
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
         await self.api.send(group, message)
+
+
+SPEC = PlatformSpec(
+    name="wecom",
+    build=lambda d: WeComPlatform(d.http, d.language, d.timeout_s),
+    required_keys=("token", "encoding_aes_key", "corp_id"),
+    private_keys=("corp_secret", "agent_id"),
+    api_base="https://qyapi.weixin.qq.com",
+    secret_fields=("token", "encoding_aes_key", "corp_secret", "secret", "webhook_url"),
+    text_limit_bytes=2048,  # text content: 2048 bytes
+    private_text_limit_bytes=2048,  # application text: 2048 bytes
+    # WeCom reads whatever answers a callback as a passive reply; an empty 200 means "none".
+    inbound_ack=Reply(""),
+)

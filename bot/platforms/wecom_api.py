@@ -27,16 +27,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
 from bot.chunks import split_text
-from bot.config import GroupConfig
 from bot.errors import PlatformError, Retry
 from bot.platforms import private
 from bot.platforms.base import OutboundMessage, raise_for_status
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 log = logging.getLogger(__name__)
 
