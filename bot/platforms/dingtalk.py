@@ -352,12 +352,37 @@ def _ids(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+PRIVATE_KEYS = ("app_key", "app_secret")  # the app that sends 1:1 messages
+API_BASE = "https://api.dingtalk.com"
+
+
+def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
+    """The checks of a group whose required keys are all set (else those are reported first)."""
+    if missing:
+        return missing
+    private.check_app(g, PRIVATE_KEYS, API_BASE)
+    return missing
+
+
+def config_warnings(g: GroupConfig) -> list[str]:
+    """What check-config warns about a DingTalk group."""
+    if g.conversation_id:
+        return []
+    return [
+        f"group {g.id!r}: conversation_id is not set, so a message the outgoing robot "
+        "gets in any conversation is taken as this group's; set it to the group's "
+        "conversationId (carebot logs it with the first message it receives)"
+    ]
+
+
 SPEC = PlatformSpec(
     name="dingtalk",
     build=lambda d: DingTalkPlatform(d.http, d.wall, d.timeout_s, d.language),
     required_keys=("secret", "webhook_url"),
-    private_keys=("app_key", "app_secret"),
-    api_base="https://api.dingtalk.com",
+    private_keys=PRIVATE_KEYS,
+    api_base=API_BASE,
+    check=check_config,
+    warnings=config_warnings,
     secret_fields=("secret", "inbound_secret", "app_secret", "webhook_url"),
     # errcode 460101 "message too long, exceed 20000 bytes" (room is left for the @ids appended
     # to the content); the robot message parameters of the 1:1 API at most 15000 bytes (room is

@@ -53,6 +53,8 @@ class PlatformSpec:
     # Platform-specific checks of a group's keys: given the missing required keys, the list to
     # report (it may add or drop some); raises ValueError for a malformed or inconsistent key.
     check: Callable[[GroupConfig, list[str]], list[str]] | None = None
+    # What check-config warns about a group's keys: unset ones that leave a door open.
+    warnings: Callable[[GroupConfig], list[str]] | None = None
     text_limit_bytes: int | None = None  # of one group post; None: never split or merged up to
     private_text_limit_bytes: int | None = None  # of one post through the 1:1 API
     rate_limit: RateLimit = "always"
