@@ -333,7 +333,7 @@ class Settings(BaseSettings):
                     f"members[{i}].id {m.id!r} appears twice in group {m.group!r}; list each once"
                 )
             pairs.add((m.group, m.id))
-        local = [g.id for g in self.groups if g.platform == "local"]
+        local = [g.id for g in self.groups if spec_of(g.platform).loopback_only]
         if local and not is_loopback(self.bot.host) and not self.bot.allow_local_on_network:
             raise ValueError(
                 f"bot.listen {self.bot.listen!r} is not a loopback address, and the local chat "

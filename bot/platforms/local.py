@@ -99,6 +99,7 @@ SPEC = PlatformSpec(
     build=lambda d: LocalPlatform(d.db, d.clock, on_post=d.notify_live),
     rate_limit="never",
     on_service_clock=True,
+    loopback_only=True,
     wakes_live=True,
     record_inbound=record_post,
 )

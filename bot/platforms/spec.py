@@ -62,6 +62,9 @@ class PlatformSpec:
     # Whether the receiver lives in this process on the service clock (its windows and delays
     # are service seconds even at demo speed), not a remote server counting real seconds.
     on_service_clock: bool = False
+    # The platform has no accounts (anyone who reaches the port may post): served on a
+    # non-loopback listen only with bot.allow_local_on_network.
+    loopback_only: bool = False
     inbound_ack: Reply | None = None  # the HTTP answer to an accepted message; None: JSON
     wakes_live: bool = False  # an accepted message wakes the local chat's live streams
     # Shows an accepted inbound message in the platform's own timeline, in its transaction.
