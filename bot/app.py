@@ -35,12 +35,10 @@ from bot.keys import (
     Metrics,
 )
 from bot.outbox import OutboxWorker
+from bot.platforms import PLATFORMS as SPECS
+from bot.platforms import spec_of
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
-from bot.platforms.dingtalk import DingTalkPlatform
-from bot.platforms.feishu import FeishuPlatform
-from bot.platforms.generic import GenericPlatform
-from bot.platforms.local import LocalPlatform
-from bot.platforms.wecom import WeComPlatform
+from bot.platforms.spec import PlatformDeps
 from bot.protocols import Clock, Platform, SignsOnce, WallClock
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
@@ -109,13 +107,8 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx, wall = app[CONTEXT], app[WALL]
     timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
-    platforms: dict[str, Platform] = {
-        "generic": GenericPlatform(app[HTTP], wall, timeout_s),
-        "local": LocalPlatform(ctx.db, ctx.clock, on_post=app[LIVE].notify),
-        "wecom": WeComPlatform(app[HTTP], lang, timeout_s),
-        "dingtalk": DingTalkPlatform(app[HTTP], wall, timeout_s, lang),
-        "feishu": FeishuPlatform(app[HTTP], wall, timeout_s, lang),
-    }
+    deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
+    platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms, wall=wall)
     app[OUTBOX] = worker
@@ -274,12 +267,12 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         metrics.inc("inbound_failed_total")
         log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e))
         return error_response(500, "the message could not be stored; send it again")
-    if platform_name == "local":
+    spec = spec_of(platform_name)
+    if spec.wakes_live:
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
     metrics.inc("inbound_messages_total", len(parsed))
     metrics.inc("inbound_duplicates_total", sum(duplicates))
-    ack = getattr(platform, "inbound_ack", None)  # WeCom reads any answer as a reply: "" = none
-    if isinstance(ack, Reply):
+    if (ack := spec.inbound_ack) is not None:  # WeCom reads any answer as a reply: "" = none
         return web.Response(text=ack.body, status=ack.status, content_type=ack.content_type)
     return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})
 

@@ -8,7 +8,7 @@ import tomllib
 from datetime import time
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,22 +23,14 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
-from bot.platforms.wecom_crypto import is_encoding_aes_key
+from bot.platforms import NAMES, spec_of
 from bot.web.access import is_loopback
 
-PlatformName = Literal["wecom", "dingtalk", "feishu", "generic", "local"]
-PLATFORMS: tuple[str, ...] = ("wecom", "dingtalk", "feishu", "generic", "local")
-# The keys a platform's application needs to send 1:1 messages, and its API host.
-PRIVATE_KEYS: dict[str, tuple[str, ...]] = {
-    "wecom": ("corp_secret", "agent_id"),
-    "dingtalk": ("app_key", "app_secret"),
-    "feishu": ("app_id", "app_secret"),
-}
-DEFAULT_API_BASE: dict[str, str] = {
-    "wecom": "https://qyapi.weixin.qq.com",
-    "dingtalk": "https://api.dingtalk.com",
-    "feishu": "https://open.feishu.cn",
-}
+if TYPE_CHECKING:
+    PlatformName = str
+else:  # the names the platform modules declare, in the order errors list them
+    PlatformName = Literal[NAMES]
+PLATFORMS: tuple[str, ...] = NAMES
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -178,7 +170,7 @@ class GroupConfig(_Section):
     agent_id: str = ""
     wecom_mode: Literal["robot", "aibot", "app", "auto"] = "auto"
     # The platform's API host for private messages (tests point it at a fake); the default is
-    # the platform's own: DEFAULT_API_BASE.
+    # the platform's own (its spec's api_base).
     api_base: str = Field("", validate_default=True)
     robot_name: str = ""  # the robot's name, to strip its @mention exactly (else the first @word)
     # feishu
@@ -198,70 +190,36 @@ class GroupConfig(_Section):
     @field_validator("api_base")
     @classmethod
     def _platform_api_base(cls, v: str, info: ValidationInfo) -> str:
-        return v or DEFAULT_API_BASE.get(str(info.data.get("platform", "")), "")
+        platform = info.data.get("platform")
+        return v or (spec_of(platform).api_base if platform in NAMES else "")
 
     @property
     def missing_private_keys(self) -> tuple[str, ...]:
         """The keys this group lacks to send private posts privately; () when it can.
 
         Generic carries `private_to` in its payload and local shows it privately; the others
-        need their platform's application (PRIVATE_KEYS). Without it a private post becomes a
-        mention in the group without the text."""
-        return tuple(k for k in PRIVATE_KEYS.get(self.platform, ()) if not getattr(self, k))
+        need their platform's application (its spec's private_keys). Without it a private post
+        becomes a mention in the group without the text."""
+        return tuple(k for k in spec_of(self.platform).private_keys if not getattr(self, k))
 
     @property
     def has_private_app(self) -> bool:
         """Whether private posts go through the platform's own 1:1 API (not the group's robot)."""
-        return self.platform in PRIVATE_KEYS and not self.missing_private_keys
+        return bool(spec_of(self.platform).private_keys) and not self.missing_private_keys
 
     @model_validator(mode="after")
     def _platform_needs(self) -> GroupConfig:
-        needs: dict[str, tuple[str, ...]] = {
-            "generic": ("secret", "webhook_url"),
-            "dingtalk": ("secret", "webhook_url"),
-            "feishu": ("webhook_url",),
-            "wecom": ("token", "encoding_aes_key", "corp_id"),
-            "local": (),
-        }
-        missing = [k for k in needs[self.platform] if not getattr(self, k)]
-        if self.platform == "wecom":
-            missing = _wecom_missing(self, missing)
+        spec = spec_of(self.platform)
+        missing = [k for k in spec.required_keys if not getattr(self, k)]
+        if spec.check is not None:
+            missing = spec.check(self, missing)
         if missing:
             raise ValueError(
                 f"group {self.id!r} on platform {self.platform!r} needs "
                 + ", ".join(missing)
                 + "; set them in its [[groups]] table"
             )
-        if self.platform == "feishu" and not (self.encrypt_key or self.verification_token):
-            raise ValueError(
-                f"group {self.id!r} on platform 'feishu' needs encrypt_key or verification_token "
-                "(from the app's Events and Callbacks page) so inbound events can be verified"
-            )
-        if self.platform in ("dingtalk", "feishu"):
-            _app_keys_together(self)
-        if self.privacy and self.platform in ("dingtalk", "feishu") and self.missing_private_keys:
-            raise ValueError(
-                f"group {self.id!r}: privacy = true needs a private channel to the counsellor, and "
-                f"a {self.platform} custom robot posts only in the group; set "
-                + ", ".join(self.missing_private_keys)
-                + " (the app that sends 1:1 messages) or privacy = false"
-            )
         return self
-
-
-def _app_keys_together(g: GroupConfig) -> None:
-    """A half-configured application is a mistake, not a choice: say so at start."""
-    keys = PRIVATE_KEYS[g.platform]
-    given = [k for k in keys if getattr(g, k)]
-    if given and len(given) != len(keys):
-        raise ValueError(
-            f"group {g.id!r}: set {' and '.join(keys)} together (the {g.platform} app that sends "
-            "private messages), or neither"
-        )
-    if not g.api_base.startswith(("https://", "http://")):
-        raise ValueError(
-            f"group {g.id!r}: api_base must be a URL, e.g. {DEFAULT_API_BASE[g.platform]!r}"
-        )
 
 
 def config_warnings(settings: Settings) -> list[str]:
@@ -275,44 +233,9 @@ def config_warnings(settings: Settings) -> list[str]:
                 "without the text instead; set "
                 f"{', '.join(g.missing_private_keys)} to send them 1:1"
             )
-        if g.platform == "dingtalk" and not g.conversation_id:
-            warnings.append(
-                f"group {g.id!r}: conversation_id is not set, so a message the outgoing robot "
-                "gets in any conversation is taken as this group's; set it to the group's "
-                "conversationId (carebot logs it with the first message it receives)"
-            )
-        if g.platform == "feishu" and not g.chat_id:
-            warnings.append(
-                f"group {g.id!r}: chat_id is not set, so an event from any chat the app is in "
-                "is taken as this group's; set it to the group's chat_id (oc_..., logged with "
-                "the first message carebot receives)"
-            )
+        if (warn := spec_of(g.platform).warnings) is not None:
+            warnings += warn(g)
     return warnings
-
-
-def _wecom_missing(g: GroupConfig, missing: list[str]) -> list[str]:
-    """WeCom keys beyond the common ones; raises ValueError for a malformed one."""
-    if g.wecom_mode == "aibot" and "corp_id" in missing:
-        missing.remove("corp_id")  # an in-house intelligent robot seals with an empty receive id
-    if not g.webhook_url:
-        missing.append("webhook_url")  # the group robot's webhook: every group post goes there
-    if g.encoding_aes_key and not is_encoding_aes_key(g.encoding_aes_key):
-        raise ValueError(
-            f"group {g.id!r}: encoding_aes_key must be the 43 characters (letters, digits, "
-            "+ and /) shown as EncodingAESKey in WeCom's callback settings"
-        )
-    if bool(g.corp_secret) != bool(g.agent_id):
-        raise ValueError(
-            f"group {g.id!r}: set corp_secret and agent_id together (the application that sends "
-            "private messages), or neither"
-        )
-    if g.agent_id and not g.agent_id.isdigit():
-        raise ValueError(f"group {g.id!r}: agent_id must be the application's AgentId, digits only")
-    if not g.api_base.startswith(("https://", "http://")):
-        raise ValueError(
-            f'group {g.id!r}: api_base must be a URL, e.g. "https://qyapi.weixin.qq.com"'
-        )
-    return missing
 
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -410,7 +333,7 @@ class Settings(BaseSettings):
                     f"members[{i}].id {m.id!r} appears twice in group {m.group!r}; list each once"
                 )
             pairs.add((m.group, m.id))
-        local = [g.id for g in self.groups if g.platform == "local"]
+        local = [g.id for g in self.groups if spec_of(g.platform).loopback_only]
         if local and not is_loopback(self.bot.host) and not self.bot.allow_local_on_network:
             raise ValueError(
                 f"bot.listen {self.bot.listen!r} is not a loopback address, and the local chat "

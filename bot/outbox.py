@@ -49,7 +49,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,22 +60,20 @@ from bot.db import Database
 from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.models import OutboxRow, OutboxSend
+from bot.platforms import PLATFORMS, spec_of
 from bot.platforms.base import OutboundMessage
+from bot.platforms.spec import redact
 from bot.protocols import Clock, Platform, WallClock, WallTime
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
 MERGE_LOOKAHEAD = 200
-# Bytes of text one post may carry. WeCom: text content 2048 bytes. DingTalk: errcode 460101
-# "message too long, exceed 20000 bytes" (room is left for the @ids appended to the content).
-# Feishu: the whole request body may not exceed 20 KB (room for <at> tags, JSON and signature).
-TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 18_000, "feishu": 15_000}
-# Through the 1:1 APIs: WeCom application text 2048 bytes; DingTalk's robot message parameters
-# at most 15000 bytes (room is left for the JSON around the text); Feishu as its bot.
-PRIVATE_TEXT_LIMIT_BYTES: dict[str, int] = {"wecom": 2048, "dingtalk": 12_000, "feishu": 15_000}
-# Limits beyond the per-minute one: Feishu's custom bot allows 100 a minute and 5 a second.
-EXTRA_WINDOWS: dict[str, tuple[tuple[float, int], ...]] = {"feishu": ((1.0, 5),)}
-UNLIMITED = frozenset({"local"})
+# Bytes of text one post may carry through the group's robot, and through the 1:1 API: each
+# platform declares its own (bot/platforms/); a platform without a limit is never split.
+TEXT_LIMIT_BYTES = {p.name: p.text_limit_bytes for p in PLATFORMS if p.text_limit_bytes}
+PRIVATE_TEXT_LIMIT_BYTES = {
+    p.name: p.private_text_limit_bytes for p in PLATFORMS if p.private_text_limit_bytes
+}
 NO_LIMIT_SLOTS = 10_000
 # Kinds that may share one merged post; a kind not listed merges only with itself.
 FAMILIES: dict[str, str] = {
@@ -159,7 +157,9 @@ def is_loopback(url: str) -> bool:
 
 def time_scale(group: GroupConfig | None, clock: Clock) -> float:
     """Clock seconds per second of the receiver's time: 1 for a fake on loopback, else speed."""
-    if group is not None and (group.platform == "local" or is_loopback(group.webhook_url)):
+    if group is not None and (
+        spec_of(group.platform).on_service_clock or is_loopback(group.webhook_url)
+    ):
         return 1.0
     return clock.speed
 
@@ -176,38 +176,15 @@ def rate_windows(group: GroupConfig, settings: Settings) -> tuple[tuple[float, i
     The chat platforms block robots that post too fast, so they always get the limit; the
     generic webhook (our own protocol) only when its group sets `rate_per_minute`.
     """
-    if group.platform in UNLIMITED or (group.platform == "generic" and not group.rate_per_minute):
+    spec = spec_of(group.platform)
+    if spec.rate_limit == "never" or (spec.rate_limit == "when_set" and not group.rate_per_minute):
         return ()
     per_minute = group.rate_per_minute or settings.outbox.rate_per_minute
-    return ((60.0, per_minute), *EXTRA_WINDOWS.get(group.platform, ()))
+    return ((60.0, per_minute), *spec.extra_windows)
 
 
 def family(kind: str) -> str:
     return FAMILIES.get(kind, kind)
-
-
-def redact(text: str, group: GroupConfig | None) -> str:
-    """`text` with the group's secrets, keys and webhook credentials replaced by ***."""
-    if group is None:
-        return text
-    values = [
-        group.secret,
-        group.inbound_secret,
-        group.token,
-        group.encoding_aes_key,
-        group.corp_secret,
-        group.encrypt_key,
-        group.verification_token,
-        group.app_secret,
-        group.webhook_url,
-    ]
-    if group.webhook_url:
-        parts = urlsplit(group.webhook_url)
-        values += [v for _, v in parse_qsl(parts.query)]
-        values += [seg for seg in parts.path.split("/") if len(seg) >= 16]  # Feishu hook ids
-    for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
-        text = text.replace(value, "***")
-    return text
 
 
 def _utf8_len(text: str) -> int:

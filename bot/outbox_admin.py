@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db import Database
 from bot.models import OutboxRow
-from bot.outbox import redact
+from bot.platforms.spec import redact
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from bot.context import Context
 from bot.conversations import note_first_response, route_staff_message
 from bot.i18n import media_word, t
 from bot.outbox import enqueue, enqueued
-from bot.platforms import local
+from bot.platforms import spec_of
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
 from handlers import commands
@@ -49,8 +49,8 @@ async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[b
         for msg, message_id, role, is_routed in zip(messages, ids, roles, routed, strict=True):
             if message_id is None:
                 continue
-            if msg.platform == "local":
-                local.record_post(s, msg, now)
+            if (record := spec_of(msg.platform).record_inbound) is not None:
+                record(s, msg, now)  # the local chat shows it in its timeline
             if is_routed:
                 await _route(ctx, s, batch, msg, message_id, now)
             if msg.msg_type != "event" and (not is_routed or commands.parse(msg.text)):

@@ -18,8 +18,9 @@ from bot import models
 from bot.clock import FrozenClock, FrozenWallClock, ScaledClock
 from bot.config import load_settings
 from bot.keys import CONTEXT, DB
-from bot.outbox import enqueue, is_loopback, rate_windows, redact, time_scale, wall_scale
+from bot.outbox import enqueue, is_loopback, rate_windows, time_scale, wall_scale
 from bot.platforms.base import OutboundMessage
+from bot.platforms.spec import redact
 from tests.conftest import Bot, at
 from tests.fake_chat import FakeRobot, running
 from tests.test_dingtalk import SECRET, TOKEN, dingtalk_settings

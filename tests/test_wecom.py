@@ -21,6 +21,7 @@ from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureE
 from bot.keys import DB
 from bot.platforms.base import OutboundMessage, RawRequest, Reply
 from bot.platforms.wecom import (
+    SPEC,
     WeComPlatform,
     check_timestamp,
     parse_callback,
@@ -574,7 +575,7 @@ async def test_access_token_is_cached_and_refreshed_early(
 
 
 def test_inbound_ack_is_an_empty_reply() -> None:
-    assert WeComPlatform.inbound_ack == Reply("")
+    assert SPEC.inbound_ack == Reply("")
 
 
 async def test_no_secret_reaches_a_log_line_or_an_outbox_error(

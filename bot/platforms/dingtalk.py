@@ -33,13 +33,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 import aiohttp
 from yarl import URL
 
-from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms import private
 from bot.platforms.base import (
@@ -51,7 +50,11 @@ from bot.platforms.base import (
     load_json_object,
     raise_for_status,
 )
+from bot.platforms.spec import PlatformSpec
 from bot.protocols import WallClock, WallTime
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 # DingTalk refuses a timestamp more than an hour from now; the timestamp is when it sent the
 # request, so five minutes is ample for clock skew and narrows what a captured pair can do.
@@ -347,3 +350,43 @@ class DingTalkPlatform:
 
 def _ids(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+PRIVATE_KEYS = ("app_key", "app_secret")  # the app that sends 1:1 messages
+API_BASE = "https://api.dingtalk.com"
+
+
+def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
+    """The checks of a group whose required keys are all set (else those are reported first)."""
+    if missing:
+        return missing
+    private.check_app(g, PRIVATE_KEYS, API_BASE)
+    return missing
+
+
+def config_warnings(g: GroupConfig) -> list[str]:
+    """What check-config warns about a DingTalk group."""
+    if g.conversation_id:
+        return []
+    return [
+        f"group {g.id!r}: conversation_id is not set, so a message the outgoing robot "
+        "gets in any conversation is taken as this group's; set it to the group's "
+        "conversationId (carebot logs it with the first message it receives)"
+    ]
+
+
+SPEC = PlatformSpec(
+    name="dingtalk",
+    build=lambda d: DingTalkPlatform(d.http, d.wall, d.timeout_s, d.language),
+    required_keys=("secret", "webhook_url"),
+    private_keys=PRIVATE_KEYS,
+    api_base=API_BASE,
+    check=check_config,
+    warnings=config_warnings,
+    secret_fields=("secret", "inbound_secret", "app_secret", "webhook_url"),
+    # errcode 460101 "message too long, exceed 20000 bytes" (room is left for the @ids appended
+    # to the content); the robot message parameters of the 1:1 API at most 15000 bytes (room is
+    # left for the JSON around the text)
+    text_limit_bytes=18_000,
+    private_text_limit_bytes=12_000,
+)

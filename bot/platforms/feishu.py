@@ -41,11 +41,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.config import GroupConfig
 from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.platforms import private
 from bot.platforms.base import (
@@ -56,7 +55,11 @@ from bot.platforms.base import (
     load_json_object,
     raise_for_status,
 )
+from bot.platforms.spec import PlatformSpec
 from bot.protocols import WallClock, WallTime
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 log = logging.getLogger(__name__)
 TS_HEADER = "X-Lark-Request-Timestamp"
@@ -415,3 +418,47 @@ class FeishuPlatform:
                 return check_api_answer(what, resp.status, raw, resp.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as e:
             raise Retry(f"feishu {what} unreachable: {type(e).__name__}") from None
+
+
+PRIVATE_KEYS = ("app_id", "app_secret")  # the app that sends 1:1 messages
+API_BASE = "https://open.feishu.cn"
+
+
+def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
+    """The checks of a group whose required keys are all set (else those are reported first)."""
+    if missing:
+        return missing
+    if not (g.encrypt_key or g.verification_token):
+        raise ValueError(
+            f"group {g.id!r} on platform 'feishu' needs encrypt_key or verification_token "
+            "(from the app's Events and Callbacks page) so inbound events can be verified"
+        )
+    private.check_app(g, PRIVATE_KEYS, API_BASE)
+    return missing
+
+
+def config_warnings(g: GroupConfig) -> list[str]:
+    """What check-config warns about a Feishu group."""
+    if g.chat_id:
+        return []
+    return [
+        f"group {g.id!r}: chat_id is not set, so an event from any chat the app is in "
+        "is taken as this group's; set it to the group's chat_id (oc_..., logged with "
+        "the first message carebot receives)"
+    ]
+
+
+SPEC = PlatformSpec(
+    name="feishu",
+    build=lambda d: FeishuPlatform(d.http, d.wall, d.timeout_s, d.language),
+    required_keys=("webhook_url",),
+    private_keys=PRIVATE_KEYS,
+    api_base=API_BASE,
+    check=check_config,
+    warnings=config_warnings,
+    secret_fields=("encrypt_key", "verification_token", "app_secret", "secret", "webhook_url"),
+    # the whole request body may not exceed 20 KB (room for <at> tags, JSON and signature)
+    text_limit_bytes=15_000,
+    private_text_limit_bytes=15_000,
+    extra_windows=((1.0, 5),),  # the custom bot allows 100 a minute and 5 a second
+)

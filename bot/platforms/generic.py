@@ -6,11 +6,10 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.config import GroupConfig
 from bot.errors import BadRequest, Retry, SignatureError
 from bot.platforms.base import (
     InboundMessage,
@@ -20,7 +19,11 @@ from bot.platforms.base import (
     load_json_object,
     raise_for_status,
 )
+from bot.platforms.spec import PlatformSpec
 from bot.protocols import WallClock, WallTime
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 REPLAY_WINDOW_S = 300
 TS_HEADER = "X-Carebot-Timestamp"
@@ -133,3 +136,12 @@ class GenericPlatform:
                 raise_for_status("generic", resp.status, resp.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as e:
             raise Retry(f"generic webhook unreachable: {type(e).__name__}") from None
+
+
+SPEC = PlatformSpec(
+    name="generic",
+    build=lambda d: GenericPlatform(d.http, d.wall, d.timeout_s),
+    required_keys=("secret", "webhook_url"),
+    secret_fields=("secret", "webhook_url"),
+    rate_limit="when_set",  # our own protocol: the receiver says how fast it takes posts
+)

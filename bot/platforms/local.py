@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import GroupConfig
 from bot.db import Database
 from bot.errors import BadRequest
 from bot.models import LocalPost
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
 from bot.platforms.generic import parse_body
+from bot.platforms.spec import PlatformSpec
 from bot.protocols import Clock
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 BOT_ID = "carebot"
 
@@ -88,3 +92,14 @@ def record_post(session: AsyncSession, msg: InboundMessage, now: datetime) -> No
             posted_at=now,
         )
     )
+
+
+SPEC = PlatformSpec(
+    name="local",
+    build=lambda d: LocalPlatform(d.db, d.clock, on_post=d.notify_live),
+    rate_limit="never",
+    on_service_clock=True,
+    loopback_only=True,
+    wakes_live=True,
+    record_inbound=record_post,
+)

@@ -22,18 +22,41 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.config import GroupConfig
 from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.platforms.base import OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TOKEN_EARLY_S = 300.0  # fetch a new token this long before the platform says it expires
 _KEEP = 1024
+
+
+def check_app(g: GroupConfig, keys: tuple[str, ...], api_base: str) -> None:
+    """A half-configured application is a mistake, not a choice: say so at start. And a group
+    with privacy = true needs the application, since its custom robot posts only in the group.
+    `keys` are the platform's private keys, `api_base` its default API host."""
+    given = [k for k in keys if getattr(g, k)]
+    if given and len(given) != len(keys):
+        raise ValueError(
+            f"group {g.id!r}: set {' and '.join(keys)} together (the {g.platform} app that sends "
+            "private messages), or neither"
+        )
+    if not g.api_base.startswith(("https://", "http://")):
+        raise ValueError(f"group {g.id!r}: api_base must be a URL, e.g. {api_base!r}")
+    if g.privacy and g.missing_private_keys:
+        raise ValueError(
+            f"group {g.id!r}: privacy = true needs a private channel to the counsellor, and "
+            f"a {g.platform} custom robot posts only in the group; set "
+            + ", ".join(g.missing_private_keys)
+            + " (the app that sends 1:1 messages) or privacy = false"
+        )
 
 
 def fallback(group: GroupConfig, message: OutboundMessage, language: str) -> OutboundMessage:

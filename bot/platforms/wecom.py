@@ -24,19 +24,22 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError
 
 import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot.config import GroupConfig
 from bot.errors import BadRequest, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, load_json_object
+from bot.platforms.spec import PlatformSpec
 from bot.platforms.wecom_api import WeComApi
-from bot.platforms.wecom_crypto import WeComCipher
+from bot.platforms.wecom_crypto import WeComCipher, is_encoding_aes_key
 from bot.protocols import WallTime
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 REPLAY_WINDOW_S = 300
 MAX_TEXT_CHARS = 20_000
@@ -318,8 +321,6 @@ class WeComPlatform:
     """The WeCom platform: callbacks in; robot webhook (and application messages) out."""
 
     name = "wecom"
-    # WeCom reads whatever answers a callback as a passive reply; an empty 200 means "none".
-    inbound_ack = Reply("")
 
     def __init__(
         self,
@@ -345,3 +346,43 @@ class WeComPlatform:
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
         await self.api.send(group, message)
+
+
+def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
+    """WeCom keys beyond the common ones; raises ValueError for a malformed one."""
+    if g.wecom_mode == "aibot" and "corp_id" in missing:
+        missing.remove("corp_id")  # an in-house intelligent robot seals with an empty receive id
+    if not g.webhook_url:
+        missing.append("webhook_url")  # the group robot's webhook: every group post goes there
+    if g.encoding_aes_key and not is_encoding_aes_key(g.encoding_aes_key):
+        raise ValueError(
+            f"group {g.id!r}: encoding_aes_key must be the 43 characters (letters, digits, "
+            "+ and /) shown as EncodingAESKey in WeCom's callback settings"
+        )
+    if bool(g.corp_secret) != bool(g.agent_id):
+        raise ValueError(
+            f"group {g.id!r}: set corp_secret and agent_id together (the application that sends "
+            "private messages), or neither"
+        )
+    if g.agent_id and not g.agent_id.isdigit():
+        raise ValueError(f"group {g.id!r}: agent_id must be the application's AgentId, digits only")
+    if not g.api_base.startswith(("https://", "http://")):
+        raise ValueError(
+            f'group {g.id!r}: api_base must be a URL, e.g. "https://qyapi.weixin.qq.com"'
+        )
+    return missing
+
+
+SPEC = PlatformSpec(
+    name="wecom",
+    build=lambda d: WeComPlatform(d.http, d.language, d.timeout_s),
+    required_keys=("token", "encoding_aes_key", "corp_id"),
+    check=check_config,
+    private_keys=("corp_secret", "agent_id"),
+    api_base="https://qyapi.weixin.qq.com",
+    secret_fields=("token", "encoding_aes_key", "corp_secret", "secret", "webhook_url"),
+    text_limit_bytes=2048,  # text content: 2048 bytes
+    private_text_limit_bytes=2048,  # application text: 2048 bytes
+    # WeCom reads whatever answers a callback as a passive reply; an empty 200 means "none".
+    inbound_ack=Reply(""),
+)

@@ -27,16 +27,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from bot.chunks import split_text
-from bot.config import GroupConfig
 from bot.errors import PlatformError, Retry
 from bot.platforms import private
 from bot.platforms.base import OutboundMessage, raise_for_status
+from bot.platforms.spec import redact
+
+if TYPE_CHECKING:
+    from bot.config import GroupConfig
 
 log = logging.getLogger(__name__)
 
@@ -60,37 +62,17 @@ class _Token:
     refresh_at: float  # monotonic seconds
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every non-empty secret replaced by ***."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _webhook_key(url: str) -> str:
-    return parse_qs(urlsplit(url).query).get("key", [""])[0]
-
-
-def group_secrets(group: GroupConfig) -> list[str]:
-    """Everything about a group that must never be printed."""
-    return [
-        group.token,
-        group.encoding_aes_key,
-        group.corp_secret,
-        group.secret,
-        _webhook_key(group.webhook_url),
-    ]
-
-
-def check_errcode(what: str, data: dict[str, Any], secrets: Iterable[str]) -> None:
-    """Map WeCom's JSON answer to nothing (errcode 0), Retry, TokenRejected or PlatformError."""
+def check_errcode(
+    what: str, data: dict[str, Any], group: GroupConfig, also: Iterable[str] = ()
+) -> None:
+    """Map WeCom's JSON answer to nothing (errcode 0), Retry, TokenRejected or PlatformError;
+    the errmsg quoted without the group's secrets (nor `also`, e.g. an access token)."""
     code = data.get("errcode")
     if code == 0:
         return
     if not isinstance(code, int) or isinstance(code, bool):
         raise PlatformError(f"wecom {what} answered without an errcode")
-    errmsg = redact(str(data.get("errmsg", ""))[:160], secrets)
+    errmsg = redact(str(data.get("errmsg", ""))[:160], group, also)
     if code == FREQUENCY_LIMIT:
         raise Retry(
             f"wecom {what}: frequency limit (errcode {code}); waiting a minute",
@@ -168,7 +150,7 @@ class WeComApi:
                 text["mentioned_list"] = list(message.mentions)
             payload = {"msgtype": "text", "text": text}
             data = await self._request("POST", group.webhook_url, "robot webhook", group, payload)
-            check_errcode("robot webhook", data, group_secrets(group))
+            check_errcode("robot webhook", data, group)
 
         return send_piece
 
@@ -199,7 +181,7 @@ class WeComApi:
         data = await self._request(
             "POST", url, "message/send", group, payload, params={"access_token": token}
         )
-        check_errcode("message/send", data, [*group_secrets(group), token])
+        check_errcode("message/send", data, group, [token])
         invalid = [str(data.get(k) or "") for k in ("invaliduser", "invalidparty", "invalidtag")]
         if any(invalid):
             log.warning(
@@ -228,7 +210,7 @@ class WeComApi:
             url = group.api_base.rstrip("/") + "/cgi-bin/gettoken"
             params = {"corpid": group.corp_id, "corpsecret": group.corp_secret}
             data = await self._request("GET", url, "gettoken", group, None, params=params)
-            check_errcode("gettoken", data, group_secrets(group))
+            check_errcode("gettoken", data, group)
             value = data.get("access_token")
             expires_in = data.get("expires_in", 7200)
             if not isinstance(value, str) or not value:

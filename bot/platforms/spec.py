@@ -1,0 +1,90 @@
+"""What a platform module declares about itself, once: the app, the config and the outbox read
+these declarations (the list in bot/platforms/__init__.py) instead of naming platforms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    import aiohttp
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.config import GroupConfig
+    from bot.db import Database
+    from bot.platforms.base import InboundMessage, Reply
+    from bot.protocols import Clock, Platform, WallClock
+
+# "always": the chat platforms block robots that post too fast; "when_set": only when the group
+# sets rate_per_minute (our own generic protocol); "never": nothing to throttle (the local chat).
+RateLimit = Literal["always", "when_set", "never"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformDeps:
+    """What a platform may be built from; each takes the parts it needs."""
+
+    http: aiohttp.ClientSession
+    wall: WallClock
+    clock: Clock
+    timeout_s: float
+    language: str
+    db: Database
+    notify_live: Callable[[str], None]  # wakes the local chat's live streams of a group
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSpec:
+    """Everything the rest of carebot needs to know about one platform."""
+
+    name: str
+    build: Callable[[PlatformDeps], Platform]
+    # Keys a group on this platform must set, in the order a missing-keys error names them.
+    required_keys: tuple[str, ...] = ()
+    # Keys of the platform's application that sends 1:1 messages; () when private posts need
+    # no application (generic carries `private_to` in its payload, local shows it privately).
+    private_keys: tuple[str, ...] = ()
+    api_base: str = ""  # the default host of that application's API
+    # The group's keys that must never be printed (bot/platforms/spec.py `redact`).
+    secret_fields: tuple[str, ...] = ()
+    # Platform-specific checks of a group's keys: given the missing required keys, the list to
+    # report (it may add or drop some); raises ValueError for a malformed or inconsistent key.
+    check: Callable[[GroupConfig, list[str]], list[str]] | None = None
+    # What check-config warns about a group's keys: unset ones that leave a door open.
+    warnings: Callable[[GroupConfig], list[str]] | None = None
+    text_limit_bytes: int | None = None  # of one group post; None: never split or merged up to
+    private_text_limit_bytes: int | None = None  # of one post through the 1:1 API
+    rate_limit: RateLimit = "always"
+    extra_windows: tuple[tuple[float, int], ...] = ()  # (seconds, posts) beyond the per-minute one
+    # Whether the receiver lives in this process on the service clock (its windows and delays
+    # are service seconds even at demo speed), not a remote server counting real seconds.
+    on_service_clock: bool = False
+    # The platform has no accounts (anyone who reaches the port may post): served on a
+    # non-loopback listen only with bot.allow_local_on_network.
+    loopback_only: bool = False
+    inbound_ack: Reply | None = None  # the HTTP answer to an accepted message; None: JSON
+    wakes_live: bool = False  # an accepted message wakes the local chat's live streams
+    # Shows an accepted inbound message in the platform's own timeline, in its transaction.
+    record_inbound: Callable[[AsyncSession, InboundMessage, datetime], None] | None = None
+
+
+def redact(text: str, group: GroupConfig | None, also: Iterable[str] = ()) -> str:
+    """`text` with the group's secrets, keys and webhook credentials (and `also`) replaced by
+    ***. Every platform's secret fields are hidden, whichever platform the group is on, so a key
+    set on the wrong platform is not printed either."""
+    from bot.platforms import PLATFORMS  # the list imports every platform module, which use this
+
+    values = list(also)
+    if group is not None:
+        fields = dict.fromkeys(f for spec in PLATFORMS for f in spec.secret_fields)
+        values += [str(getattr(group, f)) for f in fields]
+        if group.webhook_url:
+            parts = urlsplit(group.webhook_url)
+            values += [v for _, v in parse_qsl(parts.query)]
+            values += [seg for seg in parts.path.split("/") if len(seg) >= 16]  # Feishu hook ids
+    for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text
