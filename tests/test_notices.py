@@ -255,7 +255,7 @@ async def test_two_instances_on_one_database_claim_each_notice_once(
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
     if database_url.startswith("sqlite"):
-        pytest.skip("several instances share a database on PostgreSQL only (DESIGN: Scale-out)")
+        pytest.skip("several instances share a database on PostgreSQL only (README: How it works)")
     clock = FrozenClock(at(D, "07:40"))
     settings = late_settings(database_url, fake_platform.url)
     first: Bot = await make_bot(settings, clock)
