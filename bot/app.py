@@ -45,7 +45,7 @@ from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.inbox import Inbox, failure
 from handlers.inbox import ids as inbox_ids
-from schedules.notices import BoundaryJobs
+from schedules.group_jobs import GroupJobs
 
 log = logging.getLogger(__name__)
 SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
@@ -129,7 +129,7 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
     scheduler = AsyncIOScheduler(timezone="UTC")
-    jobs = BoundaryJobs(ctx, scheduler)
+    jobs = GroupJobs(ctx, scheduler)
     app[JOBS] = jobs
     ctx.rota_changed = jobs.reschedule
     ctx.deadline_at = jobs.aim

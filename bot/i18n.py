@@ -421,15 +421,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "response median {median} (p90 {p90}) · {waited} waited, longest {longest} · {crisis} "
         "crisis flags · {off} messages out of hours",
     },
-    "console_report_unavailable": {
-        "zh": "日报模块（bot/report.py）尚未安装。",
-        "en": "The report module (bot/report.py) is not installed yet.",
-    },
-    "console_edit_unavailable": {
-        "zh": "排班编辑模块（bot/rota_changes.py）尚未安装，暂时不能在这里修改排班。",
-        "en": "The rota editing module (bot/rota_changes.py) is not installed yet; the rota "
-        "cannot be changed here for now.",
-    },
     "console_audit": {"zh": "排班变更记录", "en": "Rota changes"},
     "console_col_when": {"zh": "时间", "en": "When"},
     "console_col_who": {"zh": "操作人", "en": "Who"},

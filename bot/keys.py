@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.outbox import OutboxWorker
 from bot.protocols import Clock, Platform, WallClock
 from handlers.inbox import Inbox
-from schedules.notices import BoundaryJobs
+from schedules.group_jobs import GroupJobs
 
 
 @dataclass
@@ -34,6 +34,6 @@ DB = web.AppKey("db", Database)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 PLATFORMS = web.AppKey("platforms", dict[str, Platform])
 OUTBOX = web.AppKey("outbox", OutboxWorker)
-JOBS = web.AppKey("jobs", BoundaryJobs)
+JOBS = web.AppKey("jobs", GroupJobs)
 METRICS = web.AppKey("metrics", Metrics)
 INBOX = web.AppKey("inbox", Inbox)

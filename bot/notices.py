@@ -1,8 +1,15 @@
-"""Notices at the rota's boundaries: what is due, claiming it once, and what it says."""
+"""Notices at the rota's boundaries: what is due, claiming it once, and what it says.
+
+Every kind of notice is one `NoticeKind` record in `NOTICE_KINDS` (at the end of this module):
+its kind, the outbox family its posts merge in, the function that composes and enqueues it, and
+the catalogue key of its label in the local chat. A new kind is a new record; the outbox's
+families are derived from them (`bot.outbox.families`).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +39,28 @@ class Event:
     reminder: rota.Reminder | None = None
 
 
+# Composes the notice `ev` and enqueues its posts, inside the transaction that claimed it.
+Compose = Callable[[Context, AsyncSession, str, Event, list[rota.Shift], datetime], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeKind:
+    """One kind of notice.
+
+    `kind` is its claim's kind (unique with group and instant) and, unless `compose` says
+    otherwise, the outbox kind of its posts; `family` the outbox family those posts merge in;
+    `label_key` the catalogue key of their label in the local chat. `follows`: the notice comes
+    right after each notice of that kind (the daily report after close); None: the rota says
+    when (a boundary or a reminder).
+    """
+
+    kind: str
+    family: str
+    compose: Compose
+    label_key: str
+    follows: str | None = None
+
+
 def events_between(
     shifts: list[rota.Shift],
     hours: rota.ServiceHours,
@@ -42,9 +71,11 @@ def events_between(
     """Boundaries and reminders in (after, upto], in time order (a reminder before a boundary)."""
     bounds = rota.boundaries(shifts, hours, after, upto)
     out = [Event(b.at, b.kind, boundary=b) for b in bounds]
-    # Right after each close notice: the daily report, then the coming week's gaps, to the leads.
-    out += [Event(b.at, "report", boundary=b) for b in bounds if b.kind == "close"]
-    out += [Event(b.at, "gaps") for b in bounds if b.kind == "close"]
+    # Right after the boundary they follow, in the registry's order (after each close: the
+    # daily report, then the coming week's gaps, to the leads).
+    for k in NOTICE_KINDS:
+        if k.follows is not None:
+            out += [Event(b.at, k.kind, boundary=b) for b in bounds if b.kind == k.follows]
     out += [
         Event(r.at, "reminder", reminder=r)
         for r in rota.reminders(shifts, reminder_minutes, after, upto)
@@ -154,48 +185,167 @@ async def _post(
     shifts: list[rota.Shift],
     now: datetime,
 ) -> None:
-    if ev.kind == "gaps":
-        await rota_table.post_gaps(ctx, s, group_id, ev.at, now)
-        return
+    await KINDS[ev.kind].compose(ctx, s, group_id, ev, shifts, now)
+
+
+async def _names(s: AsyncSession, group_id: str) -> dict[str, str]:
+    """The group's members' display names by id, quoted for a notice."""
+    return {k: quote(v) for k, v in (await store.member_names(s, group_id)).items()}
+
+
+def _at(names: dict[str, str], member_id: str) -> str:
+    return "@" + names.get(member_id, member_id)
+
+
+async def _compose_gaps(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    ev: Event,
+    shifts: list[rota.Shift],
+    now: datetime,
+) -> None:
+    await rota_table.post_gaps(ctx, s, group_id, ev.at, now)
+
+
+async def _compose_report(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    ev: Event,
+    shifts: list[rota.Shift],
+    now: datetime,
+) -> None:
+    await post_daily_report(ctx, s, group_id, ev.at, now, _late_suffix(ctx, ev, now))
+
+
+async def _compose_reminder(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    ev: Event,
+    shifts: list[rota.Shift],
+    now: datetime,
+) -> None:
+    r = ev.reminder
+    assert r is not None
+    lang = ctx.language
+    hours = ctx.hours
+    names = await _names(s, group_id)
+    spans = {
+        m: rota.format_span(hours, r.shift_at, rota.duty_until(shifts, m, r.shift_at))
+        for m in r.members
+    }
+    span = join(lang, sorted(set(spans.values())))
+    text = t(
+        lang,
+        "reminder",
+        names=join(lang, [_at(names, m) for m in r.members]),
+        span=span,
+        minutes=ctx.settings.service.reminder_minutes,
+    ) + _late_suffix(ctx, ev, now)
+    enqueue(s, OutboundMessage(group_id, text, "reminder", r.members), now)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundaryParts:
+    """What a boundary notice's sentence is made of: who comes on (until when), who goes off."""
+
+    boundary: rota.Boundary
+    names: dict[str, str]
+    on: list[str]
+    off: list[str]
+
+
+def _open_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
     lang = ctx.language
     hours = ctx.hours
     svc = ctx.settings.service
-    names = {k: quote(v) for k, v in (await store.member_names(s, group_id)).items()}
-
-    def at_name(member_id: str) -> str:
-        return "@" + names.get(member_id, member_id)
-
-    suffix = _late_suffix(ctx, ev, now)
-    if ev.kind == "report":
-        await post_daily_report(ctx, s, group_id, ev.at, now, suffix)
-        return
-    if ev.reminder is not None:
-        r = ev.reminder
-        spans = {
-            m: rota.format_span(hours, r.shift_at, rota.duty_until(shifts, m, r.shift_at))
-            for m in r.members
-        }
-        span = join(lang, sorted(set(spans.values())))
-        text = (
-            t(
-                lang,
-                "reminder",
-                names=join(lang, [at_name(m) for m in r.members]),
-                span=span,
-                minutes=svc.reminder_minutes,
-            )
-            + suffix
+    day = hours.local_day(p.boundary.at)
+    start, end = hours.window(day)
+    day_members = list(
+        dict.fromkeys(
+            x.member_id
+            for x in sorted(shifts, key=lambda x: x.start_at)
+            if start <= x.start_at < end
         )
-        enqueue(s, OutboundMessage(group_id, text, "reminder", r.members), now)
-        return
+    )
+    return t(
+        lang,
+        "open",
+        date=f"{day:%m-%d}",
+        opens=svc.opens,
+        closes=svc.closes,
+        day=join(lang, [p.names.get(m, m) for m in day_members])
+        if day_members
+        else t(lang, "nobody_on_duty"),
+        on=join(lang, p.on) if p.on else t(lang, "nobody_on_duty"),
+    )
 
+
+def _close_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
+    lang = ctx.language
+    svc = ctx.settings.service
+    return t(
+        lang,
+        "close",
+        off=join(lang, p.off),
+        opens=svc.opens,
+        hotlines=join(lang, svc.crisis_hotlines),
+    )
+
+
+def _shift_change_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
+    lang = ctx.language
+    local = p.boundary.at.astimezone(ctx.hours.tz)
+    now_on = [p.names.get(m, m) for m in p.boundary.on_duty]
+    return t(
+        lang,
+        "shift_change",
+        time=f"{local:%H:%M}",
+        off=join(lang, p.off),
+        on=join(lang, p.on),
+        now_on=join(lang, now_on) if now_on else t(lang, "nobody_on_duty"),
+    )
+
+
+def _boundary(text: Callable[[Context, BoundaryParts, list[rota.Shift]], str]) -> Compose:
+    """The compose function of a boundary kind whose sentence `text` makes: the sentence, the
+    handover, the private handover notes, and the queue's turn."""
+
+    async def compose(
+        ctx: Context,
+        s: AsyncSession,
+        group_id: str,
+        ev: Event,
+        shifts: list[rota.Shift],
+        now: datetime,
+    ) -> None:
+        await _post_boundary(ctx, s, group_id, ev, shifts, now, text)
+
+    return compose
+
+
+async def _post_boundary(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    ev: Event,
+    shifts: list[rota.Shift],
+    now: datetime,
+    text_of: Callable[[Context, BoundaryParts, list[rota.Shift]], str],
+) -> None:
     b = ev.boundary
     assert b is not None
+    lang = ctx.language
+    hours = ctx.hours
+    names = await _names(s, group_id)
+    suffix = _late_suffix(ctx, ev, now)
     on = [
-        t(lang, "on_until", name=at_name(m), until=rota.format_span(hours, b.at, until)[-5:])
+        t(lang, "on_until", name=_at(names, m), until=rota.format_span(hours, b.at, until)[-5:])
         for m, until in b.coming_on
     ]
-    off = [at_name(m) for m in b.going_off]
+    off = [_at(names, m) for m in b.going_off]
     moved = await hand_over(ctx, s, group_id, b.going_off, b.at, now) if b.going_off else []
     handover, handover_mentions = _handover_text(
         ctx, group_id, moved, names, closing=b.kind == "close"
@@ -203,50 +353,8 @@ async def _post(
     mentions = tuple(
         dict.fromkeys([*b.going_off, *(m for m, _ in b.coming_on), *handover_mentions])
     )
-    if b.kind == "open":
-        day = hours.local_day(b.at)
-        start, end = hours.window(day)
-        day_members = list(
-            dict.fromkeys(
-                x.member_id
-                for x in sorted(shifts, key=lambda x: x.start_at)
-                if start <= x.start_at < end
-            )
-        )
-        text = t(
-            lang,
-            "open",
-            date=f"{day:%m-%d}",
-            opens=svc.opens,
-            closes=svc.closes,
-            day=join(lang, [names.get(m, m) for m in day_members])
-            if day_members
-            else t(lang, "nobody_on_duty"),
-            on=join(lang, on) if on else t(lang, "nobody_on_duty"),
-        )
-        kind = "open"
-    elif b.kind == "close":
-        text = t(
-            lang,
-            "close",
-            off=join(lang, off),
-            opens=svc.opens,
-            hotlines=join(lang, svc.crisis_hotlines),
-        )
-        kind = "close"
-    else:
-        local = b.at.astimezone(hours.tz)
-        now_on = [names.get(m, m) for m in b.on_duty]
-        text = t(
-            lang,
-            "shift_change",
-            time=f"{local:%H:%M}",
-            off=join(lang, off),
-            on=join(lang, on),
-            now_on=join(lang, now_on) if now_on else t(lang, "nobody_on_duty"),
-        )
-        kind = "shift_change"
-    enqueue(s, OutboundMessage(group_id, text + handover + suffix, kind, mentions), now)
+    text = text_of(ctx, BoundaryParts(b, names, on, off), shifts)
+    enqueue(s, OutboundMessage(group_id, text + handover + suffix, b.kind, mentions), now)
     _private_handover_notes(ctx, s, group_id, moved, names, now)
     if b.kind != "close" and not b.on_duty and hours.is_open(now):
         # A rota gap begins: whoever waits now is news to the leads again, told once for it.
@@ -340,3 +448,15 @@ def _private_handover_notes(
                 note=quote(m.note),
             )
             enqueue(s, OutboundMessage(group_id, text, "shift_change", (), (m.to_id,)), now)
+
+
+NOTICE_KINDS: tuple[NoticeKind, ...] = (
+    NoticeKind("open", "notice", _boundary(_open_text), "web_kind_open"),
+    NoticeKind("shift_change", "notice", _boundary(_shift_change_text), "web_kind_shift_change"),
+    NoticeKind("close", "notice", _boundary(_close_text), "web_kind_close"),
+    NoticeKind("reminder", "notice", _compose_reminder, "web_kind_reminder"),
+    NoticeKind("report", "report", _compose_report, "web_kind_report", follows="close"),
+    # Its posts go to the leads as kind "report" (bot/rota_table.py), labelled as the report.
+    NoticeKind("gaps", "report", _compose_gaps, "web_kind_report", follows="close"),
+)
+KINDS: dict[str, NoticeKind] = {k.kind: k for k in NOTICE_KINDS}

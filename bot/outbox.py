@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -75,19 +76,25 @@ PRIVATE_TEXT_LIMIT_BYTES = {
     p.name: p.private_text_limit_bytes for p in PLATFORMS if p.private_text_limit_bytes
 }
 NO_LIMIT_SLOTS = 10_000
-# Kinds that may share one merged post; a kind not listed merges only with itself.
-FAMILIES: dict[str, str] = {
+# The kinds posted other than as notices, and the family each merges in: the texts behind a
+# backlog's head merge into one post only within a family. The notice kinds (shift_change,
+# reminder, open, close, report) name theirs in bot.notices.NOTICE_KINDS; `families` joins both.
+OTHER_FAMILIES: dict[str, str] = {
     "assignment": "conversation",
     "off_hours": "conversation",
     "command_reply": "conversation",
-    "shift_change": "notice",
-    "reminder": "notice",
-    "open": "notice",
-    "close": "notice",
     "escalation": "alert",
     "crisis": "crisis",
-    "report": "report",
 }
+
+
+@functools.cache
+def families() -> dict[str, str]:
+    """Every kind that may be posted, and its merge family."""
+    # Imported here: bot.notices posts through this module, so it is imported after it.
+    from bot.notices import NOTICE_KINDS
+
+    return {**OTHER_FAMILIES, **{k.kind: k.family for k in NOTICE_KINDS}}
 
 
 ENQUEUED = "carebot.enqueued"
@@ -184,7 +191,8 @@ def rate_windows(group: GroupConfig, settings: Settings) -> tuple[tuple[float, i
 
 
 def family(kind: str) -> str:
-    return FAMILIES.get(kind, kind)
+    """The merge family of `kind` (a kind not known merges only with itself)."""
+    return families().get(kind, kind)
 
 
 def _utf8_len(text: str) -> int:

@@ -1,4 +1,4 @@
-"""bot/notices.py and schedules/notices.py through the real app on a frozen clock moved by hand:
+"""bot/notices.py and schedules/group_jobs.py through the real app on a frozen clock moved by hand:
 the daily report at close, restarts inside and beyond the catch-up window, and several app
 instances on one database claiming each notice once."""
 
@@ -255,7 +255,7 @@ async def test_two_instances_on_one_database_claim_each_notice_once(
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
     if database_url.startswith("sqlite"):
-        pytest.skip("several instances share a database on PostgreSQL only (DESIGN: Scale-out)")
+        pytest.skip("several instances share a database on PostgreSQL only (README: How it works)")
     clock = FrozenClock(at(D, "07:40"))
     settings = late_settings(database_url, fake_platform.url)
     first: Bot = await make_bot(settings, clock)
@@ -332,7 +332,7 @@ async def test_shutdown_cancels_a_boundary_run_that_is_still_going(
 
 
 def test_the_sweep_comes_well_inside_the_catch_up_window_at_any_clock_speed() -> None:
-    from schedules.notices import sweep_s
+    from schedules.group_jobs import sweep_s
 
     assert sweep_s(30, 1.0) == 5.0
     assert sweep_s(30, 480) == pytest.approx(30 * 60 / 480 / 4)  # under a second at speed 480

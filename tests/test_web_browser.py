@@ -121,7 +121,6 @@ async def test_console_without_login_answers_401(bot: Bot, browser: Any) -> None
 
 
 async def test_console_grid_gap_closes_when_a_shift_is_added(bot: Bot, browser: Any) -> None:
-    pytest.importorskip("bot.rota_changes", reason="bot/rota_changes.py is built on another branch")
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     link = await cli._console_link(bot.settings, "l1", None)
     resp = await page.goto(url(bot, "/console/login?link=" + link.split("link=")[1]))

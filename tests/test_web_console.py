@@ -306,11 +306,10 @@ async def test_console_page_draws_the_grid_duty_and_queue(bot: Bot) -> None:
     assert (await bot.client.get("/console/groups/w1?week=bad")).status == 400
 
 
-# --- needs bot/report.py (the REPORTS helper's module) -------------------------------------------
+# --- the daily report ----------------------------------------------------------------------------
 
 
 async def test_report_json_and_charts(bot: Bot) -> None:
-    pytest.importorskip("bot.report", reason="bot/report.py is built on another branch")
     assert bot.client is not None
     await login(bot)
     await staff_says(bot, "w1", "m1", "doc1", SECRET_TEXT)
@@ -330,11 +329,10 @@ async def test_report_json_and_charts(bot: Bot) -> None:
     assert (await bot.client.get("/console/api/groups/w1/charts/pie.svg")).status == 404
 
 
-# --- needs bot/rota_changes.py (the ROTA helper's module) ----------------------------------------
+# --- rota edits ----------------------------------------------------------------------------------
 
 
 async def test_rota_edits_go_through_rota_changes_with_audit(bot: Bot) -> None:
-    pytest.importorskip("bot.rota_changes", reason="bot/rota_changes.py is built on another branch")
     assert bot.client is not None
     csrf = await login(bot)
     h = {"X-CSRF-Token": csrf}

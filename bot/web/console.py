@@ -16,11 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import rota, store
+from bot import rota, rota_changes, store
 from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
 from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL
+from bot.report import Report, build_report
 from bot.web import access, console_auth, console_data, console_page, params
 
 SESSION = web.RequestKey("console_session", console_auth.Session)
@@ -232,7 +233,6 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
         report_day=report_day,
         today=today,
         now=now,
-        can_edit=console_data.optional_module("bot.rota_changes") is not None,
     )
     return web.Response(text=html, content_type="text/html")
 
@@ -355,26 +355,20 @@ async def audit_json(request: web.Request) -> web.Response:
     return web.json_response({"audit": [{**dataclasses.asdict(r), "at": _iso(r.at)} for r in rows]})
 
 
-async def _report(request: web.Request, s: Any, gid: str, day: date) -> Any | None:
-    """The report of the local day `day` (00:00-24:00), or None while bot.report is missing."""
-    module = console_data.optional_module("bot.report")
-    if module is None:
-        return None
+async def _report(request: web.Request, s: Any, gid: str, day: date) -> Report:
+    """The report of the local day `day` (00:00-24:00)."""
     hours: rota.ServiceHours = request.app[CONTEXT].hours
     start_at = hours.at_minute(day, 0)
     end_at = hours.at_minute(day + timedelta(days=1), 0)
-    return await module.build_report(s, request.app[SETTINGS], gid, start_at, end_at)
+    return await build_report(s, request.app[SETTINGS], gid, start_at, end_at)
 
 
-async def _report_for(request: web.Request) -> tuple[str, date, Any, dict[str, str]]:
+async def _report_for(request: web.Request) -> tuple[str, date, Report, dict[str, str]]:
     gid = _group(request)
     day = params.day_query(request, "day", _today(request))
     async with request.app[DB].read() as s:
         report = await _report(request, s, gid, day)
         names = await store.member_names(s, gid)
-    if report is None:
-        lang = request.app[SETTINGS].bot.language
-        raise _json_error(503, t(lang, "console_report_unavailable"))
     return gid, day, report, names
 
 
@@ -426,12 +420,8 @@ async def rota_edit(request: web.Request) -> web.Response:
     gid = _group(request)
     action = request.match_info["action"]
     app = request.app
-    lang = app[SETTINGS].bot.language
     if action not in ("add", "remove", "swap", "undo"):
         raise _json_error(404, f"no rota action {action!r}; use add, remove, swap or undo")
-    changes = console_data.optional_module("bot.rota_changes")
-    if changes is None:
-        raise _json_error(503, t(lang, "console_edit_unavailable"))
     try:
         body = await request.json() if request.can_read_body else {}
     except json.JSONDecodeError:
@@ -447,15 +437,15 @@ async def rota_edit(request: web.Request) -> web.Response:
     try:
         async with ctx.db.write() as s:
             if action == "add":
-                change = await changes.add_shift(
+                change = await rota_changes.add_shift(
                     ctx, s, member_id=_field(body, "member_id"), **common
                 )
             elif action == "remove":
-                change = await changes.remove_shift(
+                change = await rota_changes.remove_shift(
                     ctx, s, member_id=_field(body, "member_id"), **common
                 )
             elif action == "swap":
-                change = await changes.swap_shift(
+                change = await rota_changes.swap_shift(
                     ctx,
                     s,
                     member_a=_field(body, "member_a"),
@@ -463,7 +453,7 @@ async def rota_edit(request: web.Request) -> web.Response:
                     **common,
                 )
             else:
-                change = await changes.undo_last(ctx, s, **common)
+                change = await rota_changes.undo_last(ctx, s, **common)
     except RotaError as e:
         return web.json_response({"ok": False, "error": str(e)}, status=400)
     ctx.rota_changed(gid)

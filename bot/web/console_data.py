@@ -3,11 +3,9 @@ open conversations (never message text), one conversation's messages, the audit 
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import select
@@ -16,17 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, rota, store
 from bot.context import Context
 from bot.web import grid
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """A module another part of carebot provides (bot.rota_changes, bot.report), or None while
-    it is not installed; any other import error still raises."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        if e.name == name:
-            return None
-        raise
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,7 +119,7 @@ def _duty_html(settings: Settings, lang: str, view: Overview) -> str:
     )
 
 
-def _grid_html(lang: str, g: grid.WeekGrid, can_edit: bool) -> str:
+def _grid_html(lang: str, g: grid.WeekGrid) -> str:
     span = g.closes_minute - g.opens_minute
 
     def pct(minute: int) -> str:
@@ -169,7 +169,7 @@ def _grid_html(lang: str, g: grid.WeekGrid, can_edit: bool) -> str:
         cols.append(
             f'<div class="day{today}" data-day="{d.day.isoformat()}">'
             f'<div class="day-head">{escape(_day_label(lang, d.day))}</div>'
-            f'<div class="col-body{" editable" if can_edit else ""}" '
+            f'<div class="col-body editable" '
             f'data-day="{d.day.isoformat()}">'
             f"{''.join(parts)}</div></div>"
         )
@@ -296,8 +296,6 @@ def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
 
 
 def _report_html(lang: str, report: Any, names: dict[str, str]) -> str:
-    if report is None:
-        return f'<p class="muted">{_t(lang, "console_report_unavailable")}</p>'
     summary = t(
         lang,
         "console_report_summary",
@@ -330,7 +328,6 @@ def group_page(
     report_day: date,
     today: date,
     now: datetime,
-    can_edit: bool,
 ) -> str:
     lang = settings.bot.language
     group = settings.group(group_id)
@@ -359,14 +356,8 @@ def group_page(
         f'<a href="{base}?{week_q}day={(report_day + timedelta(days=1)).isoformat()}">'
         f"{escape(t(lang, 'console_next_day'))}</a>"
     )
-    edit_note = (
-        f'<span class="muted">{_t(lang, "console_grid_help")}</span>'
-        if can_edit
-        else f'<span class="warn">{_t(lang, "console_edit_unavailable")}</span>'
-    )
-    undo = (
-        f'<button type="button" id="undo">{_t(lang, "console_undo")}</button>' if can_edit else ""
-    )
+    edit_note = f'<span class="muted">{_t(lang, "console_grid_help")}</span>'
+    undo = f'<button type="button" id="undo">{_t(lang, "console_undo")}</button>'
     config = {
         "group": group_id,
         "csrf": session.csrf,
@@ -374,7 +365,6 @@ def group_page(
         "closes": g.closes_minute,
         "counsellors": view.counsellors,
         "texts": strings.console(lang),
-        "canEdit": can_edit,
     }
     config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     names = dict(view.names)
@@ -396,7 +386,7 @@ def group_page(
         "now_legend": _t(lang, "console_now"),
         "edit_note": edit_note,
         "undo": undo,
-        "grid": _grid_html(lang, g, can_edit),
+        "grid": _grid_html(lang, g),
         "queue_title": _t(lang, "console_queue"),
         "conversations": _conversations_html(settings, lang, conversations, now, group.privacy),
         "report_title": escape(t(lang, "console_report", date=report_day.isoformat())),

@@ -8,13 +8,11 @@ import asyncio
 import re
 from collections import defaultdict
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-import bot
 from bot import models
 from bot.clock import FrozenClock
 from bot.keys import DB
@@ -25,16 +23,6 @@ from tests.reliability.harness import Receiver, group_config, serve_receiver
 D = "2026-11-25"
 GROUPS = ("o1", "o2")
 MARK = re.compile(r"\[(o\d-\d+)\]")
-
-
-def rate_limit_enforced() -> bool:
-    """Whether any module of bot/ other than config.py reads `rate_per_minute`."""
-    root = Path(bot.__file__).parent
-    return any(
-        "rate_per_minute" in path.read_text(encoding="utf-8")
-        for path in root.rglob("*.py")
-        if path.name != "config.py"
-    )
 
 
 async def _bot(make_bot: Any, database_url: str, rx: Receiver, rate: int | None = None) -> Bot:
@@ -129,8 +117,6 @@ async def test_platform_down_then_up_delivers_everything_once_in_order(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not rate_limit_enforced(),
-                    reason="no module of bot/ reads outbox/group rate_per_minute yet (issue 6)")
 async def test_backlog_after_outage_respects_the_rate_limit(
     database_url: str, make_bot: Any
 ) -> None:

@@ -80,7 +80,7 @@
 
   document.addEventListener("click", async (e) => {
     const shift = e.target.closest(".shift");
-    if (shift && C.canEdit) { openShift(shift); return; }
+    if (shift) { openShift(shift); return; }
     const body = e.target.closest(".col-body.editable");
     if (body) {
       const rect = body.getBoundingClientRect();

@@ -46,8 +46,9 @@ def sweep_s(catch_up_minutes: int, speed: float) -> float:
     return max(0.2, min(SWEEP_S, catch_up_minutes * 60 / speed / 4))
 
 
-class BoundaryJobs:
-    """Keeps one APScheduler job per group pointed at that group's next event."""
+class GroupJobs:
+    """Keeps one APScheduler job per group pointed at that group's next event: a notice
+    (bot/notices.py) or a conversation deadline (bot/conversations.py)."""
 
     def __init__(self, ctx: Context, scheduler: AsyncIOScheduler) -> None:
         self._ctx = ctx
