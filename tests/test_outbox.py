@@ -116,9 +116,14 @@ async def test_burst_of_100_is_merged_paced_complete_and_in_order(
     assert all(text.count(f"[{i:03d}]") == 1 for i in range(100))
     # Mentions of merged rows are unioned, in order of first appearance.
     assert robot.posts[0].payload["at"]["atUserIds"] == ["c1", "c2", "l1"]
-    # Every row is marked sent; merged rows point at the head that carried them.
+    # Every row is marked sent (the mark commits just after the robot answers the last post);
+    # merged rows point at the head that carried them.
+    async def all_sent() -> bool:
+        return {r.status for r in await rows(bot)} == {"sent"}
+
+    await until(all_sent)
     done = await rows(bot)
-    assert [r.id for r in done] == ids and {r.status for r in done} == {"sent"}
+    assert [r.id for r in done] == ids
     heads = [r for r in done if r.merged_into is None]
     assert len(heads) == 34
     assert all(r.merged_into in {h.id for h in heads} for r in done if r.merged_into)
