@@ -3,7 +3,8 @@
 An operator watches three things: how long people wait (hand-off latency, first response), whether
 posts fail (send errors by platform and error class, outbox rows by status) and how hard the bot
 works (webhook handling time, inbound counters, the process collector). Counters and histograms
-are this process's; the conversation and outbox gauges are read from the database at each scrape,
+are this process's, counted once what they count has committed (a send error when the platform
+answers); the conversation and outbox gauges are read from the database at each scrape,
 so every instance on one database reports the same figures (take `max`, not `sum`, across them).
 Labels carry group ids, platform names and error classes: never a person or a word they wrote.
 """

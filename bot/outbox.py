@@ -57,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chunks import merge_texts, split_text
 from bot.config import GroupConfig, Settings
-from bot.db import Database
+from bot.db import Database, after_commit
 from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.logs import ids
@@ -453,6 +453,7 @@ class OutboxWorker:
 
     async def _record(self, s: AsyncSession, outcomes: list[_Outcome], now: datetime) -> int:
         sent = 0
+        handoffs: list[tuple[str, float]] = []
         for o in outcomes:
             head_id = o.plan.head.id
             for part, _, wall_at in o.accepted:
@@ -478,7 +479,7 @@ class OutboxWorker:
                     row.status, row.sent_at, row.last_error = "sent", sent_at, None
                     if row.kind == "assignment":  # routed -> the counsellor can see it
                         waited = (sent_at - row.created_at).total_seconds() / self._clock.speed
-                        self._metrics.handoff_seconds.labels(row.group_id).observe(waited)
+                        handoffs.append((row.group_id, waited))
                     if row.id != head_id:
                         row.merged_into = head_id
                     sent += 1
@@ -486,7 +487,13 @@ class OutboxWorker:
                     log.info("outbox rows %s went out merged as one post",
                              [r.id for r in o.plan.rows])  # fmt: skip
         self.sent_count += sent
-        self._metrics.sent.inc(sent)
+
+        def count() -> None:  # once the sent marks have committed
+            self._metrics.sent.inc(sent)
+            for group_id, waited in handoffs:
+                self._metrics.handoff_seconds.labels(group_id).observe(waited)
+
+        after_commit(s, count)
         return sent
 
     async def _failed(
