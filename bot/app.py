@@ -32,9 +32,11 @@ from bot.keys import (
     PLATFORMS,
     SETTINGS,
     WALL,
-    Metrics,
 )
+from bot.logs import ids
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.outbox import OutboxWorker
+from bot.platforms import NAMES as SPEC_NAMES
 from bot.platforms import PLATFORMS as SPECS
 from bot.platforms import spec_of
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
@@ -85,7 +87,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.dispose()
         raise
     app[DB] = db
-    app[CONTEXT] = Context(settings, app[CLOCK], db)
+    app[CONTEXT] = Context(settings, app[CLOCK], db, metrics=app[METRICS])
     yield
     await db.dispose()
 
@@ -110,7 +112,9 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
-    worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms, wall=wall)
+    worker = OutboxWorker(
+        ctx.db, ctx.clock, ctx.settings, platforms, wall=wall, metrics=app[METRICS]
+    )
     app[OUTBOX] = worker
     ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
@@ -221,6 +225,18 @@ async def read_body(request: web.Request) -> bytes:
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
+    """Inbound from a chat platform, timed for /metrics (by platform, whatever the answer)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        return await _webhook(request)
+    finally:
+        platform = request.match_info["platform"]
+        if platform in SPEC_NAMES:  # an unknown name in the URL gets no label of its own
+            request.app[METRICS].webhook_seconds.labels(platform).observe(loop.time() - started)
+
+
+async def _webhook(request: web.Request) -> web.StreamResponse:
     """Inbound from a chat platform: verify, parse, store once, act."""
     app = request.app
     metrics = app[METRICS]
@@ -228,7 +244,7 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     group = app[SETTINGS].group(request.match_info["group_id"])
     platform = app[PLATFORMS].get(platform_name)
     if group is None or platform is None or group.platform != platform_name:
-        metrics.inc("inbound_rejected_total")
+        metrics.inbound("rejected")
         return error_response(404, "no such group on this platform; check the webhook URL")
     wall_now = app[WALL].wall_now()
     try:
@@ -238,11 +254,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         if not isinstance(parsed, Reply):
             refuse_nul(parsed)
     except BadRequest as e:
-        metrics.inc("inbound_rejected_total")
+        metrics.inbound("rejected")
         status = 413 if "larger than" in str(e) else 400
         return error_response(status, str(e))
     except SignatureError as e:
-        metrics.inc("inbound_rejected_total")
+        metrics.inbound("rejected")
         return error_response(401, str(e))
     if isinstance(parsed, Reply):
         return web.Response(
@@ -254,24 +270,25 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     if isinstance(platform, SignsOnce) and parsed:  # a replayed signature writes nothing
         use = platform.signed_once(raw)
         if not await replay.claim(app[DB], group.id, use, parsed[0].msg_id, wall_now):
-            metrics.inc("inbound_rejected_total")
+            metrics.inbound("rejected")
             return error_response(401, "this timestamp and sign already carried another message")
     try:
         duplicates = await app[INBOX].submit(parsed)
     except Overloaded as e:
-        metrics.inc("inbound_overloaded_total")
+        metrics.inbound("overloaded")
         response = error_response(503, str(e))
         response.headers["Retry-After"] = "1"
         return response
     except Exception as e:  # not accepted, so the platform resends; logged without the words
-        metrics.inc("inbound_failed_total")
-        log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e))
+        metrics.inbound("failed")
+        where = ids(group=group.id, message=[m.msg_id[:64] for m in parsed[:20]])
+        log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e), extra=where)
         return error_response(500, "the message could not be stored; send it again")
     spec = spec_of(platform_name)
     if spec.wakes_live:
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
-    metrics.inc("inbound_messages_total", len(parsed))
-    metrics.inc("inbound_duplicates_total", sum(duplicates))
+    metrics.inbound("messages", len(parsed))
+    metrics.inbound("duplicates", sum(duplicates))
     if (ack := spec.inbound_ack) is not None:  # WeCom reads any answer as a reply: "" = none
         return web.Response(text=ack.body, status=ack.status, content_type=ack.content_type)
     return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})
@@ -301,20 +318,20 @@ async def metrics(request: web.Request) -> web.Response:
         return error_response(
             403, "/metrics answers this machine only; set bot.metrics_token to scrape it remotely"
         )
-    lines = []
-    for name, value in sorted(app[METRICS].counts.items()):
-        lines += [f"# TYPE carebot_{name} counter", f"carebot_{name} {value}"]
+    metrics, settings = app[METRICS], app[SETTINGS]
+    c, o = models.Conversation, models.OutboxRow
     async with app[DB].read() as s:
-        rows = await s.execute(
-            select(models.OutboxRow.status, func.count()).group_by(models.OutboxRow.status)
+        open_now = await s.execute(
+            select(c.group_id, c.status, func.count())
+            .where(c.status != "closed")
+            .group_by(c.group_id, c.status)
         )
-        lines.append("# TYPE carebot_outbox_rows gauge")
-        for status, count in rows:
-            lines.append(f'carebot_outbox_rows{{status="{status}"}} {count}')
-    lines.append(f"carebot_outbox_sent_total {app[OUTBOX].sent_count}")
-    lines += ["# TYPE carebot_inbox_batches_total counter"]
-    lines.append(f"carebot_inbox_batches_total {app[INBOX].batches}")
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+        by_status = await s.execute(select(o.status, func.count()).group_by(o.status))
+        conversations = {(g, st): n for g, st, n in open_now}
+        outbox = {st: n for st, n in by_status}
+    metrics.set_conversations((g.id for g in settings.groups), conversations)
+    metrics.set_outbox(outbox)
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
 
 def dumps(obj: Any) -> str:

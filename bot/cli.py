@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import errno
 import getpass
-import logging
 import socket
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import logs
 from bot.clock import ScaledClock, SystemClock, SystemWallClock
 from bot.config import Settings, config_warnings, default_config_path, load_settings
 from bot.errors import ConfigError, RotaError
@@ -76,7 +76,9 @@ def _iso_day(value: str) -> date:
 
 def _settings(args: argparse.Namespace) -> Settings:
     path = getattr(args, "config_sub", None) or args.config
-    return load_settings(path if path else default_config_path())
+    settings = load_settings(path if path else default_config_path())
+    logs.configure(settings.bot.log_format)
+    return settings
 
 
 def _clock(start_at: str | None, speed: float, settings: Settings) -> Clock:
@@ -99,11 +101,7 @@ def _clock(start_at: str | None, speed: float, settings: Settings) -> Clock:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for quiet in ("apscheduler", "alembic"):
-        logging.getLogger(quiet).setLevel(logging.WARNING)
+    logs.configure()  # plain lines until the config says otherwise (bot.log_format)
     try:
         return _dispatch(args)
     except ConfigError as e:

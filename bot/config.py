@@ -60,6 +60,7 @@ class BotSection(_Section):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks).
     trusted_proxies: list[str] = Field(default_factory=list)
     metrics_token: str = ""  # set: /metrics needs "Authorization: Bearer <it>"; empty: loopback
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object a line, with the ids
     console_link_minutes: int = Field(15, ge=1, le=7 * 24 * 60)  # a one-time sign-in link lasts
 
     @field_validator("timezone")

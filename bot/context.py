@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.db import Database
+from bot.metrics import Metrics
 from bot.protocols import Clock
 from bot.rota import ServiceHours
 from bot.triage import CrisisMatcher, compile_words
@@ -23,6 +24,7 @@ class Context:
     # Called with (group, instant) when a conversation gets a deadline, so the group's job wakes
     # by then; the scheduler installs it (a no-op where nothing schedules, e.g. the CLI).
     deadline_at: Callable[[str, datetime], None] = lambda group_id, at: None
+    metrics: Metrics = field(default_factory=Metrics)
     hours: ServiceHours = field(init=False)
     crisis: CrisisMatcher = field(init=False)
 

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, store
 from bot.batch import Batch
 from bot.context import Context
+from bot.db import after_commit
 from bot.i18n import join, media_word, t
+from bot.logs import ids
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
@@ -115,6 +117,8 @@ async def route_staff_message(
     before = (conv.status, conv.counsellor_id)
     conv.last_message_at = now
     became_crisis = is_crisis and not conv.is_crisis
+    if became_crisis:
+        after_commit(s, ctx.metrics.crises.labels(msg.group_id).inc)
     conv.is_crisis = conv.is_crisis or is_crisis
     off_hours = isinstance(decision, OffHours)
     batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis)
@@ -370,7 +374,8 @@ def _alert_crisis(
         body = t(lang, "crisis_alert", staff=staff, text=_excerpt(text), counsellor=counsellor)
     to = tuple(dict.fromkeys([*leads, *([counsellor_id] if counsellor_id else [])]))
     if not to:
-        log.error("group %s has no lead to alert about a crisis; add a lead", conv.group_id)
+        log.error("group %s has no lead to alert about a crisis; add a lead", conv.group_id,
+                  extra=ids(group=conv.group_id, conversation=conv.id))  # fmt: skip
         return
     enqueue(s, OutboundMessage(conv.group_id, body, "crisis", to, to), now)
 
@@ -402,6 +407,7 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
         leads=" ".join(f"@{quote(m.display_name)}" for m in leads),
     )
     enqueue(s, OutboundMessage(group_id, text, "escalation", tuple(m.id for m in leads)), now)
+    after_commit(s, ctx.metrics.escalations.labels(group_id, "queue").inc)
 
 
 async def _summary(s: AsyncSession, conv: models.Conversation) -> tuple[str, int]:
@@ -545,21 +551,34 @@ async def close(
 
 
 async def note_first_response(
-    s: AsyncSession, group_id: str, counsellor_id: str, now: datetime
+    ctx: Context, s: AsyncSession, group_id: str, counsellor_id: str, now: datetime
 ) -> int:
-    """A counsellor's post (or /ack) answers the conversations they hold that await an answer."""
+    """A counsellor's post (or /ack) answers the conversations they hold that await an answer;
+    how long each person waited for it goes to /metrics once the answer commits."""
     c = models.Conversation
-    res = await s.execute(
-        update(c)
-        .where(
-            c.group_id == group_id,
-            c.counsellor_id == counsellor_id,
-            c.status == "open",
-            c.first_response_at.is_(None),
+    opened = list(
+        await s.scalars(
+            update(c)
+            .where(
+                c.group_id == group_id,
+                c.counsellor_id == counsellor_id,
+                c.status == "open",
+                c.first_response_at.is_(None),
+            )
+            .values(first_response_at=now, response_due_at=None)
+            .returning(c.opened_at)
         )
-        .values(first_response_at=now, response_due_at=None)
     )
-    return int(getattr(res, "rowcount", 0) or 0)
+    if opened:
+        waits = [(now - at).total_seconds() / ctx.clock.speed for at in opened]
+        histogram = ctx.metrics.first_response_seconds.labels(group_id)
+
+        def observe() -> None:
+            for wait in waits:
+                histogram.observe(wait)
+
+        after_commit(s, observe)
+    return len(opened)
 
 
 async def handle_deadlines(ctx: Context, group_id: str, now: datetime) -> int:
@@ -639,6 +658,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
                 minutes=svc.first_response_minutes,
             )
             enqueue(s, OutboundMessage(group_id, text, "escalation", leads, leads), now)
+            after_commit(s, ctx.metrics.escalations.labels(group_id, "unanswered").inc)
         await s.flush()
         moved = moved or nxt is not None
     if moved:  # the late counsellor's freed place goes to whoever waits, as at any release

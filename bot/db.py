@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,3 +102,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
+    """Run `fn` once `s`'s transaction has committed; a rollback first drops it for good.
+    (Listeners cannot be removed while an event fires; the one left behind goes with `s`.)"""
+    settled = False
+
+    def fire(_session: Any) -> None:
+        nonlocal settled
+        if not settled:
+            settled = True
+            fn()
+
+    def drop(_session: Any) -> None:
+        nonlocal settled
+        settled = True
+
+    event.listen(s.sync_session, "after_commit", fire, once=True)
+    event.listen(s.sync_session, "after_rollback", drop, once=True)

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import store
 from bot.context import Context
 from bot.conversations import handle_deadlines, next_deadline
+from bot.logs import ids
 from bot.notices import handle_due, next_event_at
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,8 @@ class GroupJobs:
                     if x is not None
                 ]
             except Exception:
-                log.exception("boundary job for group %s failed; the sweep will retry", group_id)
+                log.exception("boundary job for group %s failed; the sweep will retry", group_id,
+                              extra=ids(group=group_id))  # fmt: skip
                 return []
             self._aims.pop(group_id, None)
             if not self._stopped:

@@ -221,7 +221,7 @@ async def test_healthz_and_metrics(bot: Bot) -> None:
     assert health.status == 200 and (await health.json())["ok"] is True
     await bot.staff_says("mm", "doc1", "hi")
     metrics = await (await bot.client.get("/metrics")).text()
-    assert "carebot_inbound_messages_total 1" in metrics
+    assert "carebot_inbound_messages_total 1.0" in metrics
 
 
 async def test_help_command_replies_and_is_not_routed(
