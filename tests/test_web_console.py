@@ -397,3 +397,36 @@ async def test_out_of_range_dates_answer_400_not_500(bot: Bot) -> None:
         )
         assert resp.status == 400, (far, resp.status, await resp.text())
     assert (await bot.client.get("/console", params={"week": "2999-12-31"})).status == 200
+
+
+async def test_every_time_in_the_json_is_in_the_service_timezone(bot: Bot) -> None:
+    """Asia/Shanghai, +08:00: a message received at 10:00 there says 10:00 (not 02:00, its UTC
+    time), so a page shows the time the server wrote whatever its browser's timezone."""
+    assert bot.client is not None
+    await login(bot)
+    bot.clock.set(at(D, "10:00"))
+    await staff_says(bot, "w1", "m1", "doc1", "hello")
+    cid = await wait_for_conversation(bot, "w1")
+    opened = await (await bot.client.get(f"/console/api/groups/w1/conversations/{cid}")).json()
+    [m] = opened["messages"]
+    assert (m["day"], m["time"]) == (D, "10:00")
+    assert m["received_at"] == "2026-11-25T10:00:00+08:00"
+    [conv] = (await (await bot.client.get("/console/api/groups/w1/conversations")).json())[
+        "conversations"]
+    assert conv["opened_at"] == "2026-11-25T10:00:00+08:00"
+    assert conv["assigned_at"].endswith("+08:00") and conv["response_due_at"].endswith("+08:00")
+    duty = await (await bot.client.get("/console/api/groups/w1/duty")).json()
+    assert duty["now"] == "2026-11-25T10:00:00+08:00"
+    assert duty["on_duty"][0]["until"] == "2026-11-25T12:00:00+08:00"
+    csrf = await login(bot)
+    resp = await bot.client.post("/console/api/groups/w1/rota/add", headers={"X-CSRF-Token": csrf},
+                                 json={"date": D, "start": "12:00", "end": "14:00",
+                                       "member_id": "c3"})
+    assert resp.status == 200, await resp.text()
+    [row] = (await (await bot.client.get("/console/api/groups/w1/audit")).json())["audit"]
+    assert row["at"] == "2026-11-25T10:00:00+08:00"
+    report = await (await bot.client.get("/console/api/groups/w1/report")).json()
+    assert report["report"]["start_at"] == "2026-11-25T00:00:00+08:00"
+    posts = await (await bot.client.get("/local/api/w1/posts?viewer=doc1&after=0")).json()
+    assert {p["posted_at"][-6:] for p in posts["posts"]} == {"+08:00"}
+    assert {p["time"] for p in posts["posts"]} == {"10:00"}

@@ -128,3 +128,36 @@ def test_grouped_bars_and_reference_line() -> None:
     assert svg.count('class="bar"') == 3 and "assigned" in svg and "closed" in svg
     ref = charts.bar_chart([4.0, None], ["Ann", "Bo"], title="First", reference=("all", 2.5))
     assert "stroke-dasharray" in ref and "all 2.5" in ref
+
+
+def test_chart_labels_are_12px_at_the_size_they_are_shown() -> None:
+    """Drawn WIDTH wide, shown 290-420 px wide (console.css): 11.6 px or more on screen."""
+    svg = charts.bar_chart([1.0] * 24, [f"{h:02d}" for h in range(24)], title="t", label_every=3)
+    assert f'viewBox="0 0 {charts.WIDTH} ' in svg
+    sizes = {float(v) for v in re.findall(r'<text[^>]*font-size="([\d.]+)"', svg)}
+    assert min(sizes) >= 12 and charts.WIDTH <= 300
+    assert svg.count('class="label"') == 8 + 3  # 8 hour labels; the value axis 0, 0.5, 1
+
+
+def test_names_that_would_collide_under_their_bars_are_turned() -> None:
+    short = charts.bar_chart([1.0, 2.0], ["陈静", "李华"], title="t")
+    assert "rotate(" not in short
+    names = ["欧阳晓明", "Alexandra Li", "陈静怡", "司马相如", "王芳", "李华", "赵磊", "张伟"]
+    many = charts.grouped_bar_chart(names, [("a", [1.0] * 8, "#00f")], title="t")
+    assert many.count("rotate(-") == 8
+
+
+def test_text_width_counts_wide_characters_as_one_em() -> None:
+    assert charts.text_width("陈静", 12) == 24
+    assert 12 * 0.5 < charts.text_width("Li", 12) / 2 < 12 * 0.7
+
+
+def test_lanes_are_wide_enough_for_the_longest_word_of_a_name() -> None:
+    from bot.web import console_page
+
+    assert console_page.lane_px(["李华", "王芳"]) == console_page.LANE_MIN_PX
+    assert console_page.lane_px(["Alexandra Li"]) >= charts.text_width("Alexandra", 12, bold=True)
+    assert console_page.lane_px(["X" * 60]) == console_page.LANE_MAX_PX
+    three = column([shift("a", "08:00", "12:00"), shift("b", "09:00", "12:00"),
+                    shift("c", "10:00", "12:00")])
+    assert console_page.day_min_px("zh", three) == 3 * console_page.LANE_MIN_PX

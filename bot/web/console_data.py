@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -71,7 +71,12 @@ class ConversationRow:
     response_due_at: datetime | None
     reassign_count: int
 
-    def as_json(self, now: datetime) -> dict[str, Any]:
+    def as_json(self, now: datetime, tz: tzinfo) -> dict[str, Any]:
+        """As JSON, every instant in the service timezone `tz` (ISO 8601 with its offset)."""
+
+        def iso(at: datetime | None) -> str | None:
+            return at.astimezone(tz).isoformat() if at is not None else None
+
         return {
             "id": self.id,
             "staff_id": self.staff_id,
@@ -80,16 +85,12 @@ class ConversationRow:
             "counsellor_id": self.counsellor_id,
             "counsellor_name": self.counsellor_name,
             "is_crisis": self.is_crisis,
-            "opened_at": self.opened_at.isoformat(),
+            "opened_at": iso(self.opened_at),
             "age_s": int((now - self.opened_at).total_seconds()),
-            "assigned_at": self.assigned_at.isoformat() if self.assigned_at else None,
-            "first_assigned_at": (
-                self.first_assigned_at.isoformat() if self.first_assigned_at else None
-            ),
-            "first_response_at": (
-                self.first_response_at.isoformat() if self.first_response_at else None
-            ),
-            "response_due_at": self.response_due_at.isoformat() if self.response_due_at else None,
+            "assigned_at": iso(self.assigned_at),
+            "first_assigned_at": iso(self.first_assigned_at),
+            "first_response_at": iso(self.first_response_at),
+            "response_due_at": iso(self.response_due_at),
             "reassign_count": self.reassign_count,
         }
 
@@ -126,9 +127,11 @@ async def active_conversations(
 
 
 async def conversation_messages(
-    s: AsyncSession, group_id: str, conversation_id: int
+    s: AsyncSession, group_id: str, conversation_id: int, tz: tzinfo
 ) -> list[dict[str, Any]] | None:
-    """The messages of one conversation of `group_id` (None: no such conversation there)."""
+    """The messages of one conversation of `group_id` (None: no such conversation there), each
+    with its time in the service timezone `tz` (`day`, `time`, and `received_at` with that
+    offset): the page shows them as they are, whatever timezone the lead's browser is in."""
     conv = await s.get(models.Conversation, conversation_id)
     if conv is None or conv.group_id != group_id:
         return None
@@ -142,7 +145,9 @@ async def conversation_messages(
             "sender_name": r.sender_name or r.sender_id,
             "sender_role": r.sender_role,
             "text": r.text,
-            "received_at": r.received_at.isoformat(),
+            "received_at": (local := r.received_at.astimezone(tz)).isoformat(),
+            "day": f"{local:%Y-%m-%d}",
+            "time": f"{local:%H:%M}",
             "is_crisis": r.is_crisis,
         }
         for r in rows

@@ -175,7 +175,7 @@ def _as_json(request: web.Request, row: models.LocalPost, names: dict[str, str])
         "kind": row.kind,
         "is_bot": row.is_bot,
         "private": bool(row.private_to),
-        "posted_at": row.posted_at.isoformat(),
+        "posted_at": local.isoformat(),  # with the service timezone's offset, as day and time
         "day": f"{local:%Y-%m-%d}",
         "time": f"{local:%H:%M}",
     }
