@@ -113,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--start-at",
         metavar="ISO-TIME",
-        help="the instant the demo clock starts (default: just before today's 10:00 shift change)",
+        help="the instant the demo clock starts (default: today 09:59:30, just before a shift "
+        "change; 07:59 when --speed is above 1)",
     )
     demo.add_argument(
         "--listen", type=_host_port, default="127.0.0.1:8080", metavar="HOST:PORT",
