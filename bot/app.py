@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -315,7 +314,3 @@ async def metrics(request: web.Request) -> web.Response:
     lines += ["# TYPE carebot_inbox_batches_total counter"]
     lines.append(f"carebot_inbox_batches_total {app[INBOX].batches}")
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str)

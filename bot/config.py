@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
-from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -415,9 +414,3 @@ def default_config_path() -> Path | None:
         if Path(name).is_file():
             return Path(name)
     return None
-
-
-def service_window(settings: Settings) -> tuple[int, int, time]:
-    """(opens_minute, closes_minute) and the opening as a time, for display."""
-    s = settings.service
-    return s.opens_minute, s.closes_minute, time(s.opens_minute // 60, s.opens_minute % 60)

@@ -130,8 +130,13 @@ def make_settings(database_url: str, webhook_url: str, **sections: Any) -> Setti
         "bot": {"database_url": database_url, "timezone": "Asia/Shanghai", "language": "en"},
         "service": {"reminder_minutes": 0},
         "groups": [
-            {"id": "g1", "name": "Group one", "platform": "generic", "secret": SECRET,
-             "webhook_url": webhook_url},
+            {
+                "id": "g1",
+                "name": "Group one",
+                "platform": "generic",
+                "secret": SECRET,
+                "webhook_url": webhook_url,
+            },
         ],
         "members": [
             {"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"},
@@ -187,19 +192,32 @@ class Bot:
         assert self.client is not None
         return self.client.server.app  # type: ignore[no-any-return]
 
-    async def add_shift(self, member: str, start_at: datetime, end_at: datetime,
-                        group: str = "g1") -> None:
+    async def add_shift(
+        self, member: str, start_at: datetime, end_at: datetime, group: str = "g1"
+    ) -> None:
         """Put a shift straight into the rota (the chat commands have their own tests)."""
         from bot.keys import CONTEXT, DB
 
         async with self.app[DB].write() as s:
-            s.add(models.Shift(group_id=group, member_id=member, start_at=start_at,
-                               end_at=end_at, created_at=self.clock.now()))
+            s.add(
+                models.Shift(
+                    group_id=group,
+                    member_id=member,
+                    start_at=start_at,
+                    end_at=end_at,
+                    created_at=self.clock.now(),
+                )
+            )
         self.app[CONTEXT].rota_changed(group)
 
     async def post_signed(
-        self, payload: dict[str, Any] | bytes, *, group: str = "g1", secret: str = SECRET,
-        ts: datetime | None = None, headers: dict[str, str] | None = None,
+        self,
+        payload: dict[str, Any] | bytes,
+        *,
+        group: str = "g1",
+        secret: str = SECRET,
+        ts: datetime | None = None,
+        headers: dict[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
         assert self.client is not None
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

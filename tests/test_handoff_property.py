@@ -196,8 +196,12 @@ async def _check(w: World, shifts: list[rota.Shift], now: datetime, where: str) 
 @example(
     raw_shifts=[("c2", 20, 24), ("c1", 8, 9), ("c1", 21, 22)],
     steps=[
-        Step(0, 0, "crisis"), Step(8, 1, "message"), Step(321, 2, "message"),
-        Step(371, 4, "message"), Step(385, 0, "message"), Step(505, 3, "message"),
+        Step(0, 0, "crisis"),
+        Step(8, 1, "message"),
+        Step(321, 2, "message"),
+        Step(371, 4, "message"),
+        Step(385, 0, "message"),
+        Step(505, 3, "message"),
     ],
 )
 @given(

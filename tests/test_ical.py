@@ -22,7 +22,8 @@ def test_feed_url_prefers_public_url() -> None:
     settings = make_settings("sqlite+aiosqlite:///x.db", "http://127.0.0.1:1/hook")
     assert ical.feed_url(settings, "tok") == "http://127.0.0.1:8080/ical/tok.ics"
     public = make_settings(
-        "sqlite+aiosqlite:///x.db", "http://127.0.0.1:1/hook",
+        "sqlite+aiosqlite:///x.db",
+        "http://127.0.0.1:1/hook",
         bot={"public_url": "https://care.example.org/bot/"},
     )
     assert ical.feed_url(public, "tok") == "https://care.example.org/bot/ical/tok.ics"
@@ -58,10 +59,19 @@ async def test_tokens_and_feeds(db: Database, database_url: str) -> None:
         again = await ical.member_token(s, "g1", "c1", "Chen", NOW)
         other = await ical.member_token(s, "g1", "c2", "Li", NOW)
         for member, start, end in (
-            ("c1", "08:00", "10:00"), ("c2", "10:00", "12:00"), ("c1", "12:00", "14:00")
+            ("c1", "08:00", "10:00"),
+            ("c2", "10:00", "12:00"),
+            ("c1", "12:00", "14:00"),
         ):
-            s.add(models.Shift(group_id="g1", member_id=member, start_at=at("2026-11-25", start),
-                               end_at=at("2026-11-25", end), created_at=NOW))
+            s.add(
+                models.Shift(
+                    group_id="g1",
+                    member_id=member,
+                    start_at=at("2026-11-25", start),
+                    end_at=at("2026-11-25", end),
+                    created_at=NOW,
+                )
+            )
     assert first == again and first != other and len(first) >= 32
     async with db.read() as s:
         body = await ical.feed_for_token(s, settings, first, NOW)
@@ -73,8 +83,11 @@ async def test_tokens_and_feeds(db: Database, database_url: str) -> None:
     async with db.write() as s:
         fresh = await ical.member_token(s, "g1", "c1", "Chen", NOW, reset=True)
     assert fresh != first
-    gone = make_settings(database_url, "http://127.0.0.1:1/hook", members=[
-        {"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"}])
+    gone = make_settings(
+        database_url,
+        "http://127.0.0.1:1/hook",
+        members=[{"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"}],
+    )
     async with db.read() as s:
         assert await ical.feed_for_token(s, settings, first, NOW) is None  # retired
         assert await ical.feed_for_token(s, settings, fresh, NOW) is not None

@@ -42,20 +42,27 @@ GROUPS = ("g1", "g2")
 
 
 def two_groups(database_url: str) -> Settings:
-    people = [("c1", "Chen", "counsellor"), ("c2", "Li", "counsellor"),
-              ("c3", "Wang", "counsellor"), ("l1", "Lead Liu", "lead")]
+    people = [
+        ("c1", "Chen", "counsellor"),
+        ("c2", "Li", "counsellor"),
+        ("c3", "Wang", "counsellor"),
+        ("l1", "Lead Liu", "lead"),
+    ]
     return make_settings(
         database_url,
         "http://127.0.0.1:9/unused",
         service={"reminder_minutes": 0, "max_open_per_counsellor": 2},
         groups=[
-            {"id": g, "name": "Group", "platform": "generic", "secret": "x",
-             "webhook_url": "http://127.0.0.1:9/unused"}
+            {
+                "id": g,
+                "name": "Group",
+                "platform": "generic",
+                "secret": "x",
+                "webhook_url": "http://127.0.0.1:9/unused",
+            }
             for g in GROUPS
         ],
-        members=[
-            {"group": g, "id": i, "name": n, "role": r} for g in GROUPS for i, n, r in people
-        ],
+        members=[{"group": g, "id": i, "name": n, "role": r} for g in GROUPS for i, n, r in people],
     )
 
 
@@ -92,12 +99,17 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
     c, m, o, mb = models.Conversation, models.Message, models.OutboxRow, models.Member
     async with db.read() as s:
         convs = {
-            x.id: x
-            for x in await s.scalars(select(c).where(c.group_id == group).order_by(c.id))
+            x.id: x for x in await s.scalars(select(c).where(c.group_id == group).order_by(c.id))
         }
         messages = [
-            (x.platform_msg_id, x.sender_id, x.is_off_hours, x.is_crisis, x.is_command,
-             None if x.conversation_id is None else convs[x.conversation_id].staff_id)
+            (
+                x.platform_msg_id,
+                x.sender_id,
+                x.is_off_hours,
+                x.is_crisis,
+                x.is_command,
+                None if x.conversation_id is None else convs[x.conversation_id].staff_id,
+            )
             for x in await s.scalars(select(m).where(m.group_id == group).order_by(m.id))
         ]
         posts = [
@@ -111,8 +123,16 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
         alerted = (await s.get(models.Group, group)).queue_alerted_at  # type: ignore[union-attr]
     return {
         "conversations": [
-            (x.staff_id, x.counsellor_id, x.status, x.is_crisis, x.reassign_count,
-             x.first_response_at, x.response_due_at, x.close_reason)
+            (
+                x.staff_id,
+                x.counsellor_id,
+                x.status,
+                x.is_crisis,
+                x.reassign_count,
+                x.first_response_at,
+                x.response_due_at,
+                x.close_reason,
+            )
             for x in convs.values()
         ],
         "messages": messages,
@@ -129,8 +149,15 @@ async def prepare(db: Database, settings: Settings, clock: FrozenClock) -> None:
     async with db.write() as s:
         for group in GROUPS:
             for member, start, end in SHIFTS:
-                s.add(models.Shift(group_id=group, member_id=member, start_at=at(D, start),
-                                   end_at=at(D, end), created_at=clock.now()))
+                s.add(
+                    models.Shift(
+                        group_id=group,
+                        member_id=member,
+                        start_at=at(D, start),
+                        end_at=at(D, end),
+                        created_at=clock.now(),
+                    )
+                )
 
 
 async def play(ctx: Context, steps: list[tuple[str, int]], cuts: list[int]) -> list[list[bool]]:
@@ -155,9 +182,24 @@ async def test_a_batch_decides_as_one_message_at_a_time(database_url: str, tmp_p
     try:
         await prepare(db, settings, clock)
         ctx = Context(settings, clock, db)
-        steps = [("text", 0), ("text", 1), ("text", 2), ("text", 3), ("text", 4), ("text", 0),
-                 ("again", 1), ("crisis", 5), ("answer", 0), ("text", 1), ("done", 0),
-                 ("image", 2), ("text", 3), ("ack", 1), ("help", 4), ("text", 4)]
+        steps = [
+            ("text", 0),
+            ("text", 1),
+            ("text", 2),
+            ("text", 3),
+            ("text", 4),
+            ("text", 0),
+            ("again", 1),
+            ("crisis", 5),
+            ("answer", 0),
+            ("text", 1),
+            ("done", 0),
+            ("image", 2),
+            ("text", 3),
+            ("ack", 1),
+            ("help", 4),
+            ("text", 4),
+        ]
         flags1, flags2 = await play(ctx, steps, [])
         assert flags1 == flags2
         assert flags2.count(True) == 1  # the resend
@@ -228,8 +270,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 11)), min_size=1,
-                   max_size=30),
+    steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 11)), min_size=1, max_size=30),
     cuts=st.lists(st.integers(0, 30), max_size=6),
     hhmm=st.sampled_from(["09:00", "11:59", "12:00", "15:00", "23:30", "03:00"]),
 )
@@ -255,17 +296,26 @@ async def test_one_bad_message_fails_alone_and_its_batch_is_written(database_url
         await prepare(db, settings, clock)
         async with db.write() as s:
             if db.is_sqlite:
-                await s.execute(text(
-                    "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison' "
-                    "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"))
+                await s.execute(
+                    text(
+                        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison' "
+                        "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+                    )
+                )
             else:
-                await s.execute(text(
-                    "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
-                    "IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; "
-                    "RETURN NEW; END $$ LANGUAGE plpgsql"))
-                await s.execute(text(
-                    "CREATE TRIGGER poison BEFORE INSERT ON messages "
-                    "FOR EACH ROW EXECUTE FUNCTION poison()"))
+                await s.execute(
+                    text(
+                        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+                        "IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; "
+                        "RETURN NEW; END $$ LANGUAGE plpgsql"
+                    )
+                )
+                await s.execute(
+                    text(
+                        "CREATE TRIGGER poison BEFORE INSERT ON messages "
+                        "FOR EACH ROW EXECUTE FUNCTION poison()"
+                    )
+                )
         inbox = Inbox(Context(settings, clock, db))
 
         def say(mid: str, who: str, words: str) -> list[InboundMessage]:
@@ -303,8 +353,9 @@ async def test_a_failing_message_leaves_no_text_in_the_log(
         bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
         good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
         with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
-            results = await asyncio.gather(inbox.submit([good]), inbox.submit([bad]),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                inbox.submit([good]), inbox.submit([bad]), return_exceptions=True
+            )
         assert results[0] == [False] and isinstance(results[1], Exception)
         assert caplog.records, "the failed batch is logged"
         logged = caplog.text + "".join(

@@ -16,27 +16,39 @@ from bot.notices import LOOKAHEAD, events_between, load_shifts, next_event_at
 from tests.conftest import at, make_settings
 
 D = "2026-11-25"
-SHIFTS = [("c1", "08:00", "10:00", 0), ("c2", "09:30", "13:00", 0), ("c3", "22:00", "24:00", 0),
-          ("c1", "14:00", "18:00", 3)]
+SHIFTS = [
+    ("c1", "08:00", "10:00", 0),
+    ("c2", "09:30", "13:00", 0),
+    ("c3", "22:00", "24:00", 0),
+    ("c1", "14:00", "18:00", 3),
+]
 
 
 @pytest.mark.parametrize("reminder_minutes", [0, 15])
 async def test_next_event_matches_whole_horizon(database_url: str, reminder_minutes: int) -> None:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook",
-                             service={"reminder_minutes": reminder_minutes})
+    settings = make_settings(
+        database_url, "http://127.0.0.1:1/hook", service={"reminder_minutes": reminder_minutes}
+    )
     db = Database(database_url)
     await db.upgrade()
     try:
         await sync_config(db, settings, FrozenClock(at(D, "07:00")))
         async with db.write() as s:
             for member, start, end, day in SHIFTS:
-                s.add(models.Shift(group_id="g1", member_id=member,
-                                   start_at=at(D, start) + timedelta(days=day),
-                                   end_at=at(D, end) + timedelta(days=day),
-                                   created_at=at(D, "07:00")))
+                s.add(
+                    models.Shift(
+                        group_id="g1",
+                        member_id=member,
+                        start_at=at(D, start) + timedelta(days=day),
+                        end_at=at(D, end) + timedelta(days=day),
+                        created_at=at(D, "07:00"),
+                    )
+                )
         ctx = Context(settings, FrozenClock(at(D, "07:00")), db)
-        instants = [at(D, hhmm) for hhmm in ("00:00", "07:44", "07:45", "08:00", "09:59", "12:00",
-                                              "23:59", "24:00")]
+        instants = [
+            at(D, hhmm)
+            for hhmm in ("00:00", "07:44", "07:45", "08:00", "09:59", "12:00", "23:59", "24:00")
+        ]
         instants += [at(D, "23:00") + timedelta(days=n) for n in range(1, 9)]
         for now in instants:
             shifts = await load_shifts(ctx, "g1", now, now)

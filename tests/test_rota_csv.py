@@ -85,14 +85,22 @@ def test_cli_import_and_export(tmp_path: Path) -> None:
     cfg.write_text(
         f'[bot]\ndatabase_url = "sqlite+aiosqlite:///{tmp_path}/c.db"\n'
         '[[groups]]\nid = "g1"\nplatform = "local"\n'
-        '[[members]]\ngroup = "g1"\nid = "c1"\nname = "Chen"\n', encoding="utf-8")
+        '[[members]]\ngroup = "g1"\nid = "c1"\nname = "Chen"\n',
+        encoding="utf-8",
+    )
     csv_file = tmp_path / "rota.csv"
     csv_file.write_text("group,date,start,end,member\ng1,2030-01-02,08:00,12:00,Chen\n")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), *args],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(cfg), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
 
     assert run("db", "upgrade").returncode == 0
     imported = run("rota", "import", str(csv_file))

@@ -120,8 +120,14 @@ def test_cli_audit_lists_changes(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "USER": "tester", "LOGNAME": "tester"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), *args],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(cfg), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
 
     empty = run("audit")
     assert empty.returncode == 0 and empty.stdout == "no rota changes recorded\n"
