@@ -280,7 +280,7 @@ def _demo(args: argparse.Namespace) -> int:
         db = Database(settings.bot.database_url)
         try:
             await db.upgrade()
-            from bot.app import sync_config
+            from bot.sync import sync_config
 
             await sync_config(db, settings, clock)
             await seed_rota(db, settings, day, clock.now())
@@ -326,7 +326,7 @@ async def _rota(args: argparse.Namespace, settings: Settings) -> int:
         await db.upgrade()
         if args.rota_command == "import":
             text = _read_text(args.file)
-            from bot.app import sync_config
+            from bot.sync import sync_config
 
             clock = SystemClock()
             await sync_config(db, settings, clock)

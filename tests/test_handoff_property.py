@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
 from bot import models, rota
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.conversations import handle_deadlines
 from bot.db import Database
 from bot.notices import handle_due
 from bot.platforms.base import InboundMessage
+from bot.sync import sync_config
 from handlers.messages import handle_inbound
 from tests.conftest import at, make_settings
 

@@ -9,10 +9,10 @@ import pytest
 from icalendar import Calendar
 
 from bot import ical, models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.rota import Shift
+from bot.sync import sync_config
 from tests.conftest import at, make_settings
 
 NOW = at("2026-11-24", "20:00")

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Context
@@ -30,6 +29,7 @@ from bot.db import Database
 from bot.errors import Overloaded
 from bot.keys import DB, INBOX
 from bot.platforms.base import InboundMessage
+from bot.sync import sync_config
 from handlers.commands import load_commands
 from handlers.inbox import Inbox
 from handlers.messages import handle_inbound

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.db import Database
 from bot.notices import LOOKAHEAD, events_between, load_shifts, next_event_at
+from bot.sync import sync_config
 from tests.conftest import at, make_settings
 
 D = "2026-11-25"

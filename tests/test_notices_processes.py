@@ -24,10 +24,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import ScaledClock
 from bot.config import load_settings
 from bot.db import Database
+from bot.sync import sync_config
 from tests.conftest import SECRET, at
 from tests.fake_timed import timed_fake
 from tests.test_notices_speed import ROTA

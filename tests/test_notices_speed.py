@@ -16,10 +16,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import models
-from bot.app import create_app, sync_config
+from bot.app import create_app
 from bot.clock import ScaledClock, SystemWallClock
 from bot.db import Database
 from bot.platforms import generic
+from bot.sync import sync_config
 from tests.conftest import SECRET, at, make_settings
 from tests.fake_timed import Arrival, timed_fake
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models, rota_changes
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.db import Database
 from bot.errors import RotaError
+from bot.sync import sync_config
 from tests.conftest import at, make_settings
 
 D = "2026-11-25"  # the day the tests edit; "now" is the evening before unless said otherwise

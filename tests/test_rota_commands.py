@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.db import Database
 from bot.platforms.base import InboundMessage
 from bot.rota_table import MAX_TEXT_BYTES
+from bot.sync import sync_config
 from handlers import commands
 from tests.conftest import at, make_settings
 

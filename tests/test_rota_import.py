@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import RotaError
 from bot.rota_csv import import_csv
+from bot.sync import sync_config
 from tests.conftest import at, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ async def lead_says(bot: Bot, msg_id: str, text: str, sender: str = "l1") -> Non
 async def bot(database_url: str, fake_platform: FakePlatform, make_bot: Any) -> Bot:
     db = Database(database_url)
     await db.upgrade()
-    from bot.app import sync_config
+    from bot.sync import sync_config
 
     settings = make_settings(database_url, fake_platform.url)
     clock = FrozenClock(at(D, "10:30"))
@@ -131,8 +131,8 @@ async def test_carebot_report_prints_the_day(database_url: str, tmp_path: Path) 
     cfg = write_config(tmp_path, database_url)
     db = Database(database_url)
     await db.upgrade()
-    from bot.app import sync_config
     from bot.config import load_settings
+    from bot.sync import sync_config
 
     await sync_config(db, load_settings(cfg), FrozenClock(at(D, "08:00")))
     await seed_day(db)

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import models, rota_changes
-from bot.app import sync_config
 from bot.clock import ScaledClock
 from bot.context import Context
 from bot.db import Database
 from bot.keys import JOBS
 from bot.platforms.base import InboundMessage
+from bot.sync import sync_config
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
 from tests.conftest import Bot, FakePlatform, at, make_settings

@@ -36,11 +36,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock, SystemWallClock
 from bot.config import load_settings
 from bot.db import Database
 from bot.platforms import generic
+from bot.sync import sync_config
 from tests.reliability.harness import SECRET, Receiver, serve_receiver
 
 ROOT = Path(__file__).resolve().parents[2]

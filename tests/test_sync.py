@@ -1,4 +1,4 @@
-"""sync_config (bot/app.py): config mirrored into the database on every start, config wins."""
+"""sync_config (bot/sync.py): config mirrored into the database on every start, config wins."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot import models
-from bot.app import SYNC_BATCH_ROWS, sync_config
 from bot.clock import FrozenClock
 from bot.db import Database
+from bot.sync import SYNC_BATCH_ROWS, sync_config
 from tests.conftest import at, make_settings
 
 NOW = at("2026-11-24", "12:00")
