@@ -348,6 +348,14 @@ class Settings(BaseSettings):
     def members_of(self, group_id: str) -> list[MemberConfig]:
         return list(self._index[1].get(group_id, ()))
 
+    def leads_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's leads, in config order."""
+        return [m for m in self.members_of(group_id) if m.role == "lead"]
+
+    def counsellors_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's counsellors, in config order."""
+        return [m for m in self.members_of(group_id) if m.role == "counsellor"]
+
     def member(self, group_id: str, member_id: str) -> MemberConfig | None:
         return self._index[2].get((group_id, member_id))
 

@@ -64,7 +64,7 @@ def _privacy(ctx: Context, group_id: str) -> bool:
 
 
 def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
-    return tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    return tuple(m.id for m in ctx.settings.leads_of(group_id))
 
 
 def _lock(ctx: Context, query: Select[_Row]) -> Select[_Row]:
@@ -393,7 +393,7 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     if not count:
         return
     group.queue_alerted_at = now
-    leads = [m for m in ctx.settings.members_of(group_id) if m.role == "lead"]
+    leads = ctx.settings.leads_of(group_id)
     on_duty = await store.on_duty_ids(s, group_id, now)
     text = t(
         ctx.language,

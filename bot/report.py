@@ -294,7 +294,7 @@ async def post_daily_report(
     suffix: str = "",
 ) -> None:
     """Enqueue the report of the day that closes at `close_at`, privately to the group's leads."""
-    leads = tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    leads = tuple(m.id for m in ctx.settings.leads_of(group_id))
     if not leads:
         log.warning("group %s has no lead; the daily report was not sent", group_id)
         return

@@ -153,7 +153,7 @@ async def repeat_day(
     ]
     if not day_shifts:
         counsellor = next(
-            (m.display_name for m in ctx.settings.members_of(group_id) if m.role == "counsellor"),
+            (m.display_name for m in ctx.settings.counsellors_of(group_id)),
             "",
         )
         raise RotaError(
@@ -343,7 +343,7 @@ async def _plan_swap(
     span = span_text(ctx.hours, start_at, end_at)
     if member_a == member_b:
         example = f"/rota swap {member_a} ANOTHER {span}"
-        others = [m.id for m in ctx.settings.members_of(group_id) if m.role == "counsellor"]
+        others = [m.id for m in ctx.settings.counsellors_of(group_id)]
         other = next((m for m in others if m != member_a), None)
         if other is not None:
             example = f"{_name(names, member_a)} {_name(names, other)} {span}"
@@ -508,9 +508,7 @@ def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: dict[s
     member = ctx.settings.member(group_id, member_id)
     if member is not None and member.role == "counsellor":
         return
-    counsellors = [
-        m.display_name for m in ctx.settings.members_of(group_id) if m.role == "counsellor"
-    ]
+    counsellors = [m.display_name for m in ctx.settings.counsellors_of(group_id)]
     raise RotaError(
         t(
             ctx.language,

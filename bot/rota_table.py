@@ -149,7 +149,7 @@ async def post_gaps(
     """At a close: tell the group's leads, privately, the gaps of the next 7 service days."""
     hours = ctx.hours
     svc = ctx.settings.service
-    leads = tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    leads = tuple(m.id for m in ctx.settings.leads_of(group_id))
     if not leads or svc.min_on_duty <= 0:
         return
     closed_day = hours.local_day(close_at - timedelta(microseconds=1))

@@ -85,7 +85,7 @@ def reply_long(inv: Invocation, text: str) -> None:
 
 
 def leads_of(inv: Invocation) -> list[MemberConfig]:
-    return [m for m in inv.ctx.settings.members_of(inv.group_id) if m.role == "lead"]
+    return inv.ctx.settings.leads_of(inv.group_id)
 
 
 def listed(inv: Invocation) -> MemberConfig | None:

@@ -230,3 +230,22 @@ def test_a_strong_console_token_passes() -> None:
             members=[{"group": "g1", "id": "boss", "role": "lead", "console_token": token}],
         )
         assert settings.members[0].console_token == token
+
+
+def test_leads_and_counsellors_of_a_group_in_config_order() -> None:
+    g = {"platform": "generic", "webhook_url": "http://127.0.0.1:1/h", "secret": "s"}
+    settings = load_settings(
+        None,
+        groups=[{"id": "a", **g}, {"id": "b", **g}],
+        members=[
+            {"group": "a", "id": "l2", "role": "lead"},
+            {"group": "a", "id": "c1"},
+            {"group": "b", "id": "l9", "role": "lead"},
+            {"group": "a", "id": "l1", "role": "lead"},
+            {"group": "a", "id": "c2", "role": "counsellor"},
+        ],
+    )
+    assert [m.id for m in settings.leads_of("a")] == ["l2", "l1"]
+    assert [m.id for m in settings.counsellors_of("a")] == ["c1", "c2"]
+    assert [m.id for m in settings.leads_of("b")] == ["l9"]
+    assert settings.leads_of("nowhere") == [] and settings.counsellors_of("b") == []

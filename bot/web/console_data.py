@@ -41,9 +41,7 @@ async def overview(
         s, group_id, now - timedelta(days=1), now + timedelta(days=8)
     )
     week_grid = grid.week_grid(week, hours, start_day, ctx.settings.service.min_on_duty, names, now)
-    counsellors = [
-        (m.id, m.display_name) for m in ctx.settings.members_of(group_id) if m.role == "counsellor"
-    ]
+    counsellors = [(m.id, m.display_name) for m in ctx.settings.counsellors_of(group_id)]
     return Overview(
         week_grid,
         grid.on_duty_now(around, names, now),
