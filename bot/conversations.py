@@ -24,6 +24,7 @@ from bot import models, store
 from bot.batch import Batch
 from bot.context import Context
 from bot.i18n import join, media_word, t
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
@@ -47,9 +48,9 @@ class Handover:
     is_crisis: bool
 
 
-def _name(names: dict[str, str], member_id: str) -> str:
+def _name(names: Names, member_id: str) -> str:
     """A member's display name, quoted: a name is chosen by its owner and may hold anything."""
-    return quote(names.get(member_id, member_id))
+    return quote(names[member_id])
 
 
 def _excerpt(text: str) -> str:
@@ -183,7 +184,7 @@ async def assign(
     *,
     staff: str,
     text: str,
-    names: dict[str, str],
+    names: Names,
     key: str = "assignment",
     announce: bool = True,
     **extra: object,
@@ -222,7 +223,7 @@ def _announce(
     *,
     staff: str,
     text: str,
-    names: dict[str, str],
+    names: Names,
     key: str,
     now: datetime,
     **extra: object,
@@ -358,7 +359,7 @@ def _alert_crisis(
     text: str,
     counsellor_id: str | None,
     now: datetime,
-    names: dict[str, str] | None = None,
+    names: Names | None = None,
 ) -> None:
     """Alert the leads (and the assignee) privately: never a person's crisis in the group."""
     lang = ctx.language
@@ -366,7 +367,7 @@ def _alert_crisis(
     if counsellor_id is None:
         body = t(lang, "crisis_alert_unassigned", staff=staff, text=_excerpt(text))
     else:
-        counsellor = _name(names or {}, counsellor_id)
+        counsellor = _name(names or Names(), counsellor_id)
         body = t(lang, "crisis_alert", staff=staff, text=_excerpt(text), counsellor=counsellor)
     to = tuple(dict.fromkeys([*leads, *([counsellor_id] if counsellor_id else [])]))
     if not to:

@@ -23,6 +23,7 @@ from bot import models, rota, store
 from bot.context import Context
 from bot.errors import RotaError
 from bot.i18n import join, t
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
@@ -60,7 +61,7 @@ async def add_shift(
     summary = t(
         ctx.language,
         "rota_sum_add",
-        name=_name(names, member_id),
+        name=names[member_id],
         span=span_text(ctx.hours, start_at, end_at),
     )
     return await _apply(ctx, s, group_id, actor_id, "add", [], [new], now, summary, names)
@@ -84,7 +85,7 @@ async def remove_shift(
     summary = t(
         ctx.language,
         "rota_sum_remove",
-        name=_name(names, member_id),
+        name=names[member_id],
         span=span_text(ctx.hours, start_at, end_at),
     )
     return await _apply(ctx, s, group_id, actor_id, "remove", [row], kept, now, summary, names)
@@ -229,7 +230,7 @@ async def undo_last(
             )
         )
         if row is None:
-            missing = f"{_name(names, x.member_id)} {span_text(ctx.hours, x.start_at, x.end_at)}"
+            missing = f"{names[x.member_id]} {span_text(ctx.hours, x.start_at, x.end_at)}"
             raise RotaError(
                 t(
                     ctx.language,
@@ -313,7 +314,7 @@ def shift_to_json(x: rota.Shift) -> dict[str, str]:
 # --- the engine ----------------------------------------------------------------------------
 
 
-async def _begin(ctx: Context, s: AsyncSession, group_id: str) -> dict[str, str]:
+async def _begin(ctx: Context, s: AsyncSession, group_id: str) -> Names:
     """Check the group, serialise rota changes of the group (row lock), return display names."""
     _known_group(ctx, group_id)
     # FOR NO KEY UPDATE: rota changes of a group take turns, inserts referring to it do not wait.
@@ -335,7 +336,7 @@ async def _plan_swap(
     member_b: str,
     start_at: datetime,
     end_at: datetime,
-    names: dict[str, str],
+    names: Names,
     *,
     mutual: bool,
 ) -> tuple[list[models.Shift], list[rota.Shift], str]:
@@ -346,14 +347,14 @@ async def _plan_swap(
         others = [m.id for m in ctx.settings.counsellors_of(group_id)]
         other = next((m for m in others if m != member_a), None)
         if other is not None:
-            example = f"{_name(names, member_a)} {_name(names, other)} {span}"
+            example = f"{names[member_a]} {names[other]} {span}"
         raise RotaError(t(lang, "rota_err_same_member", example=example))
     a_row = await _covering(ctx, s, group_id, member_a, start_at, end_at, names)
     removed = [a_row]
     added = [*rota.without(store.to_shift(a_row), start_at, end_at)]
     added.append(rota.Shift(member_b, start_at, end_at, group_id))
     b_row = await _find_covering(s, group_id, member_b, start_at, end_at) if mutual else None
-    a_name, b_name = _name(names, member_a), _name(names, member_b)
+    a_name, b_name = names[member_a], names[member_b]
     if b_row is not None:
         removed.append(b_row)
         added += rota.without(store.to_shift(b_row), start_at, end_at)
@@ -387,7 +388,7 @@ async def _covering(
     member_id: str,
     start_at: datetime,
     end_at: datetime,
-    names: dict[str, str],
+    names: Names,
 ) -> models.Shift:
     """The member's shift row covering [start_at, end_at), or RotaError listing their day."""
     hours = ctx.hours
@@ -407,7 +408,7 @@ async def _covering(
         t(
             ctx.language,
             "rota_err_no_shift",
-            name=_name(names, member_id),
+            name=names[member_id],
             span=span_text(hours, start_at, end_at),
             day=f"{day:%m-%d}",
             shifts=join(ctx.language, theirs),
@@ -430,7 +431,7 @@ async def _check(
     removed: Sequence[models.Shift],
     added: Sequence[rota.Shift],
     now: datetime,
-    names: dict[str, str],
+    names: Names,
 ) -> list[tuple[str, datetime, datetime]]:
     """Every rule, before anything is written; returns what the change alters."""
     hours = ctx.hours
@@ -468,7 +469,7 @@ async def _apply(
     added: Sequence[rota.Shift],
     now: datetime,
     summary: str,
-    names: dict[str, str],
+    names: Names,
     **note: Any,
 ) -> Change:
     diff = await _check(ctx, s, group_id, removed, added, now, names)
@@ -498,13 +499,13 @@ async def _apply(
     await s.flush()
     affected = tuple(dict.fromkeys(m for m, _, _ in diff))
     if min(a for _, a, _ in diff) < now + ANNOUNCE_WITHIN:
-        mentions = " ".join("@" + _name(names, m) for m in affected)
+        mentions = " ".join("@" + names[m] for m in affected)
         text = t(ctx.language, "rota_announce", summary=summary, mentions=mentions)
         enqueue(s, OutboundMessage(group_id, text, "shift_change", affected), now)
     return Change(entry.id, action, group_id, affected, summary)
 
 
-def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: dict[str, str]) -> None:
+def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: Names) -> None:
     member = ctx.settings.member(group_id, member_id)
     if member is not None and member.role == "counsellor":
         return
@@ -513,13 +514,13 @@ def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: dict[s
         t(
             ctx.language,
             "rota_err_not_counsellor",
-            name=_name(names, member_id),
+            name=names[member_id],
             names=join(ctx.language, counsellors),
         )
     )
 
 
-def _explain(ctx: Context, v: rota.Violation, names: dict[str, str]) -> str:
+def _explain(ctx: Context, v: rota.Violation, names: Names) -> str:
     """A rule violation in the bot language, with the corrected example."""
     hours = ctx.hours
     lang = ctx.language
@@ -538,7 +539,7 @@ def _explain(ctx: Context, v: rota.Violation, names: dict[str, str]) -> str:
         return t(
             lang,
             "rota_err_overlap",
-            name=_name(names, v.shift.member_id),
+            name=names[v.shift.member_id],
             other=span_text(hours, v.other.start_at, v.other.end_at),
             span=span,
             example=example,
@@ -556,10 +557,6 @@ def _past_error(ctx: Context, at: datetime, now: datetime) -> str:
         at=f"{at.astimezone(hours.tz):%m-%d %H:%M}",
         example=f"{nxt:%m-%d %H:%M}",
     )
-
-
-def _name(names: dict[str, str], member_id: str) -> str:
-    return names.get(member_id, member_id)
 
 
 def _minute_of(hours: rota.ServiceHours, day: date, at: datetime) -> int:

@@ -12,6 +12,7 @@ from bot import rota, store
 from bot.chunks import split_text
 from bot.context import Context
 from bot.i18n import join, t
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
@@ -40,7 +41,7 @@ def oncall_text(
     hours: rota.ServiceHours,
     shifts: Sequence[rota.Shift],
     now: datetime,
-    names: dict[str, str],
+    names: Names,
     opens: str,
     closes: str,
 ) -> str:
@@ -48,7 +49,7 @@ def oncall_text(
 
     def until(member: str, at: datetime) -> str:
         end = rota.duty_until(shifts, member, at)
-        return t(language, "on_until", name=names.get(member, member), until=_until(hours, at, end))
+        return t(language, "on_until", name=names[member], until=_until(hours, at, end))
 
     lines = []
     if not hours.is_open(now):
@@ -84,7 +85,7 @@ def rota_text(
     hours: rota.ServiceHours,
     shifts: Sequence[rota.Shift],
     days: Sequence[date],
-    names: dict[str, str],
+    names: Names,
     *,
     opens: str,
     closes: str,
@@ -97,7 +98,7 @@ def rota_text(
         opens_at, closes_at = hours.window(day)
         for start_at, end_at, members in rota.coverage(shifts, opens_at, closes_at):
             span = rota.format_span(hours, start_at, end_at)
-            who = t(language, "list_sep").join(names.get(m, m) for m in members)
+            who = t(language, "list_sep").join(names[m] for m in members)
             short = min_on_duty - len(members)
             if not members and short > 0:
                 mark = t(language, "rota_table_nobody")

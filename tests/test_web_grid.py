@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import rota
+from bot.names import Names
 from bot.web import charts, grid
 from tests.conftest import at
 
@@ -17,7 +18,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 HOURS = rota.ServiceHours(8 * 60, 24 * 60, TZ)
 D = "2026-11-25"
 DAY = date(2026, 11, 25)
-NAMES = {"a": "Ann", "b": "Bo", "c": "Cy"}
+NAMES = Names({"a": "Ann", "b": "Bo", "c": "Cy"})
 
 
 def shift(member: str, start: str, end: str, day: str = D) -> rota.Shift:

@@ -21,6 +21,7 @@ from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
 from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL
+from bot.names import Names
 from bot.report import Report, build_report
 from bot.web import access, console_auth, console_data, console_page, params
 
@@ -363,7 +364,7 @@ async def _report(request: web.Request, s: Any, gid: str, day: date) -> Report:
     return await build_report(s, request.app[SETTINGS], gid, start_at, end_at)
 
 
-async def _report_for(request: web.Request) -> tuple[str, date, Report, dict[str, str]]:
+async def _report_for(request: web.Request) -> tuple[str, date, Report, Names]:
     gid = _group(request)
     day = params.day_query(request, "day", _today(request))
     async with request.app[DB].read() as s:
@@ -377,7 +378,7 @@ async def report_json(request: web.Request) -> web.Response:
     gid, day, report, names = await _report_for(request)
     data = dataclasses.asdict(report)
     for c in data.get("per_counsellor", []):
-        c["name"] = names.get(c["member_id"], c["member_id"])
+        c["name"] = names[c["member_id"]]
     return web.json_response(
         {"group": gid, "day": day.isoformat(), "report": data},
         dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str),

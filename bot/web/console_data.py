@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota, store
 from bot.context import Context
+from bot.names import Names
 from bot.web import grid
 
 
@@ -21,7 +22,7 @@ class Overview:
     week: grid.WeekGrid
     now_on: list[grid.Duty]
     next_on: list[grid.Duty]
-    names: dict[str, str]
+    names: Names
     counsellors: list[tuple[str, str]]  # (id, name) of the group's counsellors
 
 
@@ -93,7 +94,7 @@ class ConversationRow:
 
 
 async def active_conversations(
-    s: AsyncSession, group_id: str, names: dict[str, str]
+    s: AsyncSession, group_id: str, names: Names
 ) -> list[ConversationRow]:
     """Waiting and open conversations, crises first, then oldest first."""
     c = models.Conversation
@@ -107,10 +108,10 @@ async def active_conversations(
         ConversationRow(
             r.id,
             r.staff_id,
-            names.get(r.staff_id, r.staff_id),
+            names[r.staff_id],
             r.status,
             holder := (r.counsellor_id if r.status == "open" else None),
-            names.get(holder, holder) if holder else None,
+            names[holder] if holder else None,
             r.is_crisis,
             r.opened_at,
             r.assigned_at,
@@ -159,7 +160,7 @@ class AuditRow:
 
 
 def describe_change(
-    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
+    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: Names
 ) -> str:
     """A line for an audit entry: its summary if it has one, else its shifts before → after."""
     for side in (after, before):
@@ -169,7 +170,7 @@ def describe_change(
     return f"{_describe_side(hours, before, names)} → {_describe_side(hours, after, names)}"
 
 
-def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -> str:
+def _describe_side(hours: rota.ServiceHours, side: Any, names: Names) -> str:
     shifts: list[Any] = []
 
     def collect(node: Any) -> None:
@@ -193,17 +194,15 @@ def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -
             start = datetime.fromisoformat(str(sh["start_at"]))
             end = datetime.fromisoformat(str(sh.get("end_at", sh["start_at"])))
         except ValueError:
-            parts.append(f"{names.get(member, member)} ?")
+            parts.append(f"{names[member]} ?")
             continue
         day = start.astimezone(hours.tz)
-        parts.append(
-            f"{names.get(member, member)} {day:%m-%d} {rota.format_span(hours, start, end)}"
-        )
+        parts.append(f"{names[member]} {day:%m-%d} {rota.format_span(hours, start, end)}")
     return "、".join(parts)
 
 
 async def audit_rows(
-    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: dict[str, str], limit: int = 30
+    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: Names, limit: int = 30
 ) -> list[AuditRow]:
     a = models.AuditEntry
     rows = await s.scalars(
@@ -214,7 +213,7 @@ async def audit_rows(
             r.id,
             r.at,
             r.actor_id,
-            names.get(r.actor_id, r.actor_id),
+            names[r.actor_id],
             r.action,
             describe_change(hours, r.before, r.after, names),
             r.undone,
