@@ -63,7 +63,9 @@ def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) 
     app[CLOCK] = clock
     app[WALL] = wall or SystemWallClock()
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
+    # In this order: the context is built once the outbox worker and the group jobs exist (its
+    # callbacks are theirs), and the inbox, made last, writes what it holds first at shutdown.
+    app.cleanup_ctx.extend([_database, _http_client, _outbox_worker, _scheduler, _inbox])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_route("GET", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_get("/healthz", healthz)
@@ -84,7 +86,6 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.dispose()
         raise
     app[DB] = db
-    app[CONTEXT] = Context(settings, app[CLOCK], db)
     yield
     await db.dispose()
 
@@ -93,7 +94,7 @@ async def _inbox(app: web.Application) -> AsyncIterator[None]:
     inbox = Inbox(app[CONTEXT])
     app[INBOX] = inbox
     yield
-    await inbox.close()  # what was submitted is written before the database closes
+    await inbox.close()  # what was submitted is written first, while jobs and outbox still run
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
@@ -104,14 +105,13 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
-    ctx, wall = app[CONTEXT], app[WALL]
-    timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
-    deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
+    settings, clock, db, wall = app[SETTINGS], app[CLOCK], app[DB], app[WALL]
+    timeout_s, lang = settings.outbox.send_timeout_s, settings.bot.language
+    deps = PlatformDeps(app[HTTP], wall, clock, timeout_s, lang, db, app[LIVE].notify)
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
-    worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms, wall=wall)
+    worker = OutboxWorker(db, clock, settings, platforms, wall=wall)
     app[OUTBOX] = worker
-    ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
     yield
     # A post the platform is answering right now must be recorded as sent, or the next start
@@ -126,12 +126,11 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    ctx = app[CONTEXT]
+    base = Context(app[SETTINGS], app[CLOCK], app[DB], wake_outbox=app[OUTBOX].wake)
     scheduler = AsyncIOScheduler(timezone="UTC")
-    jobs = GroupJobs(ctx, scheduler)
+    jobs = GroupJobs(base, scheduler)
     app[JOBS] = jobs
-    ctx.rota_changed = jobs.reschedule
-    ctx.deadline_at = jobs.aim
+    app[CONTEXT] = jobs.ctx  # what handlers get: rota changes and deadlines re-aim the jobs
     await jobs.prime()
     scheduler.start()
     jobs.start()

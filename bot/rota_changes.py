@@ -5,8 +5,10 @@ rules of bot/rota.py (inside the service window, no overlap for one counsellor, 
 this group, nothing before `now` altered) and raises RotaError, in the bot language with a
 corrected example, before writing anything. On success it writes the shift rows, one audit row,
 and (if the change alters the next 24 hours) one group announcement. Who may call them is the
-caller's business; the caller calls `ctx.rota_changed(group_id)` once the transaction commits
-(`call_after_commit` does that for a session).
+caller's business; what follows a change is not: once the caller's transaction commits, the
+group's job is re-aimed (`ctx.rota_changed`) and the outbox woken to send the announcement
+(`ctx.wake_outbox`), by a hook the change registers on the session itself. A rollback runs
+neither.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
 ANNOUNCE_WITHIN = timedelta(hours=24)
+_CHANGED_GROUPS = "carebot.rota_changed_groups"  # session.info: groups changed, hook registered
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +300,23 @@ def call_after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
     event.listen(s.sync_session, "after_commit", fire, once=True)
 
 
+def _after_commit_announce(ctx: Context, s: AsyncSession, group_id: str) -> None:
+    """Once `s` commits: re-aim the jobs of the groups whose rota it changed, wake the outbox."""
+    changed: set[str] | None = s.info.get(_CHANGED_GROUPS)
+    if changed is not None:  # the hook is registered already: one per transaction
+        changed.add(group_id)
+        return
+    s.info[_CHANGED_GROUPS] = changed = {group_id}
+
+    def fire() -> None:
+        s.info.pop(_CHANGED_GROUPS, None)
+        for g in sorted(changed):
+            ctx.rota_changed(g)
+        ctx.wake_outbox()
+
+    call_after_commit(s, fire)
+
+
 def span_text(hours: rota.ServiceHours, start_at: datetime, end_at: datetime) -> str:
     """ "MM-DD HH:MM-HH:MM" in service time (24:00 for the closing midnight)."""
     return f"{start_at.astimezone(hours.tz):%m-%d} {rota.format_span(hours, start_at, end_at)}"
@@ -497,6 +517,7 @@ async def _apply(
     )
     s.add(entry)
     await s.flush()
+    _after_commit_announce(ctx, s, group_id)
     affected = tuple(dict.fromkeys(m for m, _, _ in diff))
     if min(a for _, a, _ in diff) < now + ANNOUNCE_WITHIN:
         mentions = " ".join("@" + names[m] for m in affected)

@@ -62,10 +62,8 @@ def refused(inv: Invocation, e: RotaError) -> None:
 
 
 def applied(inv: Invocation, change: rota_changes.Change) -> None:
-    """Confirm to the caller; reschedule the group's boundary job once the change commits."""
+    """Confirm to the caller (the change re-aims the group's job itself once it commits)."""
     inv.say("rota_done", summary=change.summary)
-    ctx, group_id = inv.ctx, inv.group_id
-    rota_changes.call_after_commit(inv.session, lambda: ctx.rota_changed(group_id))
 
 
 async def apply(inv: Invocation, change: Awaitable[rota_changes.Change]) -> None:

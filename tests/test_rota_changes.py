@@ -4,6 +4,7 @@ written whole with one audit row, announced when it alters the next 24 hours, an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -411,33 +412,54 @@ async def test_messages_are_in_chinese_by_default(database_url: str) -> None:
 async def test_after_commit_hook_runs_only_on_commit(ctx: Context) -> None:
     fired: list[str] = []
     async with ctx.db.write() as s:
-        await rota_changes.add_shift(
-            ctx,
-            s,
-            group_id="g1",
-            actor_id="l1",
-            member_id="c1",
-            start_at=at(D, "08:00"),
-            end_at=at(D, "10:00"),
-            now=NOW,
-        )
         rota_changes.call_after_commit(s, lambda: fired.append("g1"))
         assert fired == []
     assert fired == ["g1"]
-    with pytest.raises(RotaError):
+    with pytest.raises(RuntimeError):
         async with ctx.db.write() as s:
             rota_changes.call_after_commit(s, lambda: fired.append("again"))
-            await rota_changes.add_shift(
-                ctx,
-                s,
-                group_id="g1",
-                actor_id="l1",
-                member_id="c1",
-                start_at=at(D, "09:00"),
-                end_at=at(D, "10:00"),
-                now=NOW,
-            )
+            raise RuntimeError("rolled back")
     assert fired == ["g1"]
+
+
+async def test_a_committed_change_re_aims_its_group_and_wakes_the_outbox_by_itself(
+    database_url: str,
+) -> None:
+    """No caller announces a change: the change registers that on its session, per commit."""
+    base = await make_ctx(database_url)
+    calls: list[str] = []
+    ctx = dataclasses.replace(
+        base, rota_changed=calls.append, wake_outbox=lambda: calls.append("wake")
+    )
+    add = {"group_id": "g1", "actor_id": "l1", "now": NOW}
+    try:
+        async with ctx.db.write() as s:
+            await rota_changes.add_shift(
+                ctx, s, member_id="c1", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+            )
+            await rota_changes.add_shift(
+                ctx, s, member_id="c2", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+            )
+            assert calls == []  # not before the commit
+        assert calls == ["g1", "wake"]  # two changes, one transaction: once
+        calls.clear()
+        with pytest.raises(RotaError):  # refused: nothing written, nothing announced
+            async with ctx.db.write() as s:
+                await rota_changes.add_shift(
+                    ctx, s, member_id="c1", start_at=at(D, "09:00"), end_at=at(D, "11:00"), **add
+                )
+        with pytest.raises(RuntimeError):  # applied, then rolled back: nothing either
+            async with ctx.db.write() as s:
+                await rota_changes.add_shift(
+                    ctx, s, member_id="c3", start_at=at(D, "12:00"), end_at=at(D, "14:00"), **add
+                )
+                raise RuntimeError("the caller fails after the change")
+        assert calls == []
+        async with ctx.db.write() as s:
+            await rota_changes.undo_last(ctx, s, **add)
+        assert calls == ["g1", "wake"]
+    finally:
+        await ctx.db.dispose()
 
 
 async def test_concurrent_overlapping_adds_one_wins(ctx: Context) -> None:

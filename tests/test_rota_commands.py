@@ -93,9 +93,9 @@ async def make_chat(database_url: str, **sections: Any) -> Chat:
     await db.upgrade()
     await sync_config(db, settings, clock)
     commands.load_commands()
-    chat = Chat(Context(settings, clock, db), clock)
-    chat.ctx.rota_changed = chat.rescheduled.append
-    return chat
+    rescheduled: list[str] = []
+    ctx = Context(settings, clock, db, rota_changed=rescheduled.append)
+    return Chat(ctx, clock, rescheduled)
 
 
 @pytest.fixture

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from bot import models
-from bot.clock import FrozenClock, FrozenWallClock
-from bot.keys import DB
+from bot.clock import FrozenClock, FrozenWallClock, ScaledClock
+from bot.keys import DB, JOBS
 from bot.web import console_auth
-from tests.conftest import Bot, at
+from tests.conftest import Bot, FakePlatform, at, make_settings
 from tests.fake_web import LEAD_TOKEN, OTHER_TOKEN, local_message, web_settings
 
 D = "2026-11-25"  # a Wednesday: the week shown runs 11-23 to 11-29
@@ -436,3 +436,53 @@ async def test_out_of_range_dates_answer_400_not_500(bot: Bot) -> None:
         )
         assert resp.status == 400, (far, resp.status, await resp.text())
     assert (await bot.client.get("/console", params={"week": "2999-12-31"})).status == 200
+
+
+async def test_a_console_edit_re_aims_the_groups_job_and_is_announced(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    """The console handler does nothing after a change: the change itself re-aims the group's
+    job and wakes the outbox once it commits. On a running clock (one minute = 1 s) with the
+    sweep removed, only that can make the 10:00 boundary of a shift added at 09:50 post (the
+    job stays aimed at 12:00 otherwise, and 10:00 is then past the 30-minute catch-up)."""
+    members = [
+        {"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"},
+        {"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"},
+        {
+            "group": "g1",
+            "id": "l1",
+            "name": "Lead Liu",
+            "role": "lead",
+            "console_token": LEAD_TOKEN,
+        },
+    ]
+    settings = make_settings(database_url, fake_platform.url, members=members)
+    clock = ScaledClock(at(D, "09:50"), 60)
+    bot: Bot = await make_bot(settings, clock)
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "12:00"))
+    scheduler = bot.app[JOBS]._scheduler
+    scheduler.remove_job("boundary-sweep")  # no net under the jobs: the change must aim them
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while (job := scheduler.get_job("boundary:g1")) is None or (
+        job.next_run_time < datetime.now(UTC) + timedelta(seconds=60)  # 12:00: 130 s away
+    ):
+        assert loop.time() < deadline, "the group's job was never aimed at 12:00"
+        await asyncio.sleep(0.01)
+    csrf = await login(bot)
+    assert bot.client is not None
+    add = await bot.client.post(
+        "/console/api/groups/g1/rota/add",
+        headers={"X-CSRF-Token": csrf},
+        json={"date": D, "start": "10:00", "end": "12:00", "member_id": "c2"},
+    )
+    assert add.status == 200, await add.text()
+    assert clock.now() < at(D, "10:00"), "too slow to test the boundary"
+
+    def posted(start: str) -> list[str]:
+        return [m["text"] for m in fake_platform.received if m["text"].startswith(start)]
+
+    await fake_platform.wait_for(lambda r: bool(posted("[Rota change]")), 5.0)
+    await fake_platform.wait_for(lambda r: bool(posted("[Shift change 10:00]")), 20.0)
+    [boundary] = posted("[Shift change 10:00]")
+    assert "late" not in boundary and clock.now() < at(D, "10:30")

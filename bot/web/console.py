@@ -457,8 +457,6 @@ async def rota_edit(request: web.Request) -> web.Response:
                 change = await rota_changes.undo_last(ctx, s, **common)
     except RotaError as e:
         return web.json_response({"ok": False, "error": str(e)}, status=400)
-    ctx.rota_changed(gid)
-    ctx.wake_outbox()
     return web.json_response(
         {
             "ok": True,
