@@ -9,21 +9,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import rota, store
-from bot.chunks import split_text
 from bot.context import Context
 from bot.i18n import join, t
 from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
-# The smallest text limit of the platforms we post to (WeCom: 2048 bytes); longer text is split.
-MAX_TEXT_BYTES = 2048
 GAPS_NOTICE_DAYS = 7
-
-
-def pieces(text: str) -> list[str]:
-    """`text` split at line breaks into posts that fit every platform."""
-    return split_text(text, MAX_TEXT_BYTES)
 
 
 def day_label(language: str, day: date) -> str:
@@ -165,5 +157,4 @@ async def post_gaps(
     text = "\n".join(
         [t(lang, "gaps_notice_title", min=svc.min_on_duty), *gaps_lines(lang, hours, found)]
     )
-    for piece in pieces(text):
-        enqueue(s, OutboundMessage(group_id, piece, "report", (), leads), now)
+    enqueue(s, OutboundMessage(group_id, text, "report", (), leads), now)  # the outbox splits it
