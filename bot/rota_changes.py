@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
 ANNOUNCE_WITHIN = timedelta(hours=24)
+Action = Literal["add", "remove", "swap", "take", "repeat", "undo", "import"]  # in the audit log
 _CHANGED_GROUPS = "carebot.rota_changed_groups"  # session.info: groups changed, hook registered
 
 
@@ -38,7 +39,7 @@ class Change:
     """One applied rota change, as recorded in the audit log."""
 
     audit_id: int
-    action: str  # add | remove | swap | take | repeat | undo | import
+    action: Action
     group_id: str
     affected: tuple[str, ...]  # member ids whose shifts changed
     summary: str  # one line, bot language, e.g. "已为 张三 添加 11-25 08:00-10:00"
@@ -192,7 +193,7 @@ async def add_shifts(
     actor_id: str,
     shifts: Sequence[rota.Shift],
     now: datetime,
-    action: str = "import",
+    action: Action = "import",
 ) -> Change:
     """Add many shifts as one change (CSV import): the same rules, one audit row."""
     names = await _begin(ctx, s, group_id)
@@ -484,7 +485,7 @@ async def _apply(
     s: AsyncSession,
     group_id: str,
     actor_id: str,
-    action: str,
+    action: Action,
     removed: Sequence[models.Shift],
     added: Sequence[rota.Shift],
     now: datetime,
