@@ -25,12 +25,10 @@ from bot import models, rota
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.conversations import handle_deadlines
-from bot.db import Database
 from bot.notices import handle_due
 from bot.platforms.base import InboundMessage
-from bot.sync import sync_config
 from handlers.messages import handle_inbound
-from tests.conftest import at, make_settings
+from tests.conftest import at, make_settings, open_db
 
 D = "2026-11-25"
 START = at(D, "07:00")
@@ -87,13 +85,8 @@ class World:
             },
         )
         self.clock = FrozenClock(START)
-        self.db = Database(self.settings.bot.database_url)
+        self.db = self.runner.run(open_db(self.settings, self.clock))
         self.ctx = Context(self.settings, self.clock, self.db)
-        self.runner.run(self._prepare())
-
-    async def _prepare(self) -> None:
-        await self.db.upgrade()
-        await sync_config(self.db, self.settings, self.clock)
 
     async def reset(self, shifts: list[rota.Shift]) -> None:
         async with self.db.write() as s:

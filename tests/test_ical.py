@@ -3,8 +3,6 @@ of one member only, and no feed for a token whose member left the config."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from icalendar import Calendar
 
@@ -12,8 +10,7 @@ from bot import ical, models
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.rota import Shift
-from bot.sync import sync_config
-from tests.conftest import at, make_settings
+from tests.conftest import MakeCtx, at, make_settings
 
 NOW = at("2026-11-24", "20:00")
 
@@ -44,12 +41,8 @@ def test_calendar_in_chinese_with_stable_uids() -> None:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    d = Database(database_url)
-    await d.upgrade()
-    await sync_config(d, make_settings(database_url, "http://127.0.0.1:1/hook"), FrozenClock(NOW))
-    yield d
-    await d.dispose()
+async def db(make_ctx: MakeCtx) -> Database:
+    return (await make_ctx(FrozenClock(NOW))).db
 
 
 async def test_tokens_and_feeds(db: Database, database_url: str) -> None:

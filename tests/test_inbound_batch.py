@@ -29,11 +29,10 @@ from bot.db import Database
 from bot.errors import Overloaded
 from bot.keys import DB, INBOX
 from bot.platforms.base import InboundMessage
-from bot.sync import sync_config
 from handlers.commands import load_commands
 from handlers.inbox import Inbox
 from handlers.messages import handle_inbound
-from tests.conftest import FakePlatform, at, make_settings
+from tests.conftest import FakePlatform, MakeCtx, at, make_settings, open_db
 
 D = "2026-11-25"
 COUNSELLORS = ("c1", "c2", "c3")
@@ -142,11 +141,11 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
     }
 
 
-async def prepare(db: Database, settings: Settings, clock: FrozenClock) -> None:
+async def prepare(make_ctx: MakeCtx, settings: Settings, clock: FrozenClock) -> Context:
+    """A context on the settings' database, with the rota SHIFTS in every group."""
     load_commands()
-    await db.upgrade()
-    await sync_config(db, settings, clock)
-    async with db.write() as s:
+    ctx = await make_ctx(clock, settings)
+    async with ctx.db.write() as s:
         for group in GROUPS:
             for member, start, end in SHIFTS:
                 s.add(
@@ -158,6 +157,7 @@ async def prepare(db: Database, settings: Settings, clock: FrozenClock) -> None:
                         created_at=clock.now(),
                     )
                 )
+    return ctx
 
 
 async def play(ctx: Context, steps: list[tuple[str, int]], cuts: list[int]) -> list[list[bool]]:
@@ -174,63 +174,58 @@ async def play(ctx: Context, steps: list[tuple[str, int]], cuts: list[int]) -> l
     return [flags1, flags2]
 
 
-async def test_a_batch_decides_as_one_message_at_a_time(database_url: str, tmp_path: Path) -> None:
+async def test_a_batch_decides_as_one_message_at_a_time(
+    database_url: str, tmp_path: Path, make_ctx: MakeCtx
+) -> None:
     """A busy minute: six people, a crisis, a resend, answers, /done and /ack, in one batch."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        ctx = Context(settings, clock, db)
-        steps = [
-            ("text", 0),
-            ("text", 1),
-            ("text", 2),
-            ("text", 3),
-            ("text", 4),
-            ("text", 0),
-            ("again", 1),
-            ("crisis", 5),
-            ("answer", 0),
-            ("text", 1),
-            ("done", 0),
-            ("image", 2),
-            ("text", 3),
-            ("ack", 1),
-            ("help", 4),
-            ("text", 4),
-        ]
-        flags1, flags2 = await play(ctx, steps, [])
-        assert flags1 == flags2
-        assert flags2.count(True) == 1  # the resend
-        first, batched = await outcome(db, "g1"), await outcome(db, "g2")
-        assert batched == first
-        # The scenario does what it says: some wait, the crisis is taken, /done freed a place.
-        statuses = [x[2] for x in batched["conversations"]]
-        assert "waiting" in statuses and "closed" in statuses
-        assert any(x[3] and x[1] for x in batched["conversations"])
-    finally:
-        await db.dispose()
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    steps = [
+        ("text", 0),
+        ("text", 1),
+        ("text", 2),
+        ("text", 3),
+        ("text", 4),
+        ("text", 0),
+        ("again", 1),
+        ("crisis", 5),
+        ("answer", 0),
+        ("text", 1),
+        ("done", 0),
+        ("image", 2),
+        ("text", 3),
+        ("ack", 1),
+        ("help", 4),
+        ("text", 4),
+    ]
+    flags1, flags2 = await play(ctx, steps, [])
+    assert flags1 == flags2
+    assert flags2.count(True) == 1  # the resend
+    first, batched = await outcome(db, "g1"), await outcome(db, "g2")
+    assert batched == first
+    # The scenario does what it says: some wait, the crisis is taken, /done freed a place.
+    statuses = [x[2] for x in batched["conversations"]]
+    assert "waiting" in statuses and "closed" in statuses
+    assert any(x[3] and x[1] for x in batched["conversations"])
 
 
 async def test_two_messages_of_one_night_in_one_batch_get_one_auto_reply(
     database_url: str,
+    make_ctx: MakeCtx,
 ) -> None:
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "02:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        ctx = Context(settings, clock, db)
-        steps = [("text", 0), ("text", 0), ("crisis", 1), ("crisis", 1), ("text", 1)]
-        await play(ctx, steps, [])
-        first, batched = await outcome(db, "g1"), await outcome(db, "g2")
-        assert batched == first
-        # The plain night reply, the crisis night reply (a group post: neutral words and kind),
-        # and the leads' private crisis alert.
-        assert [p[0] for p in batched["posts"]] == ["off_hours", "off_hours", "crisis"]
-    finally:
-        await db.dispose()
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    steps = [("text", 0), ("text", 0), ("crisis", 1), ("crisis", 1), ("text", 1)]
+    await play(ctx, steps, [])
+    first, batched = await outcome(db, "g1"), await outcome(db, "g2")
+    assert batched == first
+    # The plain night reply, the crisis night reply (a group post: neutral words and kind),
+    # and the leads' private crisis alert.
+    assert [p[0] for p in batched["posts"]] == ["off_hours", "off_hours", "crisis"]
 
 
 class World:
@@ -240,9 +235,12 @@ class World:
         self.runner = asyncio.Runner()
         self.settings = two_groups(f"sqlite+aiosqlite:///{tmp}/batch.db")
         self.clock = FrozenClock(at(D, "10:00"))
-        self.db = Database(self.settings.bot.database_url)
-        self.ctx = Context(self.settings, self.clock, self.db)
-        self.runner.run(prepare(self.db, self.settings, self.clock))
+        self.ctx = self.runner.run(prepare(self._open, self.settings, self.clock))
+        self.db = self.ctx.db
+
+    @staticmethod
+    async def _open(clock: FrozenClock, settings: Settings) -> Context:
+        return Context(settings, clock, await open_db(settings, clock))
 
     async def reset(self, now: datetime) -> None:
         self.clock.set(now)
@@ -286,133 +284,124 @@ def test_any_batches_decide_as_one_message_at_a_time(
     world.runner.run(example())
 
 
-async def test_one_bad_message_fails_alone_and_its_batch_is_written(database_url: str) -> None:
+async def test_one_bad_message_fails_alone_and_its_batch_is_written(
+    database_url: str, make_ctx: MakeCtx
+) -> None:
     """Requests that share a transaction do not share a failure: the database refuses one
     message (a trigger stands in for any error of one row), the others are stored."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        async with db.write() as s:
-            if db.is_sqlite:
-                await s.execute(
-                    text(
-                        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison' "
-                        "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
-                    )
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    async with db.write() as s:
+        if db.is_sqlite:
+            await s.execute(
+                text(
+                    "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison' "
+                    "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
                 )
-            else:
-                await s.execute(
-                    text(
-                        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
-                        "IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; "
-                        "RETURN NEW; END $$ LANGUAGE plpgsql"
-                    )
+            )
+        else:
+            await s.execute(
+                text(
+                    "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+                    "IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
                 )
-                await s.execute(
-                    text(
-                        "CREATE TRIGGER poison BEFORE INSERT ON messages "
-                        "FOR EACH ROW EXECUTE FUNCTION poison()"
-                    )
+            )
+            await s.execute(
+                text(
+                    "CREATE TRIGGER poison BEFORE INSERT ON messages "
+                    "FOR EACH ROW EXECUTE FUNCTION poison()"
                 )
-        inbox = Inbox(Context(settings, clock, db))
+            )
+    inbox = Inbox(ctx)
 
-        def say(mid: str, who: str, words: str) -> list[InboundMessage]:
-            return [InboundMessage("generic", "g1", mid, who, who, words)]
+    def say(mid: str, who: str, words: str) -> list[InboundMessage]:
+        return [InboundMessage("generic", "g1", mid, who, who, words)]
 
-        # gather starts all three submissions before the inbox's task runs: one batch of three.
-        results = await asyncio.gather(
-            inbox.submit(say("a", "doc1", "hello")),
-            inbox.submit(say("b", "doc2", "poison")),
-            inbox.submit(say("c", "doc3", "hello") + say("a", "doc1", "again")),
-            return_exceptions=True,
-        )
-        assert results[0] == [False] and results[2] == [False, True]
-        assert isinstance(results[1], Exception) and "poisoned" in str(results[1])
-        assert inbox.batches == 2  # the shared one failed; the good ones were written alone
-        got = await outcome(db, "g1")
-        assert [x[0] for x in got["messages"]] == ["a", "c"]
-        assert sorted(x[0] for x in got["conversations"]) == ["doc1", "doc3"]
-    finally:
-        await db.dispose()
+    # gather starts all three submissions before the inbox's task runs: one batch of three.
+    results = await asyncio.gather(
+        inbox.submit(say("a", "doc1", "hello")),
+        inbox.submit(say("b", "doc2", "poison")),
+        inbox.submit(say("c", "doc3", "hello") + say("a", "doc1", "again")),
+        return_exceptions=True,
+    )
+    assert results[0] == [False] and results[2] == [False, True]
+    assert isinstance(results[1], Exception) and "poisoned" in str(results[1])
+    assert inbox.batches == 2  # the shared one failed; the good ones were written alone
+    got = await outcome(db, "g1")
+    assert [x[0] for x in got["messages"]] == ["a", "c"]
+    assert sorted(x[0] for x in got["conversations"]) == ["doc1", "doc3"]
 
 
 async def test_a_failing_message_leaves_no_text_in_the_log(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    database_url: str, caplog: pytest.LogCaptureFixture, make_ctx: MakeCtx
 ) -> None:
     """The log of a failed batch names exception types and ids, never what people wrote (nor
     the SQL parameters that carry it)."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        inbox = Inbox(Context(settings, clock, db))
-        # A lone surrogate (half an emoji) cannot be encoded for the database: the message fails.
-        bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
-        good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
-        with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
-            results = await asyncio.gather(
-                inbox.submit([good]), inbox.submit([bad]), return_exceptions=True
-            )
-        assert results[0] == [False] and isinstance(results[1], Exception)
-        assert caplog.records, "the failed batch is logged"
-        logged = caplog.text + "".join(
-            logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+    inbox = Inbox(await prepare(make_ctx, settings, clock))
+    # A lone surrogate (half an emoji) cannot be encoded for the database: the message fails.
+    bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
+    good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
+    with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
+        results = await asyncio.gather(
+            inbox.submit([good]), inbox.submit([bad]), return_exceptions=True
         )
-        for words in ("private words", "cannot sleep", "Doc1", "Doc2"):
-            assert words not in logged, logged
-    finally:
-        await db.dispose()
+    assert results[0] == [False] and isinstance(results[1], Exception)
+    assert caplog.records, "the failed batch is logged"
+    logged = caplog.text + "".join(
+        logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+    )
+    for words in ("private words", "cannot sleep", "Doc1", "Doc2"):
+        assert words not in logged, logged
 
 
-async def test_requests_that_wait_together_share_one_transaction(database_url: str) -> None:
+async def test_requests_that_wait_together_share_one_transaction(
+    database_url: str, make_ctx: MakeCtx
+) -> None:
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        inbox = Inbox(Context(settings, clock, db))
-        sent = [
-            [InboundMessage("generic", "g1", f"m{i}", f"doc{i % 4}", "", f"hello {i}")]
-            for i in range(20)
-        ]
-        results = await asyncio.gather(*(inbox.submit(x) for x in sent))
-        assert results == [[False]] * 20
-        assert inbox.batches == 1
-        assert len((await outcome(db, "g1"))["messages"]) == 20
-    finally:
-        await db.dispose()
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    inbox = Inbox(ctx)
+    sent = [
+        [InboundMessage("generic", "g1", f"m{i}", f"doc{i % 4}", "", f"hello {i}")]
+        for i in range(20)
+    ]
+    results = await asyncio.gather(*(inbox.submit(x) for x in sent))
+    assert results == [[False]] * 20
+    assert inbox.batches == 1
+    assert len((await outcome(db, "g1"))["messages"]) == 20
 
 
 async def test_past_the_waiting_limit_a_request_is_refused_at_once_and_nothing_is_lost(
     tmp_path: Path,
+    make_ctx: MakeCtx,
 ) -> None:
     """While the single SQLite writer is busy, requests wait; past the limit they are refused
     (503 at the webhook) instead of queueing without end. What was taken is all written."""
     url = f"sqlite+aiosqlite:///{tmp_path}/overload.db"
     settings = two_groups(url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(url)
-    try:
-        await prepare(db, settings, clock)
-        inbox = Inbox(Context(settings, clock, db), max_waiting=3)
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    inbox = Inbox(ctx, max_waiting=3)
 
-        def say(i: int) -> list[InboundMessage]:
-            return [InboundMessage("generic", "g1", f"m{i}", f"doc{i}", "", "hello")]
+    def say(i: int) -> list[InboundMessage]:
+        return [InboundMessage("generic", "g1", f"m{i}", f"doc{i}", "", "hello")]
 
-        async with db.write():  # somebody else holds the writer (a boundary job, say)
-            taken = [asyncio.create_task(inbox.submit(say(i))) for i in range(3)]
-            await asyncio.sleep(0.05)
-            with pytest.raises(Overloaded):
-                await inbox.submit(say(3))
-            assert not any(t.done() for t in taken)
-        assert await asyncio.gather(*taken) == [[False]] * 3
-        assert await inbox.submit(say(4)) == [False]  # room again once they are written
-        assert [x[0] for x in (await outcome(db, "g1"))["messages"]] == ["m0", "m1", "m2", "m4"]
-    finally:
-        await db.dispose()
+    async with db.write():  # somebody else holds the writer (a boundary job, say)
+        taken = [asyncio.create_task(inbox.submit(say(i))) for i in range(3)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(Overloaded):
+            await inbox.submit(say(3))
+        assert not any(t.done() for t in taken)
+    assert await asyncio.gather(*taken) == [[False]] * 3
+    assert await inbox.submit(say(4)) == [False]  # room again once they are written
+    assert [x[0] for x in (await outcome(db, "g1"))["messages"]] == ["m0", "m1", "m2", "m4"]
 
 
 async def test_the_webhook_answers_503_with_retry_after_when_overloaded(

@@ -4,8 +4,6 @@ written whole with one audit row, announced when it alters the next 24 hours, an
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,28 +13,11 @@ from sqlalchemy import func, select
 from bot import models, rota_changes
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.db import Database
 from bot.errors import RotaError
-from bot.sync import sync_config
-from tests.conftest import at, make_settings
+from tests.conftest import CTX_NOW, NO_HOOK, MakeCtx, at, make_settings
 
 D = "2026-11-25"  # the day the tests edit; "now" is the evening before unless said otherwise
-NOW = at("2026-11-24", "12:00")
-
-
-async def make_ctx(database_url: str, language: str = "en") -> Context:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook", bot={"language": language})
-    db = Database(database_url)
-    await db.upgrade()
-    await sync_config(db, settings, FrozenClock(NOW))
-    return Context(settings, FrozenClock(NOW), db)
-
-
-@pytest.fixture
-async def ctx(database_url: str) -> AsyncIterator[Context]:
-    c = await make_ctx(database_url)
-    yield c
-    await c.db.dispose()
+NOW = CTX_NOW  # "now" of the `ctx` fixture: the day before D, at noon
 
 
 async def shifts(ctx: Context) -> list[tuple[str, str]]:
@@ -396,17 +377,15 @@ async def test_take_and_repeat(ctx: Context) -> None:
     assert len(await shifts(ctx)) == 2
 
 
-async def test_messages_are_in_chinese_by_default(database_url: str) -> None:
-    ctx = await make_ctx(database_url, language="zh")
-    try:
-        change = await add(ctx, "c1", "08:00", "10:00")
-        assert change.summary == "已为 Chen 添加 11-25 08:00-10:00"
-        with pytest.raises(RotaError) as err:
-            await add(ctx, "c1", "07:00", "09:00")
-        assert "超出服务时间 08:00-24:00" in str(err.value)
-        assert "例如 11-25 08:00-10:00" in str(err.value)
-    finally:
-        await ctx.db.dispose()
+async def test_messages_are_in_chinese_by_default(database_url: str, make_ctx: MakeCtx) -> None:
+    settings = make_settings(database_url, NO_HOOK, bot={"language": "zh"})
+    ctx = await make_ctx(FrozenClock(NOW), settings)
+    change = await add(ctx, "c1", "08:00", "10:00")
+    assert change.summary == "已为 Chen 添加 11-25 08:00-10:00"
+    with pytest.raises(RotaError) as err:
+        await add(ctx, "c1", "07:00", "09:00")
+    assert "超出服务时间 08:00-24:00" in str(err.value)
+    assert "例如 11-25 08:00-10:00" in str(err.value)
 
 
 async def test_after_commit_hook_runs_only_on_commit(ctx: Context) -> None:
@@ -423,43 +402,39 @@ async def test_after_commit_hook_runs_only_on_commit(ctx: Context) -> None:
 
 
 async def test_a_committed_change_re_aims_its_group_and_wakes_the_outbox_by_itself(
-    database_url: str,
+    make_ctx: MakeCtx,
 ) -> None:
     """No caller announces a change: the change registers that on its session, per commit."""
-    base = await make_ctx(database_url)
     calls: list[str] = []
-    ctx = dataclasses.replace(
-        base, rota_changed=calls.append, wake_outbox=lambda: calls.append("wake")
+    ctx = await make_ctx(
+        FrozenClock(NOW), rota_changed=calls.append, wake_outbox=lambda: calls.append("wake")
     )
     add = {"group_id": "g1", "actor_id": "l1", "now": NOW}
-    try:
+    async with ctx.db.write() as s:
+        await rota_changes.add_shift(
+            ctx, s, member_id="c1", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+        )
+        await rota_changes.add_shift(
+            ctx, s, member_id="c2", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+        )
+        assert calls == []  # not before the commit
+    assert calls == ["g1", "wake"]  # two changes, one transaction: once
+    calls.clear()
+    with pytest.raises(RotaError):  # refused: nothing written, nothing announced
         async with ctx.db.write() as s:
             await rota_changes.add_shift(
-                ctx, s, member_id="c1", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+                ctx, s, member_id="c1", start_at=at(D, "09:00"), end_at=at(D, "11:00"), **add
             )
-            await rota_changes.add_shift(
-                ctx, s, member_id="c2", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
-            )
-            assert calls == []  # not before the commit
-        assert calls == ["g1", "wake"]  # two changes, one transaction: once
-        calls.clear()
-        with pytest.raises(RotaError):  # refused: nothing written, nothing announced
-            async with ctx.db.write() as s:
-                await rota_changes.add_shift(
-                    ctx, s, member_id="c1", start_at=at(D, "09:00"), end_at=at(D, "11:00"), **add
-                )
-        with pytest.raises(RuntimeError):  # applied, then rolled back: nothing either
-            async with ctx.db.write() as s:
-                await rota_changes.add_shift(
-                    ctx, s, member_id="c3", start_at=at(D, "12:00"), end_at=at(D, "14:00"), **add
-                )
-                raise RuntimeError("the caller fails after the change")
-        assert calls == []
+    with pytest.raises(RuntimeError):  # applied, then rolled back: nothing either
         async with ctx.db.write() as s:
-            await rota_changes.undo_last(ctx, s, **add)
-        assert calls == ["g1", "wake"]
-    finally:
-        await ctx.db.dispose()
+            await rota_changes.add_shift(
+                ctx, s, member_id="c3", start_at=at(D, "12:00"), end_at=at(D, "14:00"), **add
+            )
+            raise RuntimeError("the caller fails after the change")
+    assert calls == []
+    async with ctx.db.write() as s:
+        await rota_changes.undo_last(ctx, s, **add)
+    assert calls == ["g1", "wake"]
 
 
 async def test_concurrent_overlapping_adds_one_wins(ctx: Context) -> None:

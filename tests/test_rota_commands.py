@@ -16,11 +16,9 @@ from sqlalchemy import func, select
 from bot import models
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.db import Database
 from bot.platforms.base import InboundMessage
-from bot.sync import sync_config
 from handlers import commands
-from tests.conftest import at, make_settings
+from tests.conftest import NO_HOOK, at, make_settings, open_db
 
 NOW = at("2026-11-24", "20:00")  # "today" is 11-24, "tomorrow" 11-25
 
@@ -86,14 +84,11 @@ class Chat:
 
 
 async def make_chat(database_url: str, **sections: Any) -> Chat:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook", **sections)
+    settings = make_settings(database_url, NO_HOOK, **sections)
     clock = FrozenClock(NOW)
-    db = Database(database_url)
-    await db.upgrade()
-    await sync_config(db, settings, clock)
     commands.load_commands()
     rescheduled: list[str] = []
-    ctx = Context(settings, clock, db, rota_changed=rescheduled.append)
+    ctx = Context(settings, clock, await open_db(settings, clock), rota_changed=rescheduled.append)
     return Chat(ctx, clock, rescheduled)
 
 

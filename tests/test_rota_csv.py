@@ -14,8 +14,7 @@ from bot.clock import FrozenClock
 from bot.db import Database
 from bot.errors import RotaError
 from bot.rota_csv import export_csv, import_csv
-from bot.sync import sync_config
-from tests.conftest import at, make_settings
+from tests.conftest import MakeCtx, at, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = at("2026-11-24", "12:00")
@@ -27,13 +26,8 @@ g1,2026-11-25,22:00,24:00,c3
 
 
 @pytest.fixture
-async def db(database_url: str) -> Database:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook")
-    d = Database(database_url)
-    await d.upgrade()
-    await sync_config(d, settings, FrozenClock(NOW))
-    yield d  # type: ignore[misc]
-    await d.dispose()
+async def db(make_ctx: MakeCtx) -> Database:
+    return (await make_ctx(FrozenClock(NOW))).db
 
 
 async def shift_count(db: Database) -> int:

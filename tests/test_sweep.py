@@ -18,20 +18,17 @@ from bot.context import Context
 from bot.db import Database
 from bot.keys import JOBS
 from bot.platforms.base import InboundMessage
-from bot.sync import sync_config
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
-from tests.conftest import Bot, FakePlatform, at, make_settings
+from tests.conftest import Bot, FakePlatform, at, make_settings, open_db
 
 D = "2026-11-25"
 SPEED = 600
 
 
 async def seed(database_url: str, settings: Any, shifts: list[tuple[str, str, str]]) -> None:
-    db = Database(database_url)
+    db = await open_db(settings, ScaledClock(at(D, "09:00")))
     try:
-        await db.upgrade()
-        await sync_config(db, settings, ScaledClock(at(D, "09:00")))
         async with db.write() as s:
             for member, start, end in shifts:
                 s.add(

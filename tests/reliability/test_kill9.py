@@ -38,9 +38,8 @@ from sqlalchemy import select
 from bot import models
 from bot.clock import FrozenClock, SystemWallClock
 from bot.config import load_settings
-from bot.db import Database
 from bot.platforms import generic
-from bot.sync import sync_config
+from tests.conftest import open_db
 from tests.reliability.harness import SECRET, Receiver, serve_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,9 +201,7 @@ async def test_kill9_under_load_loses_nothing_and_posts_nothing_twice(
         config = tmp_path / "carebot.toml"
         config.write_text(_toml(database_url, port, rx.url), encoding="utf-8")
         settings = load_settings(config)
-        db = Database(database_url)
-        await db.upgrade()
-        await sync_config(db, settings, FrozenClock(START_AT))
+        db = await open_db(settings, FrozenClock(START_AT))
         day = START_AT.replace(hour=0)
         async with db.write() as s:
             for g in GROUPS:
