@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -42,6 +41,7 @@ from bot.platforms import spec_of
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
 from bot.platforms.spec import PlatformDeps
 from bot.protocols import Clock, Platform, SignsOnce, WallClock
+from bot.sync import sync_config
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
@@ -50,7 +50,6 @@ from handlers.inbox import ids as inbox_ids
 from schedules.group_jobs import GroupJobs
 
 log = logging.getLogger(__name__)
-SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
 
 
 def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) -> web.Application:
@@ -66,7 +65,9 @@ def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) 
     app[CLOCK] = clock
     app[WALL] = wall or SystemWallClock()
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
+    # In this order: the context is built once the outbox worker and the group jobs exist (its
+    # callbacks are theirs), and the inbox, made last, writes what it holds first at shutdown.
+    app.cleanup_ctx.extend([_database, _http_client, _outbox_worker, _scheduler, _inbox])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_route("GET", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_get("/healthz", healthz)
@@ -87,7 +88,6 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.dispose()
         raise
     app[DB] = db
-    app[CONTEXT] = Context(settings, app[CLOCK], db, metrics=app[METRICS])
     yield
     await db.dispose()
 
@@ -96,7 +96,7 @@ async def _inbox(app: web.Application) -> AsyncIterator[None]:
     inbox = Inbox(app[CONTEXT])
     app[INBOX] = inbox
     yield
-    await inbox.close()  # what was submitted is written before the database closes
+    await inbox.close()  # what was submitted is written first, while jobs and outbox still run
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
@@ -107,16 +107,13 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
-    ctx, wall = app[CONTEXT], app[WALL]
-    timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
-    deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
+    settings, clock, db, wall = app[SETTINGS], app[CLOCK], app[DB], app[WALL]
+    timeout_s, lang = settings.outbox.send_timeout_s, settings.bot.language
+    deps = PlatformDeps(app[HTTP], wall, clock, timeout_s, lang, db, app[LIVE].notify)
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
-    worker = OutboxWorker(
-        ctx.db, ctx.clock, ctx.settings, platforms, wall=wall, metrics=app[METRICS]
-    )
+    worker = OutboxWorker(db, clock, settings, platforms, wall=wall, metrics=app[METRICS])
     app[OUTBOX] = worker
-    ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
     yield
     # A post the platform is answering right now must be recorded as sent, or the next start
@@ -131,12 +128,13 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    ctx = app[CONTEXT]
+    base = Context(
+        app[SETTINGS], app[CLOCK], app[DB], wake_outbox=app[OUTBOX].wake, metrics=app[METRICS]
+    )
     scheduler = AsyncIOScheduler(timezone="UTC")
-    jobs = GroupJobs(ctx, scheduler)
+    jobs = GroupJobs(base, scheduler)
     app[JOBS] = jobs
-    ctx.rota_changed = jobs.reschedule
-    ctx.deadline_at = jobs.aim
+    app[CONTEXT] = jobs.ctx  # what handlers get: rota changes and deadlines re-aim the jobs
     await jobs.prime()
     scheduler.start()
     jobs.start()
@@ -144,53 +142,6 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler.pause()
     await jobs.stop()  # the database closes next: no run may be left mid-transaction
     scheduler.shutdown(wait=False)
-
-
-async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:
-    """Mirror the configured groups and members into the database (config wins on conflicts)."""
-    now = clock.now()
-    groups = [{"id": g.id, "name": g.name, "platform": g.platform} for g in settings.groups]
-    members = [
-        {
-            "group_id": m.group,
-            "id": m.id,
-            "name": m.display_name,
-            "role": m.role,
-            "first_seen_at": now,
-        }
-        for m in settings.members
-    ]
-    # One statement per table, executed for many rows at once, and only for rows that differ
-    # from what is stored: a config of thousands of members must not cost thousands of round
-    # trips, or rewrite every row, at every start.
-    async with db.write() as s:
-        stored_groups = {
-            r.id: (r.name, r.platform)
-            for r in await s.execute(
-                select(models.Group.id, models.Group.name, models.Group.platform)
-            )
-        }
-        groups = [g for g in groups if stored_groups.get(g["id"]) != (g["name"], g["platform"])]
-        if groups:
-            g_stmt = db.insert(models.Group)
-            g_set = {"name": g_stmt.excluded.name, "platform": g_stmt.excluded.platform}
-            await s.execute(g_stmt.on_conflict_do_update(index_elements=["id"], set_=g_set), groups)
-        m = models.Member
-        stored = {
-            (r.group_id, r.id): (r.name, r.role)
-            for r in await s.execute(
-                select(m.group_id, m.id, m.name, m.role).where(m.role != "staff")
-            )
-        }
-        members = [
-            x for x in members if stored.get((x["group_id"], x["id"])) != (x["name"], x["role"])
-        ]
-        if members:
-            m_stmt = db.insert(models.Member)
-            m_set = {"name": m_stmt.excluded.name, "role": m_stmt.excluded.role}
-            upsert = m_stmt.on_conflict_do_update(index_elements=["group_id", "id"], set_=m_set)
-            for i in range(0, len(members), SYNC_BATCH_ROWS):
-                await s.execute(upsert, members[i : i + SYNC_BATCH_ROWS])
 
 
 def error_response(status: int, message: str) -> web.Response:
@@ -327,12 +278,8 @@ async def metrics(request: web.Request) -> web.Response:
             .group_by(c.group_id, c.status)
         )
         by_status = await s.execute(select(o.status, func.count()).group_by(o.status))
-        conversations = {(g, st): n for g, st, n in open_now}
-        outbox = {st: n for st, n in by_status}
+        conversations: dict[tuple[str, str], int] = {(g, st): n for g, st, n in open_now}
+        outbox: dict[str, int] = {st: n for st, n in by_status}
     metrics.set_conversations((g.id for g in settings.groups), conversations)
     metrics.set_outbox(outbox)
     return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str)

@@ -432,7 +432,7 @@ def _demo(args: argparse.Namespace) -> int:
     async def prepare() -> None:
         db = await _open_db(settings)
         try:
-            from bot.app import sync_config
+            from bot.sync import sync_config
 
             await sync_config(db, settings, clock)
             await seed_rota(db, settings, day, clock.now())
@@ -516,7 +516,7 @@ async def _rota(args: argparse.Namespace, settings: Settings) -> int:
     db = await _open_db(settings)
     try:
         if args.rota_command == "import":
-            from bot.app import sync_config
+            from bot.sync import sync_config
 
             clock = SystemClock()
             await sync_config(db, settings, clock)

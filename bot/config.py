@@ -8,7 +8,6 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -362,6 +361,14 @@ class Settings(BaseSettings):
     def members_of(self, group_id: str) -> list[MemberConfig]:
         return list(self._index[1].get(group_id, ()))
 
+    def leads_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's leads, in config order."""
+        return [m for m in self.members_of(group_id) if m.role == "lead"]
+
+    def counsellors_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's counsellors, in config order."""
+        return [m for m in self.members_of(group_id) if m.role == "counsellor"]
+
     def member(self, group_id: str, member_id: str) -> MemberConfig | None:
         return self._index[2].get((group_id, member_id))
 
@@ -473,9 +480,3 @@ def default_config_path() -> Path | None:
         if Path(name).is_file():
             return Path(name)
     return None
-
-
-def service_window(settings: Settings) -> tuple[int, int, time]:
-    """(opens_minute, closes_minute) and the opening as a time, for display."""
-    s = settings.service
-    return s.opens_minute, s.closes_minute, time(s.opens_minute // 60, s.opens_minute % 60)

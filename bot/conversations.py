@@ -26,6 +26,7 @@ from bot.context import Context
 from bot.db import after_commit
 from bot.i18n import join, media_word, t
 from bot.logs import ids
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
@@ -49,9 +50,9 @@ class Handover:
     is_crisis: bool
 
 
-def _name(names: dict[str, str], member_id: str) -> str:
+def _name(names: Names, member_id: str) -> str:
     """A member's display name, quoted: a name is chosen by its owner and may hold anything."""
-    return quote(names.get(member_id, member_id))
+    return quote(names[member_id])
 
 
 def _excerpt(text: str) -> str:
@@ -66,7 +67,7 @@ def _privacy(ctx: Context, group_id: str) -> bool:
 
 
 def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
-    return tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    return tuple(m.id for m in ctx.settings.leads_of(group_id))
 
 
 def _lock(ctx: Context, query: Select[_Row]) -> Select[_Row]:
@@ -187,7 +188,7 @@ async def assign(
     *,
     staff: str,
     text: str,
-    names: dict[str, str],
+    names: Names,
     key: str = "assignment",
     announce: bool = True,
     **extra: object,
@@ -226,7 +227,7 @@ def _announce(
     *,
     staff: str,
     text: str,
-    names: dict[str, str],
+    names: Names,
     key: str,
     now: datetime,
     **extra: object,
@@ -362,7 +363,7 @@ def _alert_crisis(
     text: str,
     counsellor_id: str | None,
     now: datetime,
-    names: dict[str, str] | None = None,
+    names: Names | None = None,
 ) -> None:
     """Alert the leads (and the assignee) privately: never a person's crisis in the group."""
     lang = ctx.language
@@ -370,7 +371,7 @@ def _alert_crisis(
     if counsellor_id is None:
         body = t(lang, "crisis_alert_unassigned", staff=staff, text=_excerpt(text))
     else:
-        counsellor = _name(names or {}, counsellor_id)
+        counsellor = _name(names or Names(), counsellor_id)
         body = t(lang, "crisis_alert", staff=staff, text=_excerpt(text), counsellor=counsellor)
     to = tuple(dict.fromkeys([*leads, *([counsellor_id] if counsellor_id else [])]))
     if not to:
@@ -398,7 +399,7 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     if not count:
         return
     group.queue_alerted_at = now
-    leads = [m for m in ctx.settings.members_of(group_id) if m.role == "lead"]
+    leads = ctx.settings.leads_of(group_id)
     on_duty = await store.on_duty_ids(s, group_id, now)
     text = t(
         ctx.language,

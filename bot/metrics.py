@@ -11,7 +11,7 @@ Labels carry group ids, platform names and error classes: never a person or a wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -118,14 +118,16 @@ class Metrics:
     def send_error(self, platform: str, error: PlatformError) -> None:
         self.send_errors.labels(platform, error_class(error)).inc()
 
-    def set_conversations(self, groups: Iterable[str], counts: dict[tuple[str, str], int]) -> None:
+    def set_conversations(
+        self, groups: Iterable[str], counts: Mapping[tuple[str, str], int]
+    ) -> None:
         """Every configured group and state gets a sample, zero included; a removed group none."""
         self.conversations.clear()
         for group in groups:
             for state in CONVERSATION_STATES:
                 self.conversations.labels(group, state).set(counts.get((group, state), 0))
 
-    def set_outbox(self, counts: dict[str, int]) -> None:
+    def set_outbox(self, counts: Mapping[str, int]) -> None:
         for status in OUTBOX_STATES:
             self.outbox_rows.labels(status).set(counts.get(status, 0))
 

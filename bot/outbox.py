@@ -544,7 +544,7 @@ class OutboxWorker:
         )
         if waiting is not None:
             return  # the waiting report already sends the leads to `carebot outbox`
-        leads = [m for m in self._settings.members_of(dead.group_id) if m.role == "lead"]
+        leads = self._settings.leads_of(dead.group_id)
         names = " ".join(f"@{m.display_name}" for m in leads)
         lang = self._settings.bot.language
         if refused:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import rota
+from bot.names import Names
 from bot.web import charts, grid
 from tests.conftest import at
 
@@ -17,7 +18,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 HOURS = rota.ServiceHours(8 * 60, 24 * 60, TZ)
 D = "2026-11-25"
 DAY = date(2026, 11, 25)
-NAMES = {"a": "Ann", "b": "Bo", "c": "Cy"}
+NAMES = Names({"a": "Ann", "b": "Bo", "c": "Cy"})
 
 
 def shift(member: str, start: str, end: str, day: str = D) -> rota.Shift:
@@ -36,17 +37,28 @@ def test_week_starts_on_monday() -> None:
 
 
 def test_blocks_and_lanes() -> None:
-    col = column([shift("a", "08:00", "12:00"), shift("b", "10:00", "14:00"),
-                  shift("c", "14:00", "16:00"), shift("a", "22:00", "24:00")])
+    col = column(
+        [
+            shift("a", "08:00", "12:00"),
+            shift("b", "10:00", "14:00"),
+            shift("c", "14:00", "16:00"),
+            shift("a", "22:00", "24:00"),
+        ]
+    )
     got = [(b.member_id, b.start_minute, b.end_minute, b.lane, b.lanes) for b in col.blocks]
-    assert got == [("a", 480, 720, 0, 2), ("b", 600, 840, 1, 2), ("c", 840, 960, 0, 1),
-                   ("a", 1320, 1440, 0, 1)]
+    assert got == [
+        ("a", 480, 720, 0, 2),
+        ("b", 600, 840, 1, 2),
+        ("c", 840, 960, 0, 1),
+        ("a", 1320, 1440, 0, 1),
+    ]
     assert col.blocks[0].name == "Ann"
 
 
 def test_three_overlapping_reuse_a_freed_lane() -> None:
-    col = column([shift("a", "08:00", "10:00"), shift("b", "09:00", "12:00"),
-                  shift("c", "10:00", "11:00")])
+    col = column(
+        [shift("a", "08:00", "10:00"), shift("b", "09:00", "12:00"), shift("c", "10:00", "11:00")]
+    )
     assert [(b.lane, b.lanes) for b in col.blocks] == [(0, 2), (1, 2), (0, 2)]
 
 
@@ -59,8 +71,10 @@ def test_three_overlapping_reuse_a_freed_lane() -> None:
     ],
 )
 def test_thin_hours_are_gaps(min_on_duty: int, gaps: list[int]) -> None:
-    col = column([shift("a", "08:00", "12:00"), shift("b", "10:00", "11:30"),
-                  shift("c", "14:00", "16:00")], min_on_duty)
+    col = column(
+        [shift("a", "08:00", "12:00"), shift("b", "10:00", "11:30"), shift("c", "14:00", "16:00")],
+        min_on_duty,
+    )
     assert [h.hour for h in col.hours if h.is_gap] == gaps
     assert [h.hour for h in col.hours] == list(range(8, 24))
 
@@ -88,14 +102,19 @@ def test_now_marker_only_inside_todays_window() -> None:
 
 
 def test_on_duty_now_joins_back_to_back_shifts_and_next_skips_continuations() -> None:
-    shifts = [shift("a", "08:00", "10:00"), shift("a", "10:00", "12:00"),
-              shift("b", "09:00", "10:00"), shift("c", "10:00", "13:00"),
-              shift("b", "14:00", "16:00")]
+    shifts = [
+        shift("a", "08:00", "10:00"),
+        shift("a", "10:00", "12:00"),
+        shift("b", "09:00", "10:00"),
+        shift("c", "10:00", "13:00"),
+        shift("b", "14:00", "16:00"),
+    ]
     now = [(d.member_id, d.until) for d in grid.on_duty_now(shifts, NAMES, at(D, "09:30"))]
     assert now == [("a", at(D, "12:00")), ("b", at(D, "10:00"))]
     nxt = grid.on_duty_next(shifts, NAMES, at(D, "09:30"))
     assert [(d.member_id, d.start_at, d.until) for d in nxt] == [
-        ("c", at(D, "10:00"), at(D, "13:00"))]  # a at 10:00 only continues
+        ("c", at(D, "10:00"), at(D, "13:00"))
+    ]  # a at 10:00 only continues
     later = grid.on_duty_next(shifts, NAMES, at(D, "11:00"))
     assert [d.member_id for d in later] == ["b"]
     assert grid.on_duty_next(shifts, NAMES, at(D, "15:00")) == []
@@ -116,15 +135,19 @@ def test_bar_chart_draws_one_bar_per_positive_value_and_escapes() -> None:
 
 
 def test_charts_say_when_there_is_no_data() -> None:
-    assert "nothing yet" in charts.bar_chart([0] * 24, [str(i) for i in range(24)], title="t",
-                                             empty_text="nothing yet")
+    assert "nothing yet" in charts.bar_chart(
+        [0] * 24, [str(i) for i in range(24)], title="t", empty_text="nothing yet"
+    )
     empty = charts.grouped_bar_chart([], [], title="t", empty_text="nothing yet")
     assert "nothing yet" in empty and 'class="bar"' not in empty
 
 
 def test_grouped_bars_and_reference_line() -> None:
-    svg = charts.grouped_bar_chart(["Ann", "Bo"], [("assigned", [3.0, 1.0], "#00f"),
-                                                   ("closed", [2.0, 0.0], "#f80")], title="Load")
+    svg = charts.grouped_bar_chart(
+        ["Ann", "Bo"],
+        [("assigned", [3.0, 1.0], "#00f"), ("closed", [2.0, 0.0], "#f80")],
+        title="Load",
+    )
     assert svg.count('class="bar"') == 3 and "assigned" in svg and "closed" in svg
     ref = charts.bar_chart([4.0, None], ["Ann", "Bo"], title="First", reference=("all", 2.5))
     assert "stroke-dasharray" in ref and "all 2.5" in ref

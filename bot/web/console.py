@@ -21,6 +21,7 @@ from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
 from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL
+from bot.names import Names
 from bot.report import Report, build_report
 from bot.web import access, console_auth, console_data, console_page, params
 
@@ -374,7 +375,7 @@ async def _report(request: web.Request, s: Any, gid: str, day: date) -> Report:
     return await build_report(s, request.app[SETTINGS], gid, start_at, end_at)
 
 
-async def _report_for(request: web.Request) -> tuple[str, date, Report, dict[str, str]]:
+async def _report_for(request: web.Request) -> tuple[str, date, Report, Names]:
     gid = _group(request)
     day = params.day_query(request, "day", _today(request))
     async with request.app[DB].read() as s:
@@ -395,7 +396,7 @@ async def report_json(request: web.Request) -> web.Response:
 
     data = dataclasses.asdict(report)
     for c in data.get("per_counsellor", []):
-        c["name"] = names.get(c["member_id"], c["member_id"])
+        c["name"] = names[c["member_id"]]
     return web.json_response(
         {"group": gid, "day": day.isoformat(), "report": data},
         dumps=lambda o: json.dumps(o, ensure_ascii=False, default=as_text),
@@ -474,8 +475,6 @@ async def rota_edit(request: web.Request) -> web.Response:
                 change = await rota_changes.undo_last(ctx, s, **common)
     except RotaError as e:
         return web.json_response({"ok": False, "error": str(e)}, status=400)
-    ctx.rota_changed(gid)
-    ctx.wake_outbox()
     return web.json_response(
         {
             "ok": True,

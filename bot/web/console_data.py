@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota, store
 from bot.context import Context
+from bot.names import Names
 from bot.web import grid
 
 
@@ -21,7 +22,7 @@ class Overview:
     week: grid.WeekGrid
     now_on: list[grid.Duty]
     next_on: list[grid.Duty]
-    names: dict[str, str]
+    names: Names
     counsellors: list[tuple[str, str]]  # (id, name) of the group's counsellors
 
 
@@ -41,9 +42,7 @@ async def overview(
         s, group_id, now - timedelta(days=1), now + timedelta(days=8)
     )
     week_grid = grid.week_grid(week, hours, start_day, ctx.settings.service.min_on_duty, names, now)
-    counsellors = [
-        (m.id, m.display_name) for m in ctx.settings.members_of(group_id) if m.role == "counsellor"
-    ]
+    counsellors = [(m.id, m.display_name) for m in ctx.settings.counsellors_of(group_id)]
     return Overview(
         week_grid,
         grid.on_duty_now(around, names, now),
@@ -96,7 +95,7 @@ class ConversationRow:
 
 
 async def active_conversations(
-    s: AsyncSession, group_id: str, names: dict[str, str]
+    s: AsyncSession, group_id: str, names: Names
 ) -> list[ConversationRow]:
     """Waiting and open conversations, crises first, then oldest first."""
     c = models.Conversation
@@ -110,10 +109,10 @@ async def active_conversations(
         ConversationRow(
             r.id,
             r.staff_id,
-            names.get(r.staff_id, r.staff_id),
+            names[r.staff_id],
             r.status,
             holder := (r.counsellor_id if r.status == "open" else None),
-            names.get(holder, holder) if holder else None,
+            names[holder] if holder else None,
             r.is_crisis,
             r.opened_at,
             r.assigned_at,
@@ -166,7 +165,7 @@ class AuditRow:
 
 
 def describe_change(
-    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
+    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: Names
 ) -> str:
     """A line for an audit entry: its summary if it has one, else its shifts before → after."""
     for side in (after, before):
@@ -176,7 +175,7 @@ def describe_change(
     return f"{_describe_side(hours, before, names)} → {_describe_side(hours, after, names)}"
 
 
-def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -> str:
+def _describe_side(hours: rota.ServiceHours, side: Any, names: Names) -> str:
     shifts: list[Any] = []
 
     def collect(node: Any) -> None:
@@ -200,17 +199,15 @@ def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -
             start = datetime.fromisoformat(str(sh["start_at"]))
             end = datetime.fromisoformat(str(sh.get("end_at", sh["start_at"])))
         except ValueError:
-            parts.append(f"{names.get(member, member)} ?")
+            parts.append(f"{names[member]} ?")
             continue
         day = start.astimezone(hours.tz)
-        parts.append(
-            f"{names.get(member, member)} {day:%m-%d} {rota.format_span(hours, start, end)}"
-        )
+        parts.append(f"{names[member]} {day:%m-%d} {rota.format_span(hours, start, end)}")
     return "、".join(parts)
 
 
 async def audit_rows(
-    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: dict[str, str], limit: int = 30
+    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: Names, limit: int = 30
 ) -> list[AuditRow]:
     a = models.AuditEntry
     rows = await s.scalars(
@@ -221,7 +218,7 @@ async def audit_rows(
             r.id,
             r.at,
             r.actor_id,
-            names.get(r.actor_id, r.actor_id),
+            names[r.actor_id],
             r.action,
             describe_change(hours, r.before, r.after, names),
             r.undone,

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from bot.config import Settings
 from bot.i18n import t
+from bot.names import Names
 from bot.web import charts, console_auth, grid, strings
 from bot.web.console_data import AuditRow, ConversationRow, Overview
 
@@ -304,11 +305,11 @@ def _duration(lang: str, seconds: float | None) -> str:
     return _age(lang, seconds)
 
 
-def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
+def chart(name: str, report: Any, names: Names, lang: str) -> str:
     """One chart of a bot.report Report as SVG."""
     empty = t(lang, "console_no_data")
     people = list(report.per_counsellor)
-    labels = [names.get(c.member_id, c.member_id) for c in people]
+    labels = [names[c.member_id] for c in people]
     if name == "messages":
         return charts.bar_chart(
             list(report.messages_per_hour),
@@ -341,7 +342,7 @@ def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
     )
 
 
-def _report_html(lang: str, report: Any, names: dict[str, str]) -> str:
+def _report_html(lang: str, report: Any, names: Names) -> str:
     summary = t(
         lang,
         "console_report_summary",
@@ -417,7 +418,7 @@ def group_page(
         "texts": strings.console(lang),
     }
     config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    names = dict(view.names)
+    names = Names(view.names)
     local_now = _local(settings, now)
     fields = {
         "title": escape(title),
