@@ -106,7 +106,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx, wall = app[CONTEXT], app[WALL]
-    timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
+    timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.settings.bot.language
     deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms

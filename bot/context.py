@@ -31,6 +31,6 @@ class Context:
         self.hours = ServiceHours(s.opens_minute, s.closes_minute, self.settings.bot.tz)
         self.crisis = compile_words(s.crisis_words)
 
-    @property
-    def language(self) -> str:
-        return self.settings.bot.language
+    def language_of(self, group_id: str) -> str:
+        """The language of the group's replies, notices and posts (per group, not per process)."""
+        return self.settings.language_of(group_id)

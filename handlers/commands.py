@@ -60,6 +60,11 @@ class Invocation:
         return self.msg.group_id
 
     @property
+    def lang(self) -> str:
+        """The group's language: every reply to this command is in it."""
+        return self.ctx.language_of(self.group_id)
+
+    @property
     def sender_id(self) -> str:
         return self.msg.sender_id
 
@@ -78,7 +83,7 @@ class Invocation:
 
     def say(self, key: str, **values: object) -> None:
         """Reply with a catalogue sentence, mentioning the caller."""
-        self.reply(t(self.ctx.language, key, **values), (self.sender_id,))
+        self.reply(t(self.lang, key, **values), (self.sender_id,))
 
 
 Handler = Callable[[Invocation], Awaitable[None]]
@@ -172,7 +177,7 @@ async def dispatch(
     if not looks_like_command(msg.text):
         return False
     parsed = parse(msg.text)
-    lang = ctx.language
+    lang = ctx.language_of(msg.group_id)
     if parsed is None:
         word = normalise(msg.text).split(" ")[0]
         out = OutboundMessage(
@@ -209,7 +214,7 @@ def load_commands() -> None:
 @command("help", "帮助", role="everyone", usage="/help", example="/help")
 async def help_command(inv: Invocation) -> None:
     """List the commands you may use."""
-    lines = [t(inv.ctx.language, "help_title")]
+    lines = [t(inv.lang, "help_title")]
     for cmd in commands_for(inv.role):
         alias = f" /{cmd.alias}" if cmd.alias else ""
         lines.append(f"{cmd.usage}{alias} — {cmd.summary}  e.g. {cmd.example}")

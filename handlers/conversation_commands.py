@@ -44,7 +44,7 @@ def _match(
 @command("done", "结束", role="counsellor", usage="/done [STAFF]", example="/done @王医生")
 async def done_command(inv: Invocation) -> None:
     """Close a conversation you hold (name the staff member if you hold several)."""
-    lang = inv.ctx.language
+    lang = inv.lang
     held = await _held(inv)
     names = await store.member_names(inv.session, inv.group_id)
     if len(inv.args) > 1:
@@ -114,7 +114,7 @@ async def handover_command(inv: Invocation) -> None:
 @command("queue", "队列", role="lead", usage="/queue", example="/queue")
 async def queue_command(inv: Invocation) -> None:
     """Waiting and open conversations with their ages, privately (never message text)."""
-    lang = inv.ctx.language
+    lang = inv.lang
     c = models.Conversation
     convs = list(
         await inv.session.scalars(

@@ -122,10 +122,10 @@ async def _route(
     if msg.msg_type != "text":
         name = quote(msg.sender_name or msg.sender_id)
         reply = t(
-            ctx.language,
+            ctx.language_of(msg.group_id),
             "non_text_reply",
             staff=name,
-            kind=media_word(ctx.language, msg.msg_type),
+            kind=media_word(ctx.language_of(msg.group_id), msg.msg_type),
         )
         enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
     await route_staff_message(ctx, s, batch, msg, message_id, now)

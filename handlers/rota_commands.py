@@ -40,7 +40,7 @@ async def oncall(inv: Invocation) -> None:
     )
     names = await store.member_names(inv.session, inv.group_id)
     text = rota_table.oncall_text(
-        inv.ctx.language, inv.ctx.hours, shifts, inv.now, names, svc.opens, svc.closes
+        inv.lang, inv.ctx.hours, shifts, inv.now, names, svc.opens, svc.closes
     )
     reply_long(inv, text)
 
@@ -60,7 +60,7 @@ async def rota_view(inv: Invocation) -> None:
     )
     names = await store.member_names(inv.session, inv.group_id)
     text = rota_table.rota_text(
-        inv.ctx.language,
+        inv.lang,
         hours,
         shifts,
         days,
@@ -168,7 +168,7 @@ async def gaps(inv: Invocation) -> None:
         inv.session, inv.group_id, hours.window(days[0])[0], hours.window(days[-1])[1]
     )
     found = rota.gaps(shifts, hours, days, svc.min_on_duty, after=inv.now)
-    reply_long(inv, rota_table.gaps_text(inv.ctx.language, hours, found, days, svc.min_on_duty))
+    reply_long(inv, rota_table.gaps_text(inv.lang, hours, found, days, svc.min_on_duty))
 
 
 # --- iCal ----------------------------------------------------------------------------------
@@ -202,6 +202,6 @@ async def _send_link(inv: Invocation, *, reset: bool) -> None:
     group = inv.ctx.settings.group(inv.group_id)
     group_name = (group.name if group else "") or inv.group_id
     url = ical.feed_url(inv.ctx.settings, token)
-    lang = inv.ctx.language
+    lang = inv.lang
     inv.reply(t(lang, "ical_link", group=group_name, url=url), private_to=(inv.sender_id,))
     inv.say("ical_reset_sent" if reset else "ical_sent", name=me.display_name)

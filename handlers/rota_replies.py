@@ -43,7 +43,7 @@ def typed(inv: Invocation) -> str:
 
 def bad_args(inv: Invocation, e: ArgumentError) -> None:
     """The reason, the usage line and a corrected example (the caller's words, fixed)."""
-    lang = inv.ctx.language
+    lang = inv.lang
     values = {k: join(lang, v) if isinstance(v, list) else v for k, v in e.values.items()}
     slug = command_slug(inv)
     example = f"{typed(inv)} {' '.join(e.fixed)}" if e.fixed else t(lang, f"rota_example_{slug}")
@@ -92,7 +92,7 @@ def listed(inv: Invocation) -> MemberConfig | None:
     """The sender as a listed member of this group, or None after telling them who can help."""
     member = inv.ctx.settings.member(inv.group_id, inv.sender_id)
     if member is None:
-        leads = join(inv.ctx.language, [m.display_name for m in leads_of(inv)])
+        leads = join(inv.lang, [m.display_name for m in leads_of(inv)])
         inv.say("rota_member_unknown", leads=leads)
     return member
 

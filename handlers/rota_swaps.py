@@ -69,7 +69,7 @@ async def rota_swap(inv: Invocation) -> None:
                 span_words(inv, a.span),
             ]
         )
-        leads = join(inv.ctx.language, [m.display_name for m in leads_of(inv)])
+        leads = join(inv.lang, [m.display_name for m in leads_of(inv)])
         inv.say("rota_swap_own_only", example=example, leads=leads)
         return
     try:
@@ -91,7 +91,7 @@ async def rota_swap(inv: Invocation) -> None:
         return
     inv.reply(
         t(
-            inv.ctx.language,
+            inv.lang,
             "rota_swap_proposed",
             n=req.id,
             a=me.display_name,
@@ -112,7 +112,7 @@ async def accept(inv: Invocation) -> None:
     except ArgumentError as e:
         bad_args(inv, e)
         return
-    lang = inv.ctx.language
+    lang = inv.lang
     names = await store.member_names(inv.session, inv.group_id)
     pending = await _pending(inv, "swap")
     if n is not None:
@@ -188,7 +188,7 @@ async def rota_release(inv: Invocation) -> None:
         return
     inv.reply(
         t(
-            inv.ctx.language,
+            inv.lang,
             "rota_release_asked",
             n=req.id,
             name=me.display_name,
@@ -211,7 +211,7 @@ async def rota_take(inv: Invocation) -> None:
     assert n is not None
     req = next((r for r in await _pending(inv, "release") if r.id == n), None)
     if req is None:
-        inv.say("rota_no_request", n=n, what=t(inv.ctx.language, "rota_what_release"))
+        inv.say("rota_no_request", n=n, what=t(inv.lang, "rota_what_release"))
         return
     if req.requester_id == inv.sender_id:
         inv.say("rota_take_own", n=n)
@@ -304,7 +304,7 @@ def _close_request(
     at_names = " ".join("@" + names.get(m, m) for m in mentions)
     inv.reply(
         t(
-            inv.ctx.language,
+            inv.lang,
             "rota_request_done",
             summary=change.summary,
             n=req.id,

@@ -25,6 +25,6 @@ async def stats_command(inv: Invocation) -> None:
     start_at = day_period(hours, today - timedelta(days=days - 1))[0]
     report = await build_report(inv.session, inv.ctx.settings, inv.group_id, start_at, inv.now)
     names = await store.member_names(inv.session, inv.group_id)
-    text = format_report(report, names, inv.ctx.language)
+    text = format_report(report, names, inv.lang)
     # Per-counsellor figures are for the leads: sent privately to the one who asked.
     inv.reply(text, (inv.sender_id,), private_to=(inv.sender_id,))

@@ -329,7 +329,7 @@ def group_page(
     today: date,
     now: datetime,
 ) -> str:
-    lang = settings.bot.language
+    lang = settings.language_of(group_id)
     group = settings.group(group_id)
     assert group is not None
     title = t(lang, "console_title")
