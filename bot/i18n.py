@@ -65,6 +65,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "list_sep": {"zh": "、", "en": ", "},
     # commands (handlers/commands.py)
     "help_title": {"zh": "可用命令：", "en": "Commands you can use:"},
+    "help_line": {
+        "zh": "{usage}{other} — {summary}，例如 {example}",
+        "en": "{usage}{other} — {summary}  e.g. {example}",
+    },
     "unknown_command": {
         "zh": "没有 {command} 这个命令，发送 /帮助 查看可用命令。",
         "en": "There is no {command} command; send /help to see the ones you can use.",
@@ -198,10 +202,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "waiting. Please arrange someone. {leads}",
     },
     # conversation commands (handlers/conversation_commands.py)
-    "usage_error": {
-        "zh": "格式不对。用法：{usage}，例如：{example}",
-        "en": "That does not fit. Usage: {usage}, e.g. {example}",
-    },
     "done_ok": {
         "zh": "已结束与 {staff} 的对话，辛苦了。",
         "en": "Closed the conversation with {staff}. Thank you.",
@@ -567,40 +567,45 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "cannot be undone; use /rota add or /rota remove instead.",
     },
     "rota_another_day": {"zh": "换一天", "en": "another day"},
-    # rota commands (handlers/rota_commands.py, bot/rota_args.py): usage, argument faults, replies
-    "rota_usage_reply": {
+    # commands: the usage reply and argument faults (handlers/commands.py, bot/rota_args.py);
+    # the rota commands' replies (handlers/rota_commands.py, handlers/rota_swaps.py)
+    "usage_reply": {
         "zh": "{reason}\n用法：{usage}\n例如：{example}",
         "en": "{reason}\nUsage: {usage}\nFor example: {example}",
     },
-    "rota_arg_missing": {"zh": "参数不完整。", "en": "Some arguments are missing."},
-    "rota_arg_extra": {"zh": "多余的内容：{extra}。", "en": "Unexpected words: {extra}."},
-    "rota_arg_bad_date": {
+    "arg_missing": {"zh": "参数不完整。", "en": "Some arguments are missing."},
+    "arg_extra": {"zh": "多余的内容：{extra}。", "en": "Unexpected words: {extra}."},
+    "arg_bad_date": {
         "zh": "看不懂日期「{word}」：请写 今天、明天、YYYY-MM-DD 或 MM-DD。",
         "en": "\u201c{word}\u201d is not a date: write today, tomorrow, YYYY-MM-DD or MM-DD.",
     },
-    "rota_arg_no_such_day": {"zh": "没有 {word} 这一天。", "en": "There is no day {word}."},
-    "rota_arg_bad_span": {
+    "arg_no_such_day": {"zh": "没有 {word} 这一天。", "en": "There is no day {word}."},
+    "arg_bad_span": {
         "zh": "看不懂时间「{word}」：请写 HH:MM-HH:MM（结束可以写 24:00）。",
         "en": "\u201c{word}\u201d is not a time span: write HH:MM-HH:MM (24:00 may end it).",
     },
-    "rota_arg_span_order": {
+    "arg_span_order": {
         "zh": "{word} 的结束时间不晚于开始时间。",
         "en": "{word} does not end after it starts.",
     },
-    "rota_arg_unknown_member": {
+    "arg_unknown_member": {
         "zh": "本群没有「{word}」这位成员：请写成员的 id、名字或 @名字。本群值班老师：{names}。",
         "en": "Nobody called \u201c{word}\u201d is in this group: name a member by id, name or "
         "@name. This group's counsellors: {names}.",
     },
-    "rota_arg_ambiguous_member": {
+    "arg_ambiguous_member": {
         "zh": "「{word}」对应多位成员（{ids}），请写 id。",
         "en": "\u201c{word}\u201d matches several members ({ids}); write the id.",
     },
-    "rota_arg_bad_number": {
+    "arg_bad_number": {
         "zh": "「{word}」不是编号，请写数字，例如 3。",
         "en": "\u201c{word}\u201d is not a number; write a number such as 3.",
     },
-    "rota_arg_too_many_days": {
+    "arg_bad_period": {
+        "zh": "「{word}」不是 今天 或 本周。",
+        "en": "\u201c{word}\u201d is not day or week.",
+    },
+    "arg_too_many_days": {
         "zh": "一次最多复制到 {max} 天。",
         "en": "At most {max} days can be filled at once.",
     },
@@ -653,10 +658,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "#{n} 是您自己的班，不能自己接。",
         "en": "#{n} is your own shift; someone else needs to take it.",
     },
-    "rota_member_unknown": {
-        "zh": "只有本群名单中的成员才能这样做，请联系组长：{leads}。",
-        "en": "Only members listed for this group can do this; please ask a team lead: {leads}.",
-    },
     # rota views (bot/rota_table.py): /oncall, /rota, /gaps, the close-time gaps notice
     "weekdays": {
         "zh": "周一 周二 周三 周四 周五 周六 周日",
@@ -708,63 +709,143 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "ical_summary": {"zh": "值班：{group}", "en": "On duty: {group}"},
     "ical_calendar_name": {"zh": "{name} 的值班（{group}）", "en": "{name}'s shifts ({group})"},
-    # rota command usage lines and examples (registry: English; replies: the bot language)
-    "rota_usage_oncall": {"zh": "/值班", "en": "/oncall"},
-    "rota_example_oncall": {"zh": "/值班", "en": "/oncall"},
-    "rota_usage_rota": {
-        "zh": "/排班 [今天|明天|日期|周]",
-        "en": "/rota [today|tomorrow|DATE|week]",
+    # commands: usage line, summary (for /help) and example of each, by the key its decorator
+    # names (handlers/*_commands.py, handlers/rota_swaps.py, handlers/commands.py)
+    "cmd.help.usage": {"zh": "/帮助", "en": "/help"},
+    "cmd.help.summary": {"zh": "列出您可以使用的命令", "en": "List the commands you may use"},
+    "cmd.help.example": {"zh": "/帮助", "en": "/help"},
+    "cmd.done.usage": {"zh": "/结束 [医护人员]", "en": "/done [STAFF]"},
+    "cmd.done.summary": {
+        "zh": "结束您接待的一个对话（接待多个时请写出医护人员）",
+        "en": "Close a conversation you hold (name the staff member if you hold several)",
     },
-    "rota_example_rota": {"zh": "/排班 周", "en": "/rota week"},
-    "rota_usage_rota_add": {
+    "cmd.done.example": {"zh": "/结束 @王医生", "en": "/done @王医生"},
+    "cmd.ack.usage": {"zh": "/接", "en": "/ack"},
+    "cmd.ack.summary": {
+        "zh": "确认您已接待刚分配给您的对话",
+        "en": "Confirm you have taken the conversations just assigned to you",
+    },
+    "cmd.ack.example": {"zh": "/接", "en": "/ack"},
+    "cmd.handover.usage": {"zh": "/交接 备注", "en": "/handover NOTE"},
+    "cmd.handover.summary": {
+        "zh": "给您进行中的对话留交接备注，接手的老师会看到",
+        "en": "Leave a note on your open conversations for whoever takes them over",
+    },
+    "cmd.handover.example": {
+        "zh": "/交接 王医生今晚值夜班，明早再联系",
+        "en": "/handover 王医生今晚值夜班，明早再联系",
+    },
+    "cmd.queue.usage": {"zh": "/队列", "en": "/queue"},
+    "cmd.queue.summary": {
+        "zh": "私信查看排队和进行中的对话及其时长（不含消息内容）",
+        "en": "Waiting and open conversations with their ages, privately (never message text)",
+    },
+    "cmd.queue.example": {"zh": "/队列", "en": "/queue"},
+    "cmd.oncall.usage": {"zh": "/值班", "en": "/oncall"},
+    "cmd.oncall.summary": {
+        "zh": "现在谁在值班、到几点，下一班是谁",
+        "en": "Who is on duty now, until when, and who is next",
+    },
+    "cmd.oncall.example": {"zh": "/值班", "en": "/oncall"},
+    "cmd.rota.usage": {"zh": "/排班 [今天|明天|日期|周]", "en": "/rota [today|tomorrow|DATE|week]"},
+    "cmd.rota.summary": {
+        "zh": "某一天或一周的排班表，标出缺口",
+        "en": "The rota of a day or a week as a compact table, gaps marked",
+    },
+    "cmd.rota.example": {"zh": "/排班 周", "en": "/rota week"},
+    "cmd.rota_add.usage": {
         "zh": "/排班 添加 成员 日期 HH:MM-HH:MM",
         "en": "/rota add MEMBER DAY HH:MM-HH:MM",
     },
-    "rota_example_rota_add": {
+    "cmd.rota_add.summary": {"zh": "为值班老师排班", "en": "Put a counsellor on the rota"},
+    "cmd.rota_add.example": {
         "zh": "/排班 添加 张三 明天 08:00-12:00",
         "en": "/rota add Chen tomorrow 08:00-12:00",
     },
-    "rota_usage_rota_remove": {
+    "cmd.rota_remove.usage": {
         "zh": "/排班 删除 成员 日期 HH:MM-HH:MM",
         "en": "/rota remove MEMBER DAY HH:MM-HH:MM",
     },
-    "rota_example_rota_remove": {
+    "cmd.rota_remove.summary": {
+        "zh": "删除一个班次（或其中一段）",
+        "en": "Take a shift (or part of one) off the rota",
+    },
+    "cmd.rota_remove.example": {
         "zh": "/排班 删除 张三 明天 08:00-12:00",
         "en": "/rota remove Chen tomorrow 08:00-12:00",
     },
-    "rota_usage_rota_swap": {
-        "zh": "/排班 换班 成员A 成员B 日期 HH:MM-HH:MM",
-        "en": "/rota swap MEMBER_A MEMBER_B DAY HH:MM-HH:MM",
-    },
-    "rota_example_rota_swap": {
-        "zh": "/排班 换班 张三 李四 明天 08:00-12:00",
-        "en": "/rota swap Chen Li tomorrow 08:00-12:00",
-    },
-    "rota_usage_rota_release": {
-        "zh": "/代班 日期 HH:MM-HH:MM",
-        "en": "/rota release DAY HH:MM-HH:MM",
-    },
-    "rota_example_rota_release": {
-        "zh": "/代班 明天 08:00-10:00",
-        "en": "/rota release tomorrow 08:00-10:00",
-    },
-    "rota_usage_rota_take": {"zh": "/接班 编号", "en": "/rota take N"},
-    "rota_example_rota_take": {"zh": "/接班 3", "en": "/rota take 3"},
-    "rota_usage_accept": {"zh": "/同意 [编号]", "en": "/accept [N]"},
-    "rota_example_accept": {"zh": "/同意 3", "en": "/accept 3"},
-    "rota_usage_rota_repeat": {
+    "cmd.rota_repeat.usage": {
         "zh": "/排班 复制 源日期 目标日期[~日期]",
         "en": "/rota repeat DAY_FROM DAY_TO[~DAY]",
     },
-    "rota_example_rota_repeat": {"zh": "/排班 复制 今天 明天", "en": "/rota repeat today tomorrow"},
-    "rota_usage_rota_undo": {"zh": "/排班 撤销", "en": "/rota undo"},
-    "rota_example_rota_undo": {"zh": "/排班 撤销", "en": "/rota undo"},
-    "rota_usage_gaps": {"zh": "/缺口 [周|日期]", "en": "/gaps [week|DAY]"},
-    "rota_example_gaps": {"zh": "/缺口 周", "en": "/gaps week"},
-    "rota_usage_ical": {"zh": "/日历", "en": "/ical"},
-    "rota_example_ical": {"zh": "/日历", "en": "/ical"},
-    "rota_usage_ical_reset": {"zh": "/日历 重置", "en": "/ical reset"},
-    "rota_example_ical_reset": {"zh": "/日历 重置", "en": "/ical reset"},
+    "cmd.rota_repeat.summary": {
+        "zh": "把某一天的排班复制到其他日子",
+        "en": "Copy one day's rota onto other days",
+    },
+    "cmd.rota_repeat.example": {"zh": "/排班 复制 今天 明天", "en": "/rota repeat today tomorrow"},
+    "cmd.rota_undo.usage": {"zh": "/排班 撤销", "en": "/rota undo"},
+    "cmd.rota_undo.summary": {"zh": "撤销您上一次的排班改动", "en": "Undo your last rota change"},
+    "cmd.rota_undo.example": {"zh": "/排班 撤销", "en": "/rota undo"},
+    "cmd.gaps.usage": {"zh": "/缺口 [周|日期]", "en": "/gaps [week|DAY]"},
+    "cmd.gaps.summary": {
+        "zh": "值班人数少于 service.min_on_duty 的时段",
+        "en": "Times with fewer counsellors on duty than service.min_on_duty",
+    },
+    "cmd.gaps.example": {"zh": "/缺口 周", "en": "/gaps week"},
+    "cmd.ical.usage": {"zh": "/日历", "en": "/ical"},
+    "cmd.ical.summary": {
+        "zh": "私信获取您自己班次的日历订阅链接",
+        "en": "A private link to your own shifts as a calendar feed",
+    },
+    "cmd.ical.example": {"zh": "/日历", "en": "/ical"},
+    "cmd.ical_reset.usage": {"zh": "/日历 重置", "en": "/ical reset"},
+    "cmd.ical_reset.summary": {
+        "zh": "作废旧的日历链接并获取新链接",
+        "en": "Retire your calendar link and get a new one",
+    },
+    "cmd.ical_reset.example": {"zh": "/日历 重置", "en": "/ical reset"},
+    "cmd.rota_swap.usage": {
+        "zh": "/排班 换班 成员A 成员B 日期 HH:MM-HH:MM",
+        "en": "/rota swap MEMBER_A MEMBER_B DAY HH:MM-HH:MM",
+    },
+    "cmd.rota_swap.summary": {
+        "zh": "换班（组长）；把自己的班换给另一位值班老师（值班老师）",
+        "en": "Swap a shift (leads); offer your own shift to another counsellor (counsellors)",
+    },
+    "cmd.rota_swap.example": {
+        "zh": "/排班 换班 张三 李四 明天 08:00-12:00",
+        "en": "/rota swap Chen Li tomorrow 08:00-12:00",
+    },
+    "cmd.accept.usage": {"zh": "/同意 [编号]", "en": "/accept [N]"},
+    "cmd.accept.summary": {
+        "zh": "同意换给您的班（组长可批准）",
+        "en": "Accept a swap offered to you (or approve one, as a lead)",
+    },
+    "cmd.accept.example": {"zh": "/同意 3", "en": "/accept 3"},
+    "cmd.rota_release.usage": {
+        "zh": "/代班 日期 HH:MM-HH:MM",
+        "en": "/rota release DAY HH:MM-HH:MM",
+    },
+    "cmd.rota_release.summary": {
+        "zh": "为自己的班找人代班（有人接班前仍由您负责）",
+        "en": "Ask for cover for one of your shifts (it stays yours until someone takes it)",
+    },
+    "cmd.rota_release.example": {
+        "zh": "/代班 明天 08:00-10:00",
+        "en": "/rota release tomorrow 08:00-10:00",
+    },
+    "cmd.rota_take.usage": {"zh": "/接班 编号", "en": "/rota take N"},
+    "cmd.rota_take.summary": {
+        "zh": "接下别人请求代班的班次",
+        "en": "Take over a shift someone asked cover for",
+    },
+    "cmd.rota_take.example": {"zh": "/接班 3", "en": "/rota take 3"},
+    "cmd.stats.usage": {"zh": "/统计 [今天|本周]", "en": "/stats [day|week]"},
+    "cmd.stats.summary": {
+        "zh": "今天到现在（或最近七天）的统计，不含消息内容",
+        "en": "Figures for today so far (or the last seven days), without any message text",
+    },
+    "cmd.stats.example": {"zh": "/统计 本周", "en": "/stats week"},
     # reports: daily report at close, /stats, `carebot report` (bot/report.py)
     "report_title": {
         "zh": "【服务统计】{group} {start} 至 {end}",
@@ -800,10 +881,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "duration_s": {"zh": "{s}秒", "en": "{s} s"},
     "duration_ms": {"zh": "{m}分{s}秒", "en": "{m} min {s} s"},
     "duration_hm": {"zh": "{h}小时{m}分", "en": "{h} h {m} min"},
-    "stats_usage": {
-        "zh": "用法：/统计 [day|week]（今天或最近七天），例如 /统计 week。",
-        "en": "Usage: /stats [day|week] (today or the last seven days), e.g. /stats week.",
-    },
 }
 
 

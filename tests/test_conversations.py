@@ -321,12 +321,13 @@ async def test_an_image_from_staff_is_stored_routed_and_answered_politely(
     from bot.keys import CONTEXT
     from bot.platforms.base import InboundMessage
     from handlers.messages import handle_inbound
+    from handlers.registry import bot_commands
 
     bot = await start(database_url, fake_platform, make_bot, "09:30")
     await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
     ctx: Context = bot.app[CONTEXT]
     image = InboundMessage("generic", "g1", "img1", "doc1", "Doc1", "", msg_type="image")
-    assert await handle_inbound(ctx, [image]) == [False]
+    assert await handle_inbound(ctx, bot_commands(), [image]) == [False]
     await settle(bot)
     polite = said(fake_platform, "we received your message [image]")
     assert len(polite) == 1 and polite[0]["mentions"] == ["doc1"]
