@@ -352,10 +352,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "console_prev_week": {"zh": "‹ 上一周", "en": "‹ previous week"},
     "console_this_week": {"zh": "本周", "en": "this week"},
     "console_next_week": {"zh": "下一周 ›", "en": "next week ›"},
-    "console_weekdays": {
-        "zh": "周一 周二 周三 周四 周五 周六 周日",
-        "en": "Mon Tue Wed Thu Fri Sat Sun",
-    },
     "console_gap_legend": {
         "zh": "值班人数少于 {n} 人的时段",
         "en": "hours with fewer than {n} on duty",
@@ -398,8 +394,6 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "Privacy mode: message text is never shown",
     },
     "console_ago": {"zh": "{age}前", "en": "{age} ago"},
-    "console_minutes": {"zh": "{m} 分钟", "en": "{m} min"},
-    "console_hours": {"zh": "{h} 小时 {m} 分", "en": "{h} h {m} min"},
     "console_report": {"zh": "日报 {date}", "en": "Daily report {date}"},
     "console_prev_day": {"zh": "‹ 前一天", "en": "‹ previous day"},
     "console_next_day": {"zh": "后一天 ›", "en": "next day ›"},
@@ -567,6 +561,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "cannot be undone; use /rota add or /rota remove instead.",
     },
     "rota_another_day": {"zh": "换一天", "en": "another day"},
+    "rota_another_counsellor": {"zh": "另一位值班老师", "en": "another counsellor"},
     # commands: the usage reply and argument faults (handlers/commands.py, bot/rota_args.py);
     # the rota commands' replies (handlers/rota_commands.py, handlers/rota_swaps.py)
     "usage_reply": {
@@ -878,6 +873,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "- {name}: {assigned} assigned, {closed} closed, median first response {median}",
     },
     "report_no_figure": {"zh": "—", "en": "n/a"},
+    "age_minutes": {"zh": "{m} 分钟", "en": "{m} min"},
+    "age_hours": {"zh": "{h} 小时 {m} 分", "en": "{h} h {m} min"},
     "duration_s": {"zh": "{s}秒", "en": "{s} s"},
     "duration_ms": {"zh": "{m}分{s}秒", "en": "{m} min {s} s"},
     "duration_hm": {"zh": "{h}小时{m}分", "en": "{h} h {m} min"},
@@ -898,7 +895,22 @@ def join(language: str, items: list[str]) -> str:
     return t(language, "list_sep").join(items)
 
 
+MEDIA_WORDS = {
+    "image": "media_image",
+    "voice": "media_voice",
+    "video": "media_video",
+    "file": "media_file",
+}
+
+
 def media_word(language: str, msg_type: str) -> str:
     """How a message without text is named to people: "[图片]", "[image]", ..."""
-    kind = msg_type if msg_type in ("image", "voice", "video", "file") else "other"
-    return t(language, "media_" + kind)
+    return t(language, MEDIA_WORDS.get(msg_type, "media_other"))
+
+
+def age(language: str, seconds: float) -> str:
+    """How long ago, to the minute: "7 min", "1 h 15 min" ("7 分钟", "1 小时 15 分")."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return t(language, "age_minutes", m=minutes)
+    return t(language, "age_hours", h=minutes // 60, m=minutes % 60)

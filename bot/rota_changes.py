@@ -344,11 +344,10 @@ async def _plan_swap(
     lang = ctx.language_of(group_id)
     span = span_text(ctx.hours, start_at, end_at)
     if member_a == member_b:
-        example = f"/rota swap {member_a} ANOTHER {span}"
         others = [m.id for m in ctx.settings.members_of(group_id) if m.role == "counsellor"]
         other = next((m for m in others if m != member_a), None)
-        if other is not None:
-            example = f"{_name(names, member_a)} {_name(names, other)} {span}"
+        b = _name(names, other) if other else t(lang, "rota_another_counsellor")
+        example = f"{_name(names, member_a)} {b} {span}"
         raise RotaError(t(lang, "rota_err_same_member", example=example))
     a_row = await _covering(ctx, s, group_id, member_a, start_at, end_at, names)
     removed = [a_row]
@@ -395,7 +394,7 @@ async def _covering(
     hours = ctx.hours
     if end_at <= start_at:
         raise RotaError(
-            _explain(ctx, group_id, _order_violation(member_id, start_at, end_at, ctx), names)
+            explain(ctx, group_id, _order_violation(member_id, start_at, end_at, ctx), names)
         )
     row = await _find_covering(s, group_id, member_id, start_at, end_at)
     if row is not None:
@@ -452,7 +451,7 @@ async def _check(
         for new in added:
             v = rota.find_violation(new, placed, hours)
             if v is not None:
-                raise RotaError(_explain(ctx, group_id, v, names))
+                raise RotaError(explain(ctx, group_id, v, names))
             placed.append(new)
     if not diff:
         raise RotaError(t(ctx.language_of(group_id), "rota_err_no_change"))
@@ -525,8 +524,8 @@ def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: dict[s
     )
 
 
-def _explain(ctx: Context, group_id: str, v: rota.Violation, names: dict[str, str]) -> str:
-    """A rule violation in the bot language, with the corrected example."""
+def explain(ctx: Context, group_id: str, v: rota.Violation, names: dict[str, str]) -> str:
+    """A rule violation in the group's language, with the corrected example."""
     hours = ctx.hours
     lang = ctx.language_of(group_id)
     span = span_text(hours, v.shift.start_at, v.shift.end_at)
@@ -549,6 +548,9 @@ def _explain(ctx: Context, group_id: str, v: rota.Violation, names: dict[str, st
             span=span,
             example=example,
         )
+    if fix is not None:  # "past" (found by a check given `now`): the fix starts just after it
+        at, start = v.shift.start_at.astimezone(hours.tz), fix.start_at.astimezone(hours.tz)
+        return t(lang, "rota_err_past", at=f"{at:%m-%d %H:%M}", example=f"{start:%m-%d %H:%M}")
     return _past_error(ctx, group_id, v.shift.start_at, v.shift.start_at)
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from bot import models, rota_args, store
 from bot.conversations import close, note_first_response
-from bot.i18n import join, t
+from bot.i18n import age, join, t
 from bot.quoting import quote
 from bot.rota_args import ArgumentError
 from handlers.commands import Invocation, Router, no_args
@@ -27,11 +25,6 @@ def note_arg(inv: Invocation) -> str:
     if not inv.rest:
         raise ArgumentError("arg_missing")
     return inv.rest
-
-
-def _age(now: datetime, since: datetime) -> str:
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
 async def _held(inv: Invocation) -> list[models.Conversation]:
@@ -176,7 +169,7 @@ async def queue_command(inv: Invocation) -> None:
                     lang,
                     "queue_waiting_line",
                     staff=staff,
-                    age=_age(inv.now, x.opened_at),
+                    age=age(lang, (inv.now - x.opened_at).total_seconds()),
                     flags=flags,
                 )
             )
@@ -188,7 +181,7 @@ async def queue_command(inv: Invocation) -> None:
                     "queue_open_line",
                     staff=staff,
                     counsellor=holder,
-                    age=_age(inv.now, x.opened_at),
+                    age=age(lang, (inv.now - x.opened_at).total_seconds()),
                     flags=flags,
                 )
             )

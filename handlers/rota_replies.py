@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import date
 
-from bot import rota, rota_args, rota_changes, rota_table
+from bot import rota_args, rota_changes, rota_table
 from bot.config import MemberConfig
 from bot.errors import RotaError
 from bot.rota_args import RepeatArgs, ShiftArgs, Span, SwapArgs
@@ -92,5 +92,5 @@ def members(inv: Invocation) -> list[MemberConfig]:
 
 
 def span_words(inv: Invocation, span: Span) -> str:
-    start_at, end_at = span.instants(inv.ctx.hours)
-    return f"{span.day:%m-%d} {rota.format_span(inv.ctx.hours, start_at, end_at)}"
+    """ "MM-DD HH:MM-HH:MM", as every rota sentence writes a span."""
+    return rota_changes.span_text(inv.ctx.hours, *span.instants(inv.ctx.hours))

@@ -309,8 +309,8 @@ async def test_queue_command_lists_ages_without_text_and_only_for_leads(
     assert refusal["mentions"] == ["c1"] and "Only team leads" in refusal["text"]
     assert listing["mentions"] == ["l1"] and listing["private_to"] == ["l1"]  # names: privately
     assert "1 waiting, 1 open" in listing["text"]
-    assert "open Doc1 → Chen · 1h15m" in listing["text"]
-    assert "waiting Doc2 · 1h15m" in listing["text"]
+    assert "open Doc1 → Chen · 1 h 15 min" in listing["text"]
+    assert "waiting Doc2 · 1 h 15 min" in listing["text"]
     assert "private words" not in listing["text"]
 
 

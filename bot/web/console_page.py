@@ -12,7 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.config import Settings
-from bot.i18n import t
+from bot.i18n import age, t
+from bot.report import format_duration
+from bot.rota_table import day_label
 from bot.web import charts, console_auth, grid, strings
 from bot.web.console_data import AuditRow, ConversationRow, Overview
 
@@ -75,22 +77,6 @@ def login_page(lang: str, link: str) -> str:
         f'<button id="login-submit" type="submit">{escape(t(lang, "console_login_submit"))}'
         "</button></form></div>",
     )
-
-
-def _weekday(lang: str, day: date) -> str:
-    return t(lang, "console_weekdays").split()[day.weekday()]
-
-
-def _day_label(lang: str, day: date) -> str:
-    wd = _weekday(lang, day)
-    return f"{wd} {day:%m-%d}" if lang == "en" else f"{day:%m-%d} {wd}"
-
-
-def _age(lang: str, seconds: float) -> str:
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return t(lang, "console_minutes", m=minutes)
-    return t(lang, "console_hours", h=minutes // 60, m=minutes % 60)
 
 
 def _local(settings: Settings, at: datetime) -> datetime:
@@ -168,7 +154,7 @@ def _grid_html(lang: str, g: grid.WeekGrid) -> str:
         today = " today" if d.is_today else ""
         cols.append(
             f'<div class="day{today}" data-day="{d.day.isoformat()}">'
-            f'<div class="day-head">{escape(_day_label(lang, d.day))}</div>'
+            f'<div class="day-head">{escape(day_label(lang, d.day))}</div>'
             f'<div class="col-body editable" '
             f'data-day="{d.day.isoformat()}">'
             f"{''.join(parts)}</div></div>"
@@ -203,13 +189,13 @@ def _conversations_html(
             )
         if r.first_response_at is not None:
             since = r.first_assigned_at or r.assigned_at or r.opened_at
-            reply = _age(lang, (r.first_response_at - since).total_seconds())
+            reply = age(lang, (r.first_response_at - since).total_seconds())
         elif r.status == "open":
             reply = f'<span class="late">{_t(lang, "console_unanswered")}</span>'
         else:
             reply = "–"
         opened = f"{_local(settings, r.opened_at):%H:%M} · " + t(
-            lang, "console_ago", age=_age(lang, (now - r.opened_at).total_seconds())
+            lang, "console_ago", age=age(lang, (now - r.opened_at).total_seconds())
         )
         action = (
             ""
@@ -248,14 +234,6 @@ def _audit_html(settings: Settings, lang: str, rows: Sequence[AuditRow]) -> str:
         for r in rows
     )
     return f'<table id="audit"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _duration(lang: str, seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    return _age(lang, seconds)
 
 
 def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
@@ -302,10 +280,10 @@ def _report_html(lang: str, report: Any, names: dict[str, str]) -> str:
         messages=report.messages,
         opened=report.conversations_opened,
         closed=report.conversations_closed,
-        median=_duration(lang, report.first_response_median_s),
-        p90=_duration(lang, report.first_response_p90_s),
+        median=format_duration(report.first_response_median_s, lang),
+        p90=format_duration(report.first_response_p90_s, lang),
         waited=report.waited,
-        longest=_duration(lang, report.longest_wait_s),
+        longest=format_duration(report.longest_wait_s, lang),
         crisis=report.crisis_flags,
         off=report.off_hours_messages,
     )
