@@ -346,11 +346,12 @@ def _crisis_reply(
     to = (conv.staff_id,)
     private: tuple[str, ...]
     if _privacy(ctx, conv.group_id):
-        key, kind, private = "crisis_reply", "crisis", to
+        key, waiting_key, kind, private = "crisis_reply", "crisis_reply_waiting", "crisis", to
     else:
-        key, kind, private = "crisis_reply_group", "assignment", ()
+        key, waiting_key = "crisis_reply_group", "crisis_reply_group_waiting"
+        kind, private = "assignment", ()
     if counsellor is None:
-        text = t(ctx.language_of(conv.group_id), key + "_waiting", staff=staff, hotlines=hotlines)
+        text = t(ctx.language_of(conv.group_id), waiting_key, staff=staff, hotlines=hotlines)
     else:
         text = t(
             ctx.language_of(conv.group_id),

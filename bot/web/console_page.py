@@ -79,6 +79,9 @@ def login_page(lang: str, link: str) -> str:
     )
 
 
+STATUS_WORDS = {"waiting": "console_status_waiting", "open": "console_status_open"}
+
+
 def _local(settings: Settings, at: datetime) -> datetime:
     return at.astimezone(settings.bot.tz)
 
@@ -203,7 +206,7 @@ def _conversations_html(
             else f'<button type="button" class="link open-conv" data-id="{r.id}" '
             f'data-staff="{escape(r.staff_name)}">{_t(lang, "console_open_conversation")}</button>'
         )
-        status = t(lang, f"console_status_{r.status}")
+        status = t(lang, STATUS_WORDS[r.status])
         body.append(
             f'<tr class="conv {escape(r.status)}{" crisis" if r.is_crisis else ""}" '
             f'data-id="{r.id}">'
@@ -376,17 +379,17 @@ def group_page(
         "script": _asset("console.js"),
     }
     for key in (
-        "add_shift",
-        "date",
-        "start",
-        "end",
-        "counsellor",
-        "cancel",
-        "save",
-        "remove",
-        "swap_to",
-        "swap",
+        "console_add_shift",
+        "console_date",
+        "console_start",
+        "console_end",
+        "console_counsellor",
+        "console_cancel",
+        "console_save",
+        "console_remove",
+        "console_swap_to",
+        "console_swap",
     ):
-        fields["t_" + key] = escape(t(lang, "console_" + key))
+        fields["t_" + key.removeprefix("console_")] = escape(t(lang, key))
     body = Template(_asset("console_group.html")).substitute(fields)
     return _page(lang, f"{title} · {group.name or group_id}", body)
