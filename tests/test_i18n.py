@@ -92,7 +92,7 @@ PASS_THROUGH = {
     ("handlers/commands.py", "usage_error"): "ArgumentError(...) literals, the command's keys",
     ("handlers/commands.py", "help_command"): "the command's keys (KEY_KEYWORDS)",
     ("handlers/commands.py", "dispatch"): "ROLE_WORDS, literal keys (checked below)",
-    ("bot/i18n.py", "media_word"): "MEDIA_WORDS, literal keys (checked below)",
+    ("bot/i18n/__init__.py", "media_word"): "MEDIA_WORDS, literal keys (checked below)",
     ("bot/web/console_page.py", "_conversations_html"): "STATUS_WORDS, literal keys",
     ("bot/conversations.py", "assign"): "its callers' key= literals (KEY_KEYWORDS assign)",
     ("bot/conversations.py", "_announce"): "its callers' key= literals (KEY_KEYWORDS)",
