@@ -21,6 +21,7 @@ from bot.db import Database
 from bot.errors import BadRequest, Overloaded, SignatureError
 from bot.keys import (
     CLOCK,
+    COMMANDS,
     CONTEXT,
     DB,
     HTTP,
@@ -44,18 +45,24 @@ from bot.protocols import Clock, Platform, SignsOnce, WallClock
 from bot.sync import sync_config
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
-from handlers.commands import load_commands
+from handlers.commands import Router
 from handlers.inbox import Inbox, failure
 from handlers.inbox import ids as inbox_ids
+from handlers.registry import bot_commands
 from schedules.group_jobs import GroupJobs
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    clock: Clock,
+    wall: WallClock | None = None,
+    commands: Router | None = None,
+) -> web.Application:
     """Build the application; nothing is opened until it starts. `clock` is the service clock
-    (rota, hours, notices); `wall` the real time platforms sign and count with (default: system)."""
-    load_commands()
+    (rota, hours, notices); `wall` the real time platforms sign and count with (default: system);
+    `commands` the chat commands it answers (default: all of handlers/registry.py)."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES * 4,
         middlewares=[deadlines.body_deadline, json_errors, local_page.guard, console.guard],
@@ -65,6 +72,7 @@ def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) 
     app[CLOCK] = clock
     app[WALL] = wall or SystemWallClock()
     app[METRICS] = Metrics()
+    app[COMMANDS] = commands or bot_commands()
     # In this order: the context is built once the outbox worker and the group jobs exist (its
     # callbacks are theirs), and the inbox, made last, writes what it holds first at shutdown.
     app.cleanup_ctx.extend([_database, _http_client, _outbox_worker, _scheduler, _inbox])
@@ -93,7 +101,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _inbox(app: web.Application) -> AsyncIterator[None]:
-    inbox = Inbox(app[CONTEXT])
+    inbox = Inbox(app[CONTEXT], app[COMMANDS])
     app[INBOX] = inbox
     yield
     await inbox.close()  # what was submitted is written first, while jobs and outbox still run

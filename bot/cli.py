@@ -566,7 +566,7 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
             for group_id in groups:
                 report = await build_report(s, settings, group_id, start_at, end_at)
                 names = await store.member_names(s, group_id)
-                texts.append(format_report(report, names, settings.bot.language))
+                texts.append(format_report(report, names, settings.language_of(group_id)))
     finally:
         await db.dispose()
     print("\n\n".join(texts))

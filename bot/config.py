@@ -171,6 +171,7 @@ class GroupConfig(_Section):
     webhook_url: str = ""
     secret: str = ""
     privacy: bool = False
+    language: Literal["zh", "en"] | None = None  # the group's words; default bot.language
     rate_per_minute: int | None = Field(None, ge=1)
     # wecom
     token: str = ""
@@ -371,6 +372,11 @@ class Settings(BaseSettings):
 
     def member(self, group_id: str, member_id: str) -> MemberConfig | None:
         return self._index[2].get((group_id, member_id))
+
+    def language_of(self, group_id: str) -> Literal["zh", "en"]:
+        """The language the bot speaks in this group: its `language`, else `bot.language`."""
+        group = self.group(group_id)
+        return (group.language if group else None) or self.bot.language
 
     @cached_property
     def _index(

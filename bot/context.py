@@ -51,6 +51,6 @@ class Context:
     def crisis(self) -> CrisisMatcher:
         return compile_words(self.settings.service.crisis_words)
 
-    @property
-    def language(self) -> str:
-        return self.settings.bot.language
+    def language_of(self, group_id: str) -> str:
+        """The language of the group's replies, notices and posts (per group, not per process)."""
+        return self.settings.language_of(group_id)

@@ -125,7 +125,7 @@ async def route_staff_message(
     batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis)
     names = view.names
     staff = quote(msg.sender_name) if msg.sender_name else _name(names, msg.sender_id)
-    text = msg.text or media_word(ctx.language, msg.msg_type)
+    text = msg.text or media_word(ctx.language_of(msg.group_id), msg.msg_type)
 
     if isinstance(decision, OffHours):
         await batch.write_messages()  # whether tonight's reply went out is read from them
@@ -151,7 +151,9 @@ async def route_staff_message(
         _crisis_reply(ctx, s, conv, staff, _name(names, decision.counsellor_id), now)
     if decision.continuing:
         if _privacy(ctx, msg.group_id):
-            private = t(ctx.language, "assignment_private", staff=staff, text=quote(text))
+            private = t(
+                ctx.language_of(msg.group_id), "assignment_private", staff=staff, text=quote(text)
+            )
             enqueue(
                 s,
                 OutboundMessage(msg.group_id, private, "assignment", (), (decision.counsellor_id,)),
@@ -232,7 +234,7 @@ def _announce(
     now: datetime,
     **extra: object,
 ) -> None:
-    lang = ctx.language
+    lang = ctx.language_of(conv.group_id)
     counsellor = _name(names, counsellor_id)
     mentions = (counsellor_id, conv.staff_id)
     note = t(lang, "handover_note", note=quote(conv.handover_note)) if conv.handover_note else ""
@@ -259,7 +261,11 @@ def _tell(
     kind: str = "off_hours",
     **values: object,
 ) -> None:
-    enqueue(s, OutboundMessage(group_id, t(ctx.language, key, **values), kind, (staff_id,)), now)
+    enqueue(
+        s,
+        OutboundMessage(group_id, t(ctx.language_of(group_id), key, **values), kind, (staff_id,)),
+        now,
+    )
 
 
 def _tell_waiting(
@@ -269,7 +275,7 @@ def _tell_waiting(
     if decision.reason == "full":
         _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, staff=staff)
         return
-    hotlines = join(ctx.language, ctx.settings.service.crisis_hotlines)
+    hotlines = join(ctx.language_of(msg.group_id), ctx.settings.service.crisis_hotlines)
     _tell(
         ctx, s, msg.group_id, "waiting_nobody", msg.sender_id, now, staff=staff, hotlines=hotlines
     )
@@ -293,13 +299,13 @@ async def _answer_off_hours(
         "opens": svc.opens,
         "closes": svc.closes,
         "next_open": f"{decision.opens_at.astimezone(ctx.hours.tz):%m-%d %H:%M}",
-        "hotlines": join(ctx.language, svc.crisis_hotlines),
+        "hotlines": join(ctx.language_of(msg.group_id), svc.crisis_hotlines),
     }
     if is_crisis:
         if not await _told_tonight(s, msg, since, message_id, crisis=True):
             # In a privacy group the reply is private; in the group it reads like any other.
             if _privacy(ctx, msg.group_id):
-                text = t(ctx.language, "crisis_off_hours", **values)
+                text = t(ctx.language_of(msg.group_id), "crisis_off_hours", **values)
                 to = (msg.sender_id,)
                 enqueue(s, OutboundMessage(msg.group_id, text, "crisis", to, to), now)
             else:
@@ -341,17 +347,24 @@ def _crisis_reply(
 
     Privately in a privacy group; in the group, in words that do not say it is a crisis.
     """
-    hotlines = join(ctx.language, ctx.settings.service.crisis_hotlines)
+    hotlines = join(ctx.language_of(conv.group_id), ctx.settings.service.crisis_hotlines)
     to = (conv.staff_id,)
     private: tuple[str, ...]
     if _privacy(ctx, conv.group_id):
-        key, kind, private = "crisis_reply", "crisis", to
+        key, waiting_key, kind, private = "crisis_reply", "crisis_reply_waiting", "crisis", to
     else:
-        key, kind, private = "crisis_reply_group", "assignment", ()
+        key, waiting_key = "crisis_reply_group", "crisis_reply_group_waiting"
+        kind, private = "assignment", ()
     if counsellor is None:
-        text = t(ctx.language, key + "_waiting", staff=staff, hotlines=hotlines)
+        text = t(ctx.language_of(conv.group_id), waiting_key, staff=staff, hotlines=hotlines)
     else:
-        text = t(ctx.language, key, staff=staff, counsellor=counsellor, hotlines=hotlines)
+        text = t(
+            ctx.language_of(conv.group_id),
+            key,
+            staff=staff,
+            counsellor=counsellor,
+            hotlines=hotlines,
+        )
     enqueue(s, OutboundMessage(conv.group_id, text, kind, to, private), now)
 
 
@@ -366,7 +379,7 @@ def _alert_crisis(
     names: Names | None = None,
 ) -> None:
     """Alert the leads (and the assignee) privately: never a person's crisis in the group."""
-    lang = ctx.language
+    lang = ctx.language_of(conv.group_id)
     leads = _lead_ids(ctx, conv.group_id)
     if counsellor_id is None:
         body = t(lang, "crisis_alert_unassigned", staff=staff, text=_excerpt(text))
@@ -402,7 +415,7 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     leads = ctx.settings.leads_of(group_id)
     on_duty = await store.on_duty_ids(s, group_id, now)
     text = t(
-        ctx.language,
+        ctx.language_of(group_id),
         "waiting_leads" if on_duty else "waiting_gap_leads",
         count=count,
         leads=" ".join(f"@{quote(m.display_name)}" for m in leads),
@@ -613,7 +626,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
     if not due:
         return 0
     svc = ctx.settings.service
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     names = await store.member_names(s, group_id)
     on_duty = await store.on_duty_ids(s, group_id, now)
     leads = _lead_ids(ctx, group_id)

@@ -66,7 +66,7 @@ async def feed_for_token(
         if x.member_id == row.id
     ]
     return build_calendar(
-        settings.bot.language,
+        settings.language_of(row.group_id),
         settings.bot.timezone,
         group.name or group.id,
         row.name or row.id,

@@ -11,6 +11,7 @@ from bot.db import Database
 from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.protocols import Clock, Platform, WallClock
+from handlers.commands import Router
 from handlers.inbox import Inbox
 from schedules.group_jobs import GroupJobs
 
@@ -25,3 +26,4 @@ OUTBOX = web.AppKey("outbox", OutboxWorker)
 JOBS = web.AppKey("jobs", GroupJobs)
 METRICS = web.AppKey("metrics", Metrics)
 INBOX = web.AppKey("inbox", Inbox)
+COMMANDS = web.AppKey("commands", Router)

@@ -170,11 +170,11 @@ async def _claim(
     return res.scalar_one_or_none() is not None
 
 
-def _late_suffix(ctx: Context, ev: Event, now: datetime) -> str:
+def _late_suffix(ctx: Context, group_id: str, ev: Event, now: datetime) -> str:
     late = now - ev.at
     if late <= timedelta(minutes=ctx.settings.service.late_notice_minutes):
         return ""
-    return t(ctx.language, "late", minutes=int(late.total_seconds() // 60))
+    return t(ctx.language_of(group_id), "late", minutes=int(late.total_seconds() // 60))
 
 
 async def _post(
@@ -216,7 +216,7 @@ async def _compose_report(
     shifts: list[rota.Shift],
     now: datetime,
 ) -> None:
-    await post_daily_report(ctx, s, group_id, ev.at, now, _late_suffix(ctx, ev, now))
+    await post_daily_report(ctx, s, group_id, ev.at, now, _late_suffix(ctx, group_id, ev, now))
 
 
 async def _compose_reminder(
@@ -229,7 +229,7 @@ async def _compose_reminder(
 ) -> None:
     r = ev.reminder
     assert r is not None
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     hours = ctx.hours
     names = await _names(s, group_id)
     spans = {
@@ -243,7 +243,7 @@ async def _compose_reminder(
         names=join(lang, [_at(names, m) for m in r.members]),
         span=span,
         minutes=ctx.settings.service.reminder_minutes,
-    ) + _late_suffix(ctx, ev, now)
+    ) + _late_suffix(ctx, group_id, ev, now)
     enqueue(s, OutboundMessage(group_id, text, "reminder", r.members), now)
 
 
@@ -252,13 +252,14 @@ class BoundaryParts:
     """What a boundary notice's sentence is made of: who comes on (until when), who goes off."""
 
     boundary: rota.Boundary
+    language: str
     names: dict[str, str]
     on: list[str]
     off: list[str]
 
 
 def _open_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
-    lang = ctx.language
+    lang = p.language
     hours = ctx.hours
     svc = ctx.settings.service
     day = hours.local_day(p.boundary.at)
@@ -284,7 +285,7 @@ def _open_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
 
 
 def _close_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
-    lang = ctx.language
+    lang = p.language
     svc = ctx.settings.service
     return t(
         lang,
@@ -296,7 +297,7 @@ def _close_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str
 
 
 def _shift_change_text(ctx: Context, p: BoundaryParts, shifts: list[rota.Shift]) -> str:
-    lang = ctx.language
+    lang = p.language
     local = p.boundary.at.astimezone(ctx.hours.tz)
     now_on = [p.names.get(m, m) for m in p.boundary.on_duty]
     return t(
@@ -337,10 +338,10 @@ async def _post_boundary(
 ) -> None:
     b = ev.boundary
     assert b is not None
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     hours = ctx.hours
     names = await _names(s, group_id)
-    suffix = _late_suffix(ctx, ev, now)
+    suffix = _late_suffix(ctx, group_id, ev, now)
     on = [
         t(lang, "on_until", name=_at(names, m), until=rota.format_span(hours, b.at, until)[-5:])
         for m, until in b.coming_on
@@ -353,7 +354,7 @@ async def _post_boundary(
     mentions = tuple(
         dict.fromkeys([*b.going_off, *(m for m, _ in b.coming_on), *handover_mentions])
     )
-    text = text_of(ctx, BoundaryParts(b, names, on, off), shifts)
+    text = text_of(ctx, BoundaryParts(b, lang, names, on, off), shifts)
     enqueue(s, OutboundMessage(group_id, text + handover + suffix, b.kind, mentions), now)
     _private_handover_notes(ctx, s, group_id, moved, names, now)
     if b.kind != "close" and not b.on_duty and hours.is_open(now):
@@ -376,7 +377,7 @@ def _handover_text(
     """
     if not moved:
         return "", []
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     group = ctx.settings.group(group_id)
     privacy = bool(group and group.privacy)
 
@@ -442,7 +443,7 @@ def _private_handover_notes(
     for m in moved:
         if m.to_id is not None and m.note:
             text = t(
-                ctx.language,
+                ctx.language_of(group_id),
                 "handover_private",
                 staff=names.get(m.staff_id, m.staff_id),
                 note=quote(m.note),

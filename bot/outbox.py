@@ -546,7 +546,7 @@ class OutboxWorker:
             return  # the waiting report already sends the leads to `carebot outbox`
         leads = self._settings.leads_of(dead.group_id)
         names = " ".join(f"@{m.display_name}" for m in leads)
-        lang = self._settings.bot.language
+        lang = self._settings.language_of(dead.group_id)
         if refused:
             text = t(lang, "outbox_refused", leads=names, kind=dead.kind, id=dead.id)
         else:

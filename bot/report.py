@@ -302,5 +302,5 @@ async def post_daily_report(
     start_at, end_at = day_period(ctx.hours, day_of_close(ctx.hours, close_at))
     report = await build_report(s, ctx.settings, group_id, start_at, end_at)
     names = await store.member_names(s, group_id)
-    text = format_report(report, names, ctx.language) + suffix
+    text = format_report(report, names, ctx.language_of(group_id)) + suffix
     enqueue(s, OutboundMessage(group_id, text, "report", leads, leads), now)

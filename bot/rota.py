@@ -12,8 +12,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.errors import RotaError
-
 BoundaryKind = Literal["open", "close", "shift_change"]
 _EPS = timedelta(microseconds=1)
 
@@ -201,38 +199,6 @@ def reminders(
         Reminder(shift_at - lead, shift_at, tuple(sorted(members)))
         for shift_at, members in sorted(starts.items())
     ]
-
-
-def validate_shift(
-    new: Shift,
-    existing: Iterable[Shift],
-    hours: ServiceHours,
-    *,
-    now: datetime | None = None,
-) -> None:
-    """Raise RotaError, naming the rule and a fix, unless `new` may join the rota."""
-    v = find_violation(new, existing, hours, now=now)
-    if v is None:
-        return
-    start_local = new.start_at.astimezone(hours.tz)
-    span = f"{start_local:%Y-%m-%d %H:%M}-{_hhmm(hours, new.end_at, start_local.date())}"
-    if v.rule == "order":
-        raise RotaError(f"shift {span} ends before it starts; the end must be after the start")
-    if v.rule == "window":
-        opens_at, closes_at = hours.window(start_local.date())
-        raise RotaError(
-            f"shift {span} is outside service hours "
-            f"{opens_at.astimezone(hours.tz):%H:%M}-{_hhmm(hours, closes_at, start_local.date())}; "
-            "keep it inside them"
-        )
-    if v.rule == "past":
-        raise RotaError(f"shift {span} starts in the past; only future shifts can be added")
-    assert v.other is not None
-    o_start = v.other.start_at.astimezone(hours.tz)
-    raise RotaError(
-        f"{new.member_id} already has a shift {o_start:%Y-%m-%d %H:%M}-"
-        f"{_hhmm(hours, v.other.end_at, o_start.date())} that overlaps {span}"
-    )
 
 
 def _hhmm(hours: ServiceHours, at: datetime, day: date) -> str:

@@ -1,4 +1,4 @@
-"""The arguments of the rota commands, parsed before anything is done: members, days, spans.
+"""The arguments of the commands, parsed before anything is done: members, days, spans.
 
 Pure functions over the words of a command (already NFKC-normalised by handlers/commands.py),
 the group's members and today's date. A fault raises ArgumentError naming the catalogue
@@ -25,6 +25,8 @@ _TOMORROW = {"tomorrow", "明天", "明日"}
 _AFTER_TOMORROW = {"后天"}
 _WEEK_WORDS = {"week", "周", "本周", "一周"}
 _DAY_WORDS = {"day", "日", "天"}
+_PERIOD_DAY = _DAY_WORDS | _TODAY
+_PERIOD_WEEK = _WEEK_WORDS | {"七天"}
 _ME = {"me", "我", "自己"}
 _FULL_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 _SHORT_DATE = re.compile(r"^(\d{1,2})[-/](\d{1,2})$")
@@ -102,7 +104,7 @@ def parse_day(word: str, today: date) -> date:
         try:
             return date(int(full[1]), int(full[2]), int(full[3]))
         except ValueError:
-            raise ArgumentError("rota_arg_no_such_day", word=word, fix=fix) from None
+            raise ArgumentError("arg_no_such_day", word=word, fix=fix) from None
     short = _SHORT_DATE.match(w)
     if short:
         month, day = int(short[1]), int(short[2])
@@ -113,9 +115,9 @@ def parse_day(word: str, today: date) -> date:
             except ValueError:
                 continue
         if not found:
-            raise ArgumentError("rota_arg_no_such_day", word=word, fix=fix)
+            raise ArgumentError("arg_no_such_day", word=word, fix=fix)
         return min(found, key=lambda d: abs((d - today).days))
-    raise ArgumentError("rota_arg_bad_date", word=word, fix=fix)
+    raise ArgumentError("arg_bad_date", word=word, fix=fix)
 
 
 def parse_span(word: str) -> tuple[int, int]:
@@ -127,9 +129,9 @@ def parse_span(word: str) -> tuple[int, int]:
         if start_m < 60 and end_m < 60 and start < 24 * 60 and end <= 24 * 60:
             if end <= start:
                 fix = _hhmm_span(end, start) if end < start else _hhmm_span(start, start + 60)
-                raise ArgumentError("rota_arg_span_order", word=word, fix=fix)
+                raise ArgumentError("arg_span_order", word=word, fix=fix)
             return start, end
-    raise ArgumentError("rota_arg_bad_span", word=word, fix=_guess_span(word))
+    raise ArgumentError("arg_bad_span", word=word, fix=_guess_span(word))
 
 
 def _hhmm_span(start: int, end: int) -> str:
@@ -161,14 +163,14 @@ def resolve_member(word: str, members: Sequence[MemberConfig], sender_id: str) -
         return named[0].id
     if named:
         raise ArgumentError(
-            "rota_arg_ambiguous_member",
+            "arg_ambiguous_member",
             word=word,
             ids=", ".join(m.id for m in named),
             fix=named[0].id,
         )
     counsellors = [m.display_name for m in members if m.role == "counsellor"]
     raise ArgumentError(
-        "rota_arg_unknown_member",
+        "arg_unknown_member",
         word=word,
         names=counsellors,
         fix=counsellors[0] if counsellors else "…",
@@ -179,7 +181,7 @@ def parse_number(word: str) -> int:
     w = word.lstrip("#")
     if w.isdigit() and 0 < int(w) < 2**53:
         return int(w)
-    raise ArgumentError("rota_arg_bad_number", word=word, fix="1")
+    raise ArgumentError("arg_bad_number", word=word, fix="1")
 
 
 # --- whole commands ------------------------------------------------------------------------
@@ -213,9 +215,9 @@ class _Parts:
 
 def _expect(ws: Sequence[str], least: int, most: int | None) -> None:
     if len(ws) < least:
-        raise ArgumentError("rota_arg_missing")
+        raise ArgumentError("arg_missing")
     if most is not None and len(ws) > most:
-        raise ArgumentError("rota_arg_extra", extra=" ".join(ws[most:]))
+        raise ArgumentError("arg_extra", extra=" ".join(ws[most:]))
 
 
 def parse_shift(
@@ -286,6 +288,23 @@ def parse_no_args(args: Sequence[str]) -> None:
     _expect(words(args), 0, 0)
 
 
+def parse_optional_word(args: Sequence[str]) -> str | None:
+    """Nothing, or one word."""
+    _expect(args, 0, 1)
+    return args[0] if args else None
+
+
+def parse_period(args: Sequence[str]) -> int:
+    """Nothing or day/today/今天 (1 day), week/周/七天 (the last 7 days)."""
+    _expect(args, 0, 1)
+    word = args[0].casefold() if args else "day"
+    if word in _PERIOD_DAY:
+        return 1
+    if word in _PERIOD_WEEK:
+        return WEEK
+    raise ArgumentError("arg_bad_period", word=args[0], fix="week")
+
+
 def parse_repeat(args: Sequence[str], today: date) -> RepeatArgs:
     """DAY_FROM DAY_TO ... where each target is a day or a range DAY~DAY (also .., 至, 到)."""
     ws = words(args)
@@ -313,7 +332,7 @@ def parse_repeat(args: Sequence[str], today: date) -> RepeatArgs:
     assert source is not None
     unique = tuple(dict.fromkeys(targets))
     if len(unique) > MAX_REPEAT_DAYS:
-        raise ArgumentError("rota_arg_too_many_days", max=MAX_REPEAT_DAYS)
+        raise ArgumentError("arg_too_many_days", max=MAX_REPEAT_DAYS)
     return RepeatArgs(source, unique)
 
 

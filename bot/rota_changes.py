@@ -63,7 +63,7 @@ async def add_shift(
     names = await _begin(ctx, s, group_id)
     new = rota.Shift(member_id, start_at, end_at, group_id)
     summary = t(
-        ctx.language,
+        ctx.language_of(group_id),
         "rota_sum_add",
         name=names[member_id],
         span=span_text(ctx.hours, start_at, end_at),
@@ -87,7 +87,7 @@ async def remove_shift(
     row = await _covering(ctx, s, group_id, member_id, start_at, end_at, names)
     kept = rota.without(store.to_shift(row), start_at, end_at)
     summary = t(
-        ctx.language,
+        ctx.language_of(group_id),
         "rota_sum_remove",
         name=names[member_id],
         span=span_text(ctx.hours, start_at, end_at),
@@ -148,7 +148,7 @@ async def repeat_day(
     """Copy every shift of the service day `source` onto each of `targets` (same local times)."""
     names = await _begin(ctx, s, group_id)
     hours = ctx.hours
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     targets = [d for d in dict.fromkeys(targets) if d != source]
     opens_at, closes_at = hours.window(source)
     day_shifts = [
@@ -198,7 +198,7 @@ async def add_shifts(
     """Add many shifts as one change (CSV import): the same rules, one audit row."""
     names = await _begin(ctx, s, group_id)
     added = [rota.Shift(x.member_id, x.start_at, x.end_at, group_id) for x in shifts]
-    summary = t(ctx.language, "rota_sum_import", count=len(added))
+    summary = t(ctx.language_of(group_id), "rota_sum_import", count=len(added))
     return await _apply(ctx, s, group_id, actor_id, action, [], added, now, summary, names)
 
 
@@ -220,7 +220,7 @@ async def undo_last(
         .limit(1)
     )
     if entry is None:
-        raise RotaError(t(ctx.language, "rota_err_undo_nothing"))
+        raise RotaError(t(ctx.language_of(group_id), "rota_err_undo_nothing"))
     now_on = _from_json(entry.after.get("shifts", []), group_id)
     was_on = _from_json(entry.before.get("shifts", []), group_id)
     rows: list[models.Shift] = []
@@ -237,7 +237,7 @@ async def undo_last(
             missing = f"{names[x.member_id]} {span_text(ctx.hours, x.start_at, x.end_at)}"
             raise RotaError(
                 t(
-                    ctx.language,
+                    ctx.language_of(group_id),
                     "rota_err_undo_changed",
                     id=entry.id,
                     summary=entry.after.get("summary", entry.action),
@@ -245,7 +245,9 @@ async def undo_last(
                 )
             )
         rows.append(row)
-    summary = t(ctx.language, "rota_sum_undo", summary=entry.after.get("summary", entry.action))
+    summary = t(
+        ctx.language_of(group_id), "rota_sum_undo", summary=entry.after.get("summary", entry.action)
+    )
     change = await _apply(
         ctx, s, group_id, actor_id, "undo", rows, was_on, now, summary, names, undoes=entry.id
     )
@@ -289,7 +291,7 @@ async def check_release(
     _known_group(ctx, group_id)
     await _covering(ctx, s, group_id, member_id, start_at, end_at, names)
     if start_at < now:
-        raise RotaError(_past_error(ctx, start_at, now))
+        raise RotaError(_past_error(ctx, group_id, start_at, now))
 
 
 def call_after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
@@ -346,7 +348,7 @@ async def _begin(ctx: Context, s: AsyncSession, group_id: str) -> Names:
 
 def _known_group(ctx: Context, group_id: str) -> None:
     if ctx.settings.group(group_id) is None:
-        raise RotaError(t(ctx.language, "rota_err_unknown_group", group=group_id))
+        raise RotaError(t(ctx.language_of(group_id), "rota_err_unknown_group", group=group_id))
 
 
 async def _plan_swap(
@@ -361,14 +363,13 @@ async def _plan_swap(
     *,
     mutual: bool,
 ) -> tuple[list[models.Shift], list[rota.Shift], str]:
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     span = span_text(ctx.hours, start_at, end_at)
     if member_a == member_b:
-        example = f"/rota swap {member_a} ANOTHER {span}"
         others = [m.id for m in ctx.settings.counsellors_of(group_id)]
         other = next((m for m in others if m != member_a), None)
-        if other is not None:
-            example = f"{names[member_a]} {names[other]} {span}"
+        b = names[other] if other else t(lang, "rota_another_counsellor")
+        example = f"{names[member_a]} {b} {span}"
         raise RotaError(t(lang, "rota_err_same_member", example=example))
     a_row = await _covering(ctx, s, group_id, member_a, start_at, end_at, names)
     removed = [a_row]
@@ -414,7 +415,9 @@ async def _covering(
     """The member's shift row covering [start_at, end_at), or RotaError listing their day."""
     hours = ctx.hours
     if end_at <= start_at:
-        raise RotaError(_explain(ctx, _order_violation(member_id, start_at, end_at, ctx), names))
+        raise RotaError(
+            explain(ctx, group_id, _order_violation(member_id, start_at, end_at, ctx), names)
+        )
     row = await _find_covering(s, group_id, member_id, start_at, end_at)
     if row is not None:
         return row
@@ -427,12 +430,12 @@ async def _covering(
     ]
     raise RotaError(
         t(
-            ctx.language,
+            ctx.language_of(group_id),
             "rota_err_no_shift",
             name=names[member_id],
             span=span_text(hours, start_at, end_at),
             day=f"{day:%m-%d}",
-            shifts=join(ctx.language, theirs),
+            shifts=join(ctx.language_of(group_id), theirs),
         )
     )
 
@@ -470,13 +473,13 @@ async def _check(
         for new in added:
             v = rota.find_violation(new, placed, hours)
             if v is not None:
-                raise RotaError(_explain(ctx, v, names))
+                raise RotaError(explain(ctx, group_id, v, names))
             placed.append(new)
     if not diff:
-        raise RotaError(t(ctx.language, "rota_err_no_change"))
+        raise RotaError(t(ctx.language_of(group_id), "rota_err_no_change"))
     first = min(a for _, a, _ in diff)
     if first < now:
-        raise RotaError(_past_error(ctx, first, now))
+        raise RotaError(_past_error(ctx, group_id, first, now))
     return diff
 
 
@@ -522,7 +525,7 @@ async def _apply(
     affected = tuple(dict.fromkeys(m for m, _, _ in diff))
     if min(a for _, a, _ in diff) < now + ANNOUNCE_WITHIN:
         mentions = " ".join("@" + names[m] for m in affected)
-        text = t(ctx.language, "rota_announce", summary=summary, mentions=mentions)
+        text = t(ctx.language_of(group_id), "rota_announce", summary=summary, mentions=mentions)
         enqueue(s, OutboundMessage(group_id, text, "shift_change", affected), now)
     return Change(entry.id, action, group_id, affected, summary)
 
@@ -534,18 +537,18 @@ def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: Names)
     counsellors = [m.display_name for m in ctx.settings.counsellors_of(group_id)]
     raise RotaError(
         t(
-            ctx.language,
+            ctx.language_of(group_id),
             "rota_err_not_counsellor",
             name=names[member_id],
-            names=join(ctx.language, counsellors),
+            names=join(ctx.language_of(group_id), counsellors),
         )
     )
 
 
-def _explain(ctx: Context, v: rota.Violation, names: Names) -> str:
-    """A rule violation in the bot language, with the corrected example."""
+def explain(ctx: Context, group_id: str, v: rota.Violation, names: Names) -> str:
+    """A rule violation in the group's language, with the corrected example."""
     hours = ctx.hours
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     span = span_text(hours, v.shift.start_at, v.shift.end_at)
     fix = v.suggestion
     example = span_text(hours, fix.start_at, fix.end_at) if fix else t(lang, "rota_another_day")
@@ -566,15 +569,18 @@ def _explain(ctx: Context, v: rota.Violation, names: Names) -> str:
             span=span,
             example=example,
         )
-    return _past_error(ctx, v.shift.start_at, v.shift.start_at)
+    if fix is not None:  # "past" (found by a check given `now`): the fix starts just after it
+        at, start = v.shift.start_at.astimezone(hours.tz), fix.start_at.astimezone(hours.tz)
+        return t(lang, "rota_err_past", at=f"{at:%m-%d %H:%M}", example=f"{start:%m-%d %H:%M}")
+    return _past_error(ctx, group_id, v.shift.start_at, v.shift.start_at)
 
 
-def _past_error(ctx: Context, at: datetime, now: datetime) -> str:
+def _past_error(ctx: Context, group_id: str, at: datetime, now: datetime) -> str:
     hours = ctx.hours
     local = now.astimezone(hours.tz).replace(second=0, microsecond=0)
     nxt = local + timedelta(minutes=5 - local.minute % 5)
     return t(
-        ctx.language,
+        ctx.language_of(group_id),
         "rota_err_past",
         at=f"{at.astimezone(hours.tz):%m-%d %H:%M}",
         example=f"{nxt:%m-%d %H:%M}",

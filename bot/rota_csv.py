@@ -80,8 +80,10 @@ async def import_csv(
 ) -> ImportReport:
     """Check every row against the rules and the stored rota, then add them in one transaction.
 
-    The rules are those of every rota change (bot/rota_changes.py), `now` included: nothing
-    before it may be added. Each group changed gets one audit row by `actor_id`.
+    The rules and their words are those of every rota change (bot/rota.py find_violation,
+    explained by bot/rota_changes.py in the group's language), `now` included: nothing before
+    it may be added. Every faulty line is listed. Each group changed gets one audit row by
+    `actor_id`.
     """
     s_cfg = settings.service
     hours = rota.ServiceHours(s_cfg.opens_minute, s_cfg.closes_minute, settings.bot.tz)
@@ -89,6 +91,7 @@ async def import_csv(
     errors: list[str] = []
     added: dict[str, list[rota.Shift]] = {}
     skipped = 0
+    ctx = Context(settings, FrozenClock(now), db)
     async with db.write() as s:
         by_group: dict[str, list[rota.Shift]] = {}
         for line, shift in rows:
@@ -109,16 +112,15 @@ async def import_csv(
             ):
                 skipped += 1
                 continue
-            try:
-                rota.validate_shift(shift, existing, hours, now=now)
-            except RotaError as e:
-                errors.append(f"line {line}: {e}")
+            v = rota.find_violation(shift, existing, hours, now=now)
+            if v is not None:
+                names = await store.member_names(s, shift.group_id)
+                errors.append(f"line {line}: {rota_changes.explain(ctx, shift.group_id, v, names)}")
                 continue
             existing.append(shift)
             added.setdefault(shift.group_id, []).append(shift)
         if errors:
             raise RotaError("\n".join(errors))  # rolls the whole import back
-        ctx = Context(settings, FrozenClock(now), db)
         for group_id, shifts in added.items():
             await rota_changes.add_shifts(
                 ctx, s, group_id=group_id, actor_id=actor_id, shifts=shifts, now=now

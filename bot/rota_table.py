@@ -153,7 +153,7 @@ async def post_gaps(
     found = rota.gaps(shifts, hours, days, svc.min_on_duty, after=now)
     if not found:
         return
-    lang = ctx.language
+    lang = ctx.language_of(group_id)
     text = "\n".join(
         [t(lang, "gaps_notice_title", min=svc.min_on_duty), *gaps_lines(lang, hours, found)]
     )

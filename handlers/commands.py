@@ -1,38 +1,37 @@
-"""Chat commands: one decorator registry, role checks, and /help generated from the registry.
+"""Chat commands: a router of commands, the role check, argument parsing, usage errors, /help.
 
 A command has an English name and a Chinese alias (either may be two words, e.g. "rota add" /
-"排班 添加"), the role it needs, a usage line and an example. Handlers live in modules named in
-COMMAND_MODULES and receive everything through an `Invocation`.
+"排班 添加"), the role it needs, its usage line, summary and example as catalogue keys, and an
+argument parser: a function from the `Invocation` to a typed value that raises ArgumentError.
+The router parses the arguments before the handler runs, answers a fault in one way (the reason,
+the usage line and a corrected example, in the group's language) and calls the handler with the
+parsed value. Each command module has its own `Router`; handlers/registry.py composes them and
+the app hands the result to the inbox, so a test can build a router of its own.
 """
 
 from __future__ import annotations
 
-import importlib
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import rota_args
+from bot.config import MemberConfig
 from bot.context import Context
-from bot.i18n import t
+from bot.i18n import join, t
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
+from bot.rota_args import ArgumentError
 
 Role = Literal["everyone", "counsellor", "lead"]
 RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "lead": 2}
 NEEDS: dict[Role, int] = {"everyone": 0, "counsellor": 1, "lead": 2}
-
-# Modules whose import registers commands (each adds its own; see load_commands).
-COMMAND_MODULES: tuple[str, ...] = (
-    "handlers.conversation_commands",
-    "handlers.rota_commands",
-    "handlers.rota_swaps",
-    "handlers.stats_commands",
-)
+A = TypeVar("A")
 
 
 @dataclass
@@ -46,6 +45,7 @@ class Invocation:
     command: Command
     args: list[str]
     now: datetime
+    router: Router  # the router that dispatched it (what /help lists)
     replies: list[OutboundMessage] = field(default_factory=list)
 
     @property
@@ -63,6 +63,26 @@ class Invocation:
     def sender_id(self) -> str:
         return self.msg.sender_id
 
+    @property
+    def lang(self) -> str:
+        """The group's language: every reply to this command is in it."""
+        return self.ctx.language_of(self.group_id)
+
+    @property
+    def me(self) -> MemberConfig:
+        """The caller as listed for this group. Only listed members are counsellors or leads,
+        so a command that needs either role always has one."""
+        member = self.ctx.settings.member(self.group_id, self.sender_id)
+        if member is None:
+            raise LookupError(f"/{self.command.name} ran for {self.sender_id}, who is not listed")
+        return member
+
+    @property
+    def typed(self) -> str:
+        """The command words as the caller wrote them ("/排班 添加"), for a corrected example."""
+        words = normalise(self.msg.text)[1:].split(" ")
+        return "/" + " ".join(words[: len(words) - len(self.args)])
+
     def reply(
         self,
         text: str,
@@ -78,10 +98,11 @@ class Invocation:
 
     def say(self, key: str, **values: object) -> None:
         """Reply with a catalogue sentence, mentioning the caller."""
-        self.reply(t(self.ctx.language, key, **values), (self.sender_id,))
+        self.reply(t(self.lang, key, **values), (self.sender_id,))
 
 
 Handler = Callable[[Invocation], Awaitable[None]]
+ArgsHandler = Callable[[Invocation, A], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -89,37 +110,171 @@ class Command:
     name: str
     alias: str
     role: Role
-    usage: str
+    usage: str  # catalogue keys, each in every language
+    summary: str
     example: str
-    handler: Handler
-
-    @property
-    def summary(self) -> str:
-        doc = (self.handler.__doc__ or "").strip()
-        return doc.splitlines()[0] if doc else ""
+    parse_args: Callable[[Invocation], Any]
+    run: Callable[[Invocation, Any], Awaitable[None]]
+    handler: Callable[..., Awaitable[None]]  # the function as written, for messages and tests
 
 
-REGISTRY: dict[str, Command] = {}
+def no_args(inv: Invocation) -> None:
+    """For a command that takes no arguments: any word after it is a usage error."""
+    rota_args.parse_no_args(inv.args)
 
 
-def command(
-    name: str, alias: str, *, role: Role, usage: str, example: str
-) -> Callable[[Handler], Handler]:
-    """Register a handler under `/name` and `/alias`; a clash raises, naming both handlers."""
+class Router:
+    """Commands by name and alias. `Router(a, b)` holds the commands of `a` and `b`, in order;
+    a name or alias used twice raises, naming both handlers."""
 
-    def register(handler: Handler) -> Handler:
-        cmd = Command(name, alias, role, usage, example, handler)
-        for key in (_key(name), _key(alias)):
-            if key in REGISTRY and REGISTRY[key].handler is not handler:
-                other = REGISTRY[key].handler
+    def __init__(self, *routers: Router) -> None:
+        self._by_key: dict[str, Command] = {}
+        for router in routers:
+            for cmd in router.commands():
+                self.add(cmd)
+
+    @overload
+    def command(
+        self, name: str, alias: str, *, role: Role, usage: str, summary: str, example: str
+    ) -> Callable[[Handler], Handler]: ...
+
+    @overload
+    def command(
+        self,
+        name: str,
+        alias: str,
+        *,
+        role: Role,
+        usage: str,
+        summary: str,
+        example: str,
+        args: Callable[[Invocation], A],
+    ) -> Callable[[ArgsHandler[A]], ArgsHandler[A]]: ...
+
+    def command(
+        self,
+        name: str,
+        alias: str,
+        *,
+        role: Role,
+        usage: str,
+        summary: str,
+        example: str,
+        args: Callable[[Invocation], Any] | None = None,
+    ) -> Callable[[Any], Any]:
+        """Register a handler under `/name` and `/alias`, returned unchanged. With `args`, the
+        handler is called with what `args` parsed; without, it reads `inv.args` itself."""
+
+        def register(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+            parse = _no_parse if args is None else args
+            run = _ignoring_args(handler) if args is None else handler
+            self.add(Command(name, alias, role, usage, summary, example, parse, run, handler))
+            return handler
+
+        return register
+
+    def add(self, cmd: Command) -> None:
+        for key in (_key(cmd.name), _key(cmd.alias)):
+            if key in self._by_key and self._by_key[key] is not cmd:
+                other = self._by_key[key].handler
                 raise ValueError(
                     f"command /{key} is registered twice: {other.__module__}.{other.__qualname__}"
-                    f" and {handler.__module__}.{handler.__qualname__}"
+                    f" and {cmd.handler.__module__}.{cmd.handler.__qualname__}"
                 )
-            REGISTRY[key] = cmd
-        return handler
+        for key in (_key(cmd.name), _key(cmd.alias)):
+            self._by_key[key] = cmd
 
-    return register
+    def commands(self) -> list[Command]:
+        """The distinct commands, in registration order."""
+        return list({id(c): c for c in self._by_key.values()}.values())
+
+    def commands_for(self, role: str) -> list[Command]:
+        """The distinct commands `role` may use, in registration order."""
+        return [c for c in self.commands() if may_use(role, c)]
+
+    def parse(self, text: str) -> tuple[Command, list[str]] | None:
+        """The command and its arguments, or None if `text` is not a command we know.
+
+        The longest registered name wins, so "/rota add ..." is `rota add`, not `rota`.
+        """
+        norm = normalise(text)
+        if not norm.startswith("/"):
+            return None
+        words = norm[1:].split(" ")
+        for n in (2, 1):
+            if len(words) >= n:
+                cmd = self._by_key.get(_key(" ".join(words[:n])))
+                if cmd is not None:
+                    return cmd, words[n:]
+        return None
+
+    async def dispatch(
+        self, ctx: Context, s: AsyncSession, msg: InboundMessage, role: str, now: datetime
+    ) -> bool:
+        """Run `msg` as a command if it is one; return whether it was (handled or refused)."""
+        if not looks_like_command(msg.text):
+            return False
+        parsed = self.parse(msg.text)
+        lang = ctx.language_of(msg.group_id)
+        if parsed is None:
+            word = normalise(msg.text).split(" ")[0]
+            text = t(lang, "unknown_command", command=quote(word))
+            enqueue(s, OutboundMessage(msg.group_id, text, "command_reply", (msg.sender_id,)), now)
+            return True
+        cmd, args = parsed
+        if not may_use(role, cmd):
+            leads = [m.display_name for m in ctx.settings.leads_of(msg.group_id)]
+            text = t(
+                lang,
+                "not_allowed",
+                command=f"/{cmd.name}",
+                who=t(lang, ROLE_WORDS[cmd.role]),
+                leads=join(lang, leads),
+            )
+            enqueue(s, OutboundMessage(msg.group_id, text, "command_reply", (msg.sender_id,)), now)
+            return True
+        inv = Invocation(ctx, s, msg, role, cmd, args, now, self)
+        try:
+            value = cmd.parse_args(inv)
+        except ArgumentError as e:
+            usage_error(inv, e)
+            return True
+        await cmd.run(inv, value)
+        return True
+
+
+ROLE_WORDS: dict[Role, str] = {
+    "everyone": "role_everyone",
+    "counsellor": "role_counsellor",
+    "lead": "role_lead",
+}
+
+
+def _no_parse(inv: Invocation) -> None:
+    return None
+
+
+def _ignoring_args(handler: Handler) -> Callable[[Invocation, Any], Awaitable[None]]:
+    async def run(inv: Invocation, _: object) -> None:
+        await handler(inv)
+
+    return run
+
+
+def usage_error(inv: Invocation, e: ArgumentError) -> None:
+    """The reason, the usage line and a corrected example (the caller's words, fixed)."""
+    lang = inv.lang
+    values = {k: join(lang, v) if isinstance(v, list) else v for k, v in e.values.items()}
+    cmd = inv.command
+    example = f"{inv.typed} {' '.join(e.fixed)}" if e.fixed else t(lang, cmd.example)
+    text = t(
+        lang,
+        "usage_reply",
+        reason=t(lang, e.key, **values),
+        usage=t(lang, cmd.usage),
+        example=example,
+    )
+    inv.reply(text, (inv.sender_id,))
 
 
 def _key(words: str) -> str:
@@ -131,23 +286,6 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def parse(text: str) -> tuple[Command, list[str]] | None:
-    """The command and its arguments, or None if `text` is not a command we know.
-
-    The longest registered name wins, so "/rota add ..." is `rota add`, not `rota`.
-    """
-    norm = normalise(text)
-    if not norm.startswith("/"):
-        return None
-    words = norm[1:].split(" ")
-    for n in (2, 1):
-        if len(words) >= n:
-            cmd = REGISTRY.get(_key(" ".join(words[:n])))
-            if cmd is not None:
-                return cmd, words[n:]
-    return None
-
-
 def looks_like_command(text: str) -> bool:
     return normalise(text).startswith("/")
 
@@ -156,61 +294,31 @@ def may_use(role: str, cmd: Command) -> bool:
     return RANK.get(role, 0) >= NEEDS[cmd.role]
 
 
-def commands_for(role: str) -> list[Command]:
-    """The distinct commands `role` may use, in registration order."""
-    seen: dict[int, Command] = {}
-    for cmd in REGISTRY.values():
-        if may_use(role, cmd):
-            seen.setdefault(id(cmd), cmd)
-    return list(seen.values())
+router = Router()
 
 
-async def dispatch(
-    ctx: Context, s: AsyncSession, msg: InboundMessage, role: str, now: datetime
-) -> bool:
-    """Run `msg` as a command if it is one; return whether it was (handled or refused)."""
-    if not looks_like_command(msg.text):
-        return False
-    parsed = parse(msg.text)
-    lang = ctx.language
-    if parsed is None:
-        word = normalise(msg.text).split(" ")[0]
-        out = OutboundMessage(
-            msg.group_id,
-            t(lang, "unknown_command", command=quote(word)),
-            "command_reply",
-            (msg.sender_id,),
-        )
-        enqueue(s, out, now)
-        return True
-    cmd, args = parsed
-    if not may_use(role, cmd):
-        leads = [m.display_name for m in ctx.settings.leads_of(msg.group_id)]
-        who = t(lang, "role_" + cmd.role)
-        text = t(
-            lang,
-            "not_allowed",
-            command=f"/{cmd.name}",
-            who=who,
-            leads="、".join(leads) if lang == "zh" else ", ".join(leads),
-        )
-        enqueue(s, OutboundMessage(msg.group_id, text, "command_reply", (msg.sender_id,)), now)
-        return True
-    await cmd.handler(Invocation(ctx, s, msg, role, cmd, args, now))
-    return True
-
-
-def load_commands() -> None:
-    """Import every command module so its commands register (idempotent)."""
-    for module in COMMAND_MODULES:
-        importlib.import_module(module)
-
-
-@command("help", "帮助", role="everyone", usage="/help", example="/help")
+@router.command(
+    "help",
+    "帮助",
+    role="everyone",
+    usage="cmd.help.usage",
+    summary="cmd.help.summary",
+    example="cmd.help.example",
+)
 async def help_command(inv: Invocation) -> None:
     """List the commands you may use."""
-    lines = [t(inv.ctx.language, "help_title")]
-    for cmd in commands_for(inv.role):
-        alias = f" /{cmd.alias}" if cmd.alias else ""
-        lines.append(f"{cmd.usage}{alias} — {cmd.summary}  e.g. {cmd.example}")
+    lang = inv.lang
+    lines = [t(lang, "help_title")]
+    for cmd in inv.router.commands_for(inv.role):
+        other = cmd.name if lang == "zh" else cmd.alias  # the usage line names the other
+        lines.append(
+            t(
+                lang,
+                "help_line",
+                usage=t(lang, cmd.usage),
+                other=f" /{other}" if other else "",
+                summary=t(lang, cmd.summary),
+                example=t(lang, cmd.example),
+            )
+        )
     inv.reply("\n".join(lines), (inv.sender_id,))

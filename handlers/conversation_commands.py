@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
-from bot import models, store
+from bot import models, rota_args, store
 from bot.conversations import close, note_first_response
-from bot.i18n import join, t
+from bot.i18n import age, join, t
 from bot.quoting import quote
-from handlers.commands import Invocation, command
+from bot.rota_args import ArgumentError
+from handlers.commands import Invocation, Router, no_args
 
 NOTE_MAX_CHARS = 500
+router = Router()
 
 
-def _age(now: datetime, since: datetime) -> str:
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+def staff_arg(inv: Invocation) -> str | None:
+    """Nothing, or the one staff member to close with (an id, a name or an @mention)."""
+    return rota_args.parse_optional_word(inv.args)
+
+
+def note_arg(inv: Invocation) -> str:
+    """The note: all the text after the command, as written."""
+    if not inv.rest:
+        raise ArgumentError("arg_missing")
+    return inv.rest
 
 
 async def _held(inv: Invocation) -> list[models.Conversation]:
@@ -41,19 +48,24 @@ def _match(
     ]
 
 
-@command("done", "结束", role="counsellor", usage="/done [STAFF]", example="/done @王医生")
-async def done_command(inv: Invocation) -> None:
+@router.command(
+    "done",
+    "结束",
+    role="counsellor",
+    usage="cmd.done.usage",
+    summary="cmd.done.summary",
+    example="cmd.done.example",
+    args=staff_arg,
+)
+async def done_command(inv: Invocation, who: str | None) -> None:
     """Close a conversation you hold (name the staff member if you hold several)."""
-    lang = inv.ctx.language
+    lang = inv.lang
     held = await _held(inv)
     names = await store.member_names(inv.session, inv.group_id)
-    if len(inv.args) > 1:
-        inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
-        return
-    if inv.args:
-        chosen = _match(held, names, inv.args[0])
+    if who is not None:
+        chosen = _match(held, names, who)
         if not chosen:
-            inv.say("done_unknown", who=quote(inv.args[0]), held=_list_staff(lang, held, names))
+            inv.say("done_unknown", who=quote(who), held=_list_staff(lang, held, names))
             return
     elif len(held) == 1:
         chosen = held
@@ -61,7 +73,8 @@ async def done_command(inv: Invocation) -> None:
         inv.say("done_none")
         return
     else:
-        inv.say("done_which", held=_list_staff(lang, held, names), example=inv.command.example)
+        example = t(lang, "cmd.done.example")
+        inv.say("done_which", held=_list_staff(lang, held, names), example=example)
         return
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
@@ -75,29 +88,32 @@ def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, st
     return join(lang, ["@" + quote(names.get(c.staff_id, c.staff_id)) for c in convs])
 
 
-@command("ack", "接", role="counsellor", usage="/ack", example="/ack")
-async def ack_command(inv: Invocation) -> None:
+@router.command(
+    "ack",
+    "接",
+    role="counsellor",
+    usage="cmd.ack.usage",
+    summary="cmd.ack.summary",
+    example="cmd.ack.example",
+    args=no_args,
+)
+async def ack_command(inv: Invocation, _: None) -> None:
     """Confirm you have taken the conversations just assigned to you."""
-    if inv.args:
-        inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
-        return
     count = await note_first_response(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
     inv.say("ack_ok" if count else "ack_none", count=count)
 
 
-@command(
+@router.command(
     "handover",
     "交接",
     role="counsellor",
-    usage="/handover NOTE",
-    example="/handover 王医生今晚值夜班，明早再联系",
+    usage="cmd.handover.usage",
+    summary="cmd.handover.summary",
+    example="cmd.handover.example",
+    args=note_arg,
 )
-async def handover_command(inv: Invocation) -> None:
+async def handover_command(inv: Invocation, note: str) -> None:
     """Leave a note on your open conversations for whoever takes them over."""
-    note = inv.rest
-    if not note:
-        inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
-        return
     if len(note) > NOTE_MAX_CHARS:
         inv.say("handover_too_long", limit=NOTE_MAX_CHARS)
         return
@@ -111,10 +127,17 @@ async def handover_command(inv: Invocation) -> None:
     inv.say("handover_ok", count=len(held))
 
 
-@command("queue", "队列", role="lead", usage="/queue", example="/queue")
+@router.command(
+    "queue",
+    "队列",
+    role="lead",
+    usage="cmd.queue.usage",
+    summary="cmd.queue.summary",
+    example="cmd.queue.example",
+)
 async def queue_command(inv: Invocation) -> None:
     """Waiting and open conversations with their ages, privately (never message text)."""
-    lang = inv.ctx.language
+    lang = inv.lang
     c = models.Conversation
     convs = list(
         await inv.session.scalars(
@@ -146,7 +169,7 @@ async def queue_command(inv: Invocation) -> None:
                     lang,
                     "queue_waiting_line",
                     staff=staff,
-                    age=_age(inv.now, x.opened_at),
+                    age=age(lang, (inv.now - x.opened_at).total_seconds()),
                     flags=flags,
                 )
             )
@@ -158,7 +181,7 @@ async def queue_command(inv: Invocation) -> None:
                     "queue_open_line",
                     staff=staff,
                     counsellor=holder,
-                    age=_age(inv.now, x.opened_at),
+                    age=age(lang, (inv.now - x.opened_at).total_seconds()),
                     flags=flags,
                 )
             )

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.context import Context
 from bot.errors import Overloaded
 from bot.platforms.base import InboundMessage
+from handlers.commands import Router
 from handlers.messages import handle_inbound
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,12 @@ class Inbox:
     def __init__(
         self,
         ctx: Context,
+        commands: Router,
         max_messages: int = MAX_BATCH_MESSAGES,
         max_waiting: int = MAX_WAITING_MESSAGES,
     ) -> None:
         self.ctx = ctx
+        self.commands = commands
         self.max_messages = max_messages
         self.max_waiting = max_waiting
         self._waiting: deque[_Item] = deque()
@@ -82,7 +85,7 @@ class Inbox:
     async def _write(self, take: list[_Item]) -> None:
         messages = [m for msgs, _ in take for m in msgs]
         try:
-            duplicates = await handle_inbound(self.ctx, messages)
+            duplicates = await handle_inbound(self.ctx, self.commands, messages)
         except Exception as e:
             if len(take) == 1:
                 _settle(take[0][1], exc=e)

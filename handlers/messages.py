@@ -17,14 +17,17 @@ from bot.outbox import enqueue, enqueued
 from bot.platforms import spec_of
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
-from handlers import commands
+from handlers.commands import Router
 
 log = logging.getLogger(__name__)
 
 
-async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[bool]:
-    """Store and act on `messages` in one transaction; return, per message, whether it was a
-    duplicate (of a stored message or of an earlier one in the list).
+async def handle_inbound(
+    ctx: Context, commands: Router, messages: list[InboundMessage]
+) -> list[bool]:
+    """Store and act on `messages` in one transaction (`commands`: the ones the bot answers);
+    return, per message, whether it was a duplicate (of a stored message or of an earlier one
+    in the list).
 
     All or nothing: if anything fails, nothing of the list is stored (the caller may retry it,
     and duplicates are recognised by id).
@@ -37,7 +40,7 @@ async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[b
         ids = await _store(ctx, s, messages, roles, now)
         batch = Batch(s, now)
         routed = [
-            i is not None and _is_routed(ctx, m, role)
+            i is not None and _is_routed(ctx, commands, m, role)
             for m, i, role in zip(messages, ids, roles, strict=True)
         ]
         staff = {(m.group_id, m.sender_id): m for m, r in zip(messages, routed, strict=True) if r}
@@ -56,7 +59,7 @@ async def handle_inbound(ctx: Context, messages: list[InboundMessage]) -> list[b
             if msg.msg_type != "event" and (not is_routed or commands.parse(msg.text)):
                 # a platform event (chat opened, robot added) is only kept
                 await batch.settle()
-                await _act(ctx, s, msg, message_id, role, now, is_routed=is_routed)
+                await _act(ctx, commands, s, msg, message_id, role, now, is_routed=is_routed)
         await batch.write_messages()
         wake = enqueued(s)
     if wake:  # most messages continue a conversation and post nothing
@@ -69,7 +72,7 @@ def _role(ctx: Context, msg: InboundMessage) -> str:
     return member.role if member else "staff"
 
 
-def _is_routed(ctx: Context, msg: InboundMessage, role: str) -> bool:
+def _is_routed(ctx: Context, commands: Router, msg: InboundMessage, role: str) -> bool:
     """A message from medical staff for a counsellor: anything but a known command or an event.
 
     Text that merely begins with "/" is a message like any other. A command that carries crisis
@@ -122,10 +125,10 @@ async def _route(
     if msg.msg_type != "text":
         name = quote(msg.sender_name or msg.sender_id)
         reply = t(
-            ctx.language,
+            ctx.language_of(msg.group_id),
             "non_text_reply",
             staff=name,
-            kind=media_word(ctx.language, msg.msg_type),
+            kind=media_word(ctx.language_of(msg.group_id), msg.msg_type),
         )
         enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
     await route_staff_message(ctx, s, batch, msg, message_id, now)
@@ -133,6 +136,7 @@ async def _route(
 
 async def _act(
     ctx: Context,
+    commands: Router,
     s: AsyncSession,
     msg: InboundMessage,
     message_id: int,

@@ -7,52 +7,52 @@ bot/rota_table.py or bot/ical.py. Swaps and cover requests are in handlers/rota_
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
-from bot import ical, rota, rota_args, rota_changes, rota_table, store
+from bot import ical, rota, rota_changes, rota_table, store
 from bot.i18n import t
-from bot.rota_args import ArgumentError
-from handlers.commands import Invocation
-from handlers.rota_replies import (
-    apply,
-    bad_args,
-    listed,
-    members,
-    reply_long,
-    rota_command,
-    today,
-)
+from bot.rota_args import RepeatArgs, ShiftArgs
+from handlers.commands import Invocation, Router, no_args
+from handlers.rota_replies import apply, repeat_args, reply_long, shift_args, view_args
+
+router = Router()
 
 # --- everyone: who is on duty, the rota ----------------------------------------------------
 
 
-@rota_command("oncall", "值班", "everyone")
-async def oncall(inv: Invocation) -> None:
+@router.command(
+    "oncall",
+    "值班",
+    role="everyone",
+    usage="cmd.oncall.usage",
+    summary="cmd.oncall.summary",
+    example="cmd.oncall.example",
+    args=no_args,
+)
+async def oncall(inv: Invocation, _: None) -> None:
     """Who is on duty now, until when, and who is next."""
-    try:
-        rota_args.parse_no_args(inv.args)
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
     svc = inv.ctx.settings.service
     shifts = await store.shifts_between(
         inv.session, inv.group_id, inv.now - timedelta(days=1), inv.now + timedelta(days=9)
     )
     names = await store.member_names(inv.session, inv.group_id)
     text = rota_table.oncall_text(
-        inv.ctx.language, inv.ctx.hours, shifts, inv.now, names, svc.opens, svc.closes
+        inv.lang, inv.ctx.hours, shifts, inv.now, names, svc.opens, svc.closes
     )
     reply_long(inv, text)
 
 
-@rota_command("rota", "排班", "everyone")
-async def rota_view(inv: Invocation) -> None:
+@router.command(
+    "rota",
+    "排班",
+    role="everyone",
+    usage="cmd.rota.usage",
+    summary="cmd.rota.summary",
+    example="cmd.rota.example",
+    args=view_args,
+)
+async def rota_view(inv: Invocation, days: tuple[date, ...]) -> None:
     """The rota of a day or a week as a compact table, gaps marked."""
-    try:
-        days = rota_args.parse_view(inv.args, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
     hours = inv.ctx.hours
     svc = inv.ctx.settings.service
     shifts = await store.shifts_between(
@@ -60,7 +60,7 @@ async def rota_view(inv: Invocation) -> None:
     )
     names = await store.member_names(inv.session, inv.group_id)
     text = rota_table.rota_text(
-        inv.ctx.language,
+        inv.lang,
         hours,
         shifts,
         days,
@@ -75,27 +75,38 @@ async def rota_view(inv: Invocation) -> None:
 # --- leads: edit the rota ------------------------------------------------------------------
 
 
-@rota_command("rota add", "排班 添加", "lead")
-async def rota_add(inv: Invocation) -> None:
+@router.command(
+    "rota add",
+    "排班 添加",
+    role="lead",
+    usage="cmd.rota_add.usage",
+    summary="cmd.rota_add.summary",
+    example="cmd.rota_add.example",
+    args=shift_args,
+)
+async def rota_add(inv: Invocation, a: ShiftArgs) -> None:
     """Put a counsellor on the rota."""
-    await _edit_shift(inv, rota_changes.add_shift)
+    await _edit_shift(inv, a, rota_changes.add_shift)
 
 
-@rota_command("rota remove", "排班 删除", "lead")
-async def rota_remove(inv: Invocation) -> None:
+@router.command(
+    "rota remove",
+    "排班 删除",
+    role="lead",
+    usage="cmd.rota_remove.usage",
+    summary="cmd.rota_remove.summary",
+    example="cmd.rota_remove.example",
+    args=shift_args,
+)
+async def rota_remove(inv: Invocation, a: ShiftArgs) -> None:
     """Take a shift (or part of one) off the rota."""
-    await _edit_shift(inv, rota_changes.remove_shift)
+    await _edit_shift(inv, a, rota_changes.remove_shift)
 
 
-async def _edit_shift(inv: Invocation, edit: Callable[..., Awaitable[rota_changes.Change]]) -> None:
+async def _edit_shift(
+    inv: Invocation, a: ShiftArgs, edit: Callable[..., Awaitable[rota_changes.Change]]
+) -> None:
     """`/rota add` and `/rota remove`: the same arguments, the one edit each names."""
-    if listed(inv) is None:
-        return
-    try:
-        a = rota_args.parse_shift(inv.args, members(inv), inv.sender_id, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
     start_at, end_at = a.span.instants(inv.ctx.hours)
     await apply(
         inv,
@@ -112,16 +123,17 @@ async def _edit_shift(inv: Invocation, edit: Callable[..., Awaitable[rota_change
     )
 
 
-@rota_command("rota repeat", "排班 复制", "lead")
-async def rota_repeat(inv: Invocation) -> None:
+@router.command(
+    "rota repeat",
+    "排班 复制",
+    role="lead",
+    usage="cmd.rota_repeat.usage",
+    summary="cmd.rota_repeat.summary",
+    example="cmd.rota_repeat.example",
+    args=repeat_args,
+)
+async def rota_repeat(inv: Invocation, a: RepeatArgs) -> None:
     """Copy one day's rota onto other days."""
-    if listed(inv) is None:
-        return
-    try:
-        a = rota_args.parse_repeat(inv.args, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
     await apply(
         inv,
         rota_changes.repeat_day(
@@ -136,16 +148,17 @@ async def rota_repeat(inv: Invocation) -> None:
     )
 
 
-@rota_command("rota undo", "排班 撤销", "lead")
-async def rota_undo(inv: Invocation) -> None:
+@router.command(
+    "rota undo",
+    "排班 撤销",
+    role="lead",
+    usage="cmd.rota_undo.usage",
+    summary="cmd.rota_undo.summary",
+    example="cmd.rota_undo.example",
+    args=no_args,
+)
+async def rota_undo(inv: Invocation, _: None) -> None:
     """Undo your last rota change."""
-    if listed(inv) is None:
-        return
-    try:
-        rota_args.parse_no_args(inv.args)
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
     await apply(
         inv,
         rota_changes.undo_last(
@@ -154,54 +167,66 @@ async def rota_undo(inv: Invocation) -> None:
     )
 
 
-@rota_command("gaps", "缺口", "lead")
-async def gaps(inv: Invocation) -> None:
+@router.command(
+    "gaps",
+    "缺口",
+    role="lead",
+    usage="cmd.gaps.usage",
+    summary="cmd.gaps.summary",
+    example="cmd.gaps.example",
+    args=view_args,
+)
+async def gaps(inv: Invocation, days: tuple[date, ...]) -> None:
     """Times with fewer counsellors on duty than service.min_on_duty."""
-    try:
-        days = rota_args.parse_view(inv.args, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
     hours = inv.ctx.hours
     svc = inv.ctx.settings.service
     shifts = await store.shifts_between(
         inv.session, inv.group_id, hours.window(days[0])[0], hours.window(days[-1])[1]
     )
     found = rota.gaps(shifts, hours, days, svc.min_on_duty, after=inv.now)
-    reply_long(inv, rota_table.gaps_text(inv.ctx.language, hours, found, days, svc.min_on_duty))
+    reply_long(inv, rota_table.gaps_text(inv.lang, hours, found, days, svc.min_on_duty))
 
 
 # --- iCal ----------------------------------------------------------------------------------
 
 
-@rota_command("ical", "日历", "counsellor")
-async def ical_link(inv: Invocation) -> None:
+@router.command(
+    "ical",
+    "日历",
+    role="counsellor",
+    usage="cmd.ical.usage",
+    summary="cmd.ical.summary",
+    example="cmd.ical.example",
+    args=no_args,
+)
+async def ical_link(inv: Invocation, _: None) -> None:
     """A private link to your own shifts as a calendar feed."""
     await _send_link(inv, reset=False)
 
 
-@rota_command("ical reset", "日历 重置", "counsellor")
-async def ical_reset(inv: Invocation) -> None:
+@router.command(
+    "ical reset",
+    "日历 重置",
+    role="counsellor",
+    usage="cmd.ical_reset.usage",
+    summary="cmd.ical_reset.summary",
+    example="cmd.ical_reset.example",
+    args=no_args,
+)
+async def ical_reset(inv: Invocation, _: None) -> None:
     """Retire your calendar link and get a new one."""
     await _send_link(inv, reset=True)
 
 
 async def _send_link(inv: Invocation, *, reset: bool) -> None:
     """The link is a secret: it goes to the member privately; the group only hears it was sent."""
-    me = listed(inv)
-    if me is None:
-        return
-    try:
-        rota_args.parse_no_args(inv.args)
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
+    me = inv.me
     token = await ical.member_token(
         inv.session, inv.group_id, inv.sender_id, me.display_name, inv.now, reset=reset
     )
     group = inv.ctx.settings.group(inv.group_id)
     group_name = (group.name if group else "") or inv.group_id
     url = ical.feed_url(inv.ctx.settings, token)
-    lang = inv.ctx.language
+    lang = inv.lang
     inv.reply(t(lang, "ical_link", group=group_name, url=url), private_to=(inv.sender_id,))
     inv.say("ical_reset_sent" if reset else "ical_sent", name=me.display_name)

@@ -1,60 +1,55 @@
-"""How the rota commands answer and whom they trust: registration with catalogue usage lines,
-the usage reply with a corrected example, refusals, confirmations, long replies.
+"""What the rota commands share: their argument parsers (the command's words, the group's
+members and today, handed to bot/rota_args.py), refusals, confirmations, long replies split.
 
-Who may edit: the registry lets only config leads run the lead commands; the counsellor paths
-check with `listed` that the sender is a member of this group in the config, matched by platform
-user id only (a display name in a message is never trusted). Anyone else is staff.
+Who may edit: the router lets only config leads run the lead commands and only listed members
+the counsellor ones (a display name in a message is never trusted). Anyone else is staff.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import date
 
-from bot import rota, rota_changes
+from bot import rota_args, rota_changes
 from bot.config import MemberConfig
 from bot.errors import RotaError
-from bot.i18n import join, t
-from bot.rota_args import ArgumentError, Span
-from handlers.commands import Handler, Invocation, Role, command, normalise
+from bot.rota_args import RepeatArgs, ShiftArgs, Span, SwapArgs
+from handlers.commands import Invocation
+
+# --- argument parsers: Invocation -> typed value, or ArgumentError -------------------------
 
 
-def rota_command(name: str, alias: str, role: Role) -> Callable[[Handler], Handler]:
-    """Register with the usage line and example from the catalogue (English in /help)."""
-    slug = name.replace(" ", "_")
-    return command(
-        name,
-        alias,
-        role=role,
-        usage=t("en", f"rota_usage_{slug}"),
-        example=t("en", f"rota_example_{slug}"),
-    )
+def shift_args(inv: Invocation) -> ShiftArgs:
+    return rota_args.parse_shift(inv.args, members(inv), inv.sender_id, today(inv))
 
 
-def command_slug(inv: Invocation) -> str:
-    return inv.command.name.replace(" ", "_")
+def swap_args(inv: Invocation) -> SwapArgs:
+    return rota_args.parse_swap(inv.args, members(inv), inv.sender_id, today(inv))
 
 
-def typed(inv: Invocation) -> str:
-    """The command words as the caller wrote them ("/排班 添加"), for a corrected example."""
-    words = normalise(inv.msg.text)[1:].split(" ")
-    return "/" + " ".join(words[: len(words) - len(inv.args)])
+def repeat_args(inv: Invocation) -> RepeatArgs:
+    return rota_args.parse_repeat(inv.args, today(inv))
 
 
-def bad_args(inv: Invocation, e: ArgumentError) -> None:
-    """The reason, the usage line and a corrected example (the caller's words, fixed)."""
-    lang = inv.ctx.language
-    values = {k: join(lang, v) if isinstance(v, list) else v for k, v in e.values.items()}
-    slug = command_slug(inv)
-    example = f"{typed(inv)} {' '.join(e.fixed)}" if e.fixed else t(lang, f"rota_example_{slug}")
-    text = t(
-        lang,
-        "rota_usage_reply",
-        reason=t(lang, e.key, **values),
-        usage=t(lang, f"rota_usage_{slug}"),
-        example=example,
-    )
-    inv.reply(text, (inv.sender_id,))
+def view_args(inv: Invocation) -> tuple[date, ...]:
+    return rota_args.parse_view(inv.args, today(inv))
+
+
+def span_args(inv: Invocation) -> Span:
+    return rota_args.parse_span_args(inv.args, today(inv))
+
+
+def number_arg(inv: Invocation) -> int:
+    n = rota_args.parse_number_args(inv.args)
+    assert n is not None  # not optional: a missing number is an ArgumentError
+    return n
+
+
+def optional_number_arg(inv: Invocation) -> int | None:
+    return rota_args.parse_number_args(inv.args, optional=True)
+
+
+# --- answers -------------------------------------------------------------------------------
 
 
 def refused(inv: Invocation, e: RotaError) -> None:
@@ -86,15 +81,6 @@ def leads_of(inv: Invocation) -> list[MemberConfig]:
     return inv.ctx.settings.leads_of(inv.group_id)
 
 
-def listed(inv: Invocation) -> MemberConfig | None:
-    """The sender as a listed member of this group, or None after telling them who can help."""
-    member = inv.ctx.settings.member(inv.group_id, inv.sender_id)
-    if member is None:
-        leads = join(inv.ctx.language, [m.display_name for m in leads_of(inv)])
-        inv.say("rota_member_unknown", leads=leads)
-    return member
-
-
 def today(inv: Invocation) -> date:
     return inv.ctx.hours.local_day(inv.now)
 
@@ -104,5 +90,5 @@ def members(inv: Invocation) -> list[MemberConfig]:
 
 
 def span_words(inv: Invocation, span: Span) -> str:
-    start_at, end_at = span.instants(inv.ctx.hours)
-    return f"{span.day:%m-%d} {rota.format_span(inv.ctx.hours, start_at, end_at)}"
+    """ "MM-DD HH:MM-HH:MM", as every rota sentence writes a span."""
+    return rota_changes.span_text(inv.ctx.hours, *span.instants(inv.ctx.hours))

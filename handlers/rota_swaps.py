@@ -10,38 +10,39 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot import models, rota_args, rota_changes, store
+from bot import models, rota_changes, store
 from bot.errors import RotaError
 from bot.i18n import join, t
-from bot.rota_args import ArgumentError
-from handlers.commands import Invocation
+from bot.rota_args import Span, SwapArgs
+from handlers.commands import Invocation, Router
 from handlers.rota_replies import (
     apply,
-    bad_args,
     leads_of,
-    listed,
-    members,
+    number_arg,
+    optional_number_arg,
     refused,
-    rota_command,
+    span_args,
     span_words,
-    today,
-    typed,
+    swap_args,
 )
+
+router = Router()
 
 # --- swaps: a lead swaps at once; a counsellor offers their own shift ----------------------
 
 
-@rota_command("rota swap", "排班 换班", "counsellor")
-async def rota_swap(inv: Invocation) -> None:
+@router.command(
+    "rota swap",
+    "排班 换班",
+    role="counsellor",
+    usage="cmd.rota_swap.usage",
+    summary="cmd.rota_swap.summary",
+    example="cmd.rota_swap.example",
+    args=swap_args,
+)
+async def rota_swap(inv: Invocation, a: SwapArgs) -> None:
     """Swap a shift (leads); offer your own shift to another counsellor (counsellors)."""
-    me = listed(inv)
-    if me is None:
-        return
-    try:
-        a = rota_args.parse_swap(inv.args, members(inv), inv.sender_id, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
+    me = inv.me
     start_at, end_at = a.span.instants(inv.ctx.hours)
     if inv.role == "lead":
         await apply(
@@ -63,13 +64,13 @@ async def rota_swap(inv: Invocation) -> None:
     if a.member_a != inv.sender_id:
         example = " ".join(
             [
-                typed(inv),
+                inv.typed,
                 me.display_name,
                 names.get(a.member_a, a.member_a),
                 span_words(inv, a.span),
             ]
         )
-        leads = join(inv.ctx.language, [m.display_name for m in leads_of(inv)])
+        leads = join(inv.lang, [m.display_name for m in leads_of(inv)])
         inv.say("rota_swap_own_only", example=example, leads=leads)
         return
     try:
@@ -91,7 +92,7 @@ async def rota_swap(inv: Invocation) -> None:
         return
     inv.reply(
         t(
-            inv.ctx.language,
+            inv.lang,
             "rota_swap_proposed",
             n=req.id,
             a=me.display_name,
@@ -102,17 +103,18 @@ async def rota_swap(inv: Invocation) -> None:
     )
 
 
-@rota_command("accept", "同意", "counsellor")
-async def accept(inv: Invocation) -> None:
+@router.command(
+    "accept",
+    "同意",
+    role="counsellor",
+    usage="cmd.accept.usage",
+    summary="cmd.accept.summary",
+    example="cmd.accept.example",
+    args=optional_number_arg,
+)
+async def accept(inv: Invocation, n: int | None) -> None:
     """Accept a swap offered to you (or approve one, as a lead)."""
-    if listed(inv) is None:
-        return
-    try:
-        n = rota_args.parse_number_args(inv.args, optional=True)
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
-    lang = inv.ctx.language
+    lang = inv.lang
     names = await store.member_names(inv.session, inv.group_id)
     pending = await _pending(inv, "swap")
     if n is not None:
@@ -158,17 +160,18 @@ async def accept(inv: Invocation) -> None:
 # --- cover: a counsellor asks, another takes -----------------------------------------------
 
 
-@rota_command("rota release", "代班", "counsellor")
-async def rota_release(inv: Invocation) -> None:
+@router.command(
+    "rota release",
+    "代班",
+    role="counsellor",
+    usage="cmd.rota_release.usage",
+    summary="cmd.rota_release.summary",
+    example="cmd.rota_release.example",
+    args=span_args,
+)
+async def rota_release(inv: Invocation, span: Span) -> None:
     """Ask for cover for one of your shifts (it stays yours until someone takes it)."""
-    me = listed(inv)
-    if me is None:
-        return
-    try:
-        span = rota_args.parse_span_args(inv.args, today(inv))
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
+    me = inv.me
     start_at, end_at = span.instants(inv.ctx.hours)
     try:
         await rota_changes.check_release(
@@ -188,7 +191,7 @@ async def rota_release(inv: Invocation) -> None:
         return
     inv.reply(
         t(
-            inv.ctx.language,
+            inv.lang,
             "rota_release_asked",
             n=req.id,
             name=me.display_name,
@@ -198,20 +201,20 @@ async def rota_release(inv: Invocation) -> None:
     )
 
 
-@rota_command("rota take", "接班", "counsellor")
-async def rota_take(inv: Invocation) -> None:
+@router.command(
+    "rota take",
+    "接班",
+    role="counsellor",
+    usage="cmd.rota_take.usage",
+    summary="cmd.rota_take.summary",
+    example="cmd.rota_take.example",
+    args=number_arg,
+)
+async def rota_take(inv: Invocation, n: int) -> None:
     """Take over a shift someone asked cover for."""
-    if listed(inv) is None:
-        return
-    try:
-        n = rota_args.parse_number_args(inv.args)
-    except ArgumentError as e:
-        bad_args(inv, e)
-        return
-    assert n is not None
     req = next((r for r in await _pending(inv, "release") if r.id == n), None)
     if req is None:
-        inv.say("rota_no_request", n=n, what=t(inv.ctx.language, "rota_what_release"))
+        inv.say("rota_no_request", n=n, what=t(inv.lang, "rota_what_release"))
         return
     if req.requester_id == inv.sender_id:
         inv.say("rota_take_own", n=n)
@@ -304,7 +307,7 @@ def _close_request(
     at_names = " ".join("@" + names.get(m, m) for m in mentions)
     inv.reply(
         t(
-            inv.ctx.language,
+            inv.lang,
             "rota_request_done",
             summary=change.summary,
             n=req.id,

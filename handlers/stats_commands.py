@@ -4,27 +4,33 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import store
+from bot import rota_args, store
 from bot.report import build_report, day_period, format_report, service_day
-from handlers.commands import Invocation, command
+from handlers.commands import Invocation, Router
 
-DAY_WORDS = frozenset({"day", "today", "日", "天", "今天", "今日"})
-WEEK_WORDS = frozenset({"week", "周", "本周", "一周", "七天"})
+router = Router()
 
 
-@command("stats", "统计", role="lead", usage="/stats [day|week]", example="/stats week")
-async def stats_command(inv: Invocation) -> None:
+def period_args(inv: Invocation) -> int:
+    return rota_args.parse_period(inv.args)
+
+
+@router.command(
+    "stats",
+    "统计",
+    role="lead",
+    usage="cmd.stats.usage",
+    summary="cmd.stats.summary",
+    example="cmd.stats.example",
+    args=period_args,
+)
+async def stats_command(inv: Invocation, days: int) -> None:
     """Figures for today so far (or the last seven days), without any message text."""
-    words = [w.casefold() for w in inv.args]
-    if len(words) > 1 or (words and words[0] not in DAY_WORDS | WEEK_WORDS):
-        inv.say("stats_usage")
-        return
-    days = 7 if words and words[0] in WEEK_WORDS else 1
     hours = inv.ctx.hours
     today = service_day(hours, inv.now)
     start_at = day_period(hours, today - timedelta(days=days - 1))[0]
     report = await build_report(inv.session, inv.ctx.settings, inv.group_id, start_at, inv.now)
     names = await store.member_names(inv.session, inv.group_id)
-    text = format_report(report, names, inv.ctx.language)
+    text = format_report(report, names, inv.lang)
     # Per-counsellor figures are for the leads: sent privately to the one who asked.
     inv.reply(text, (inv.sender_id,), private_to=(inv.sender_id,))

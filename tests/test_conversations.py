@@ -313,8 +313,8 @@ async def test_queue_command_lists_ages_without_text_and_only_for_leads(
     assert "Only team leads" in refusal["text"] and not refusal.get("private_to")
     assert listing["private_to"] == ["l1"]  # names: privately
     assert "1 waiting, 1 open" in listing["text"]
-    assert "open Doc1 → Chen · 1h15m" in listing["text"]
-    assert "waiting Doc2 · 1h15m" in listing["text"]
+    assert "open Doc1 → Chen · 1 h 15 min" in listing["text"]
+    assert "waiting Doc2 · 1 h 15 min" in listing["text"]
     assert "private words" not in listing["text"]
 
 
@@ -325,12 +325,13 @@ async def test_an_image_from_staff_is_stored_routed_and_answered_politely(
     from bot.keys import CONTEXT
     from bot.platforms.base import InboundMessage
     from handlers.messages import handle_inbound
+    from handlers.registry import bot_commands
 
     bot = await start(database_url, fake_platform, make_bot, "09:30")
     await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
     ctx: Context = bot.app[CONTEXT]
     image = InboundMessage("generic", "g1", "img1", "doc1", "Doc1", "", msg_type="image")
-    assert await handle_inbound(ctx, [image]) == [False]
+    assert await handle_inbound(ctx, bot_commands(), [image]) == [False]
     await settle(bot)
     polite = said(fake_platform, "we received your message [image]")
     assert len(polite) == 1 and polite[0]["mentions"] == ["doc1"]

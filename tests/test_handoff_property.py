@@ -28,6 +28,7 @@ from bot.conversations import handle_deadlines
 from bot.notices import handle_due
 from bot.platforms.base import InboundMessage
 from handlers.messages import handle_inbound
+from handlers.registry import bot_commands
 from tests.conftest import at, make_settings, open_db
 
 D = "2026-11-25"
@@ -143,7 +144,7 @@ async def _act(w: World, step: Step, n: int, shifts: list[rota.Shift], now: date
         counsellor = on[step.who % len(on)]
         text = f"/done {staff}" if step.kind == "done" else "I am here"
         msg = InboundMessage("generic", "g1", f"m{n}", counsellor, counsellor, text)
-    await handle_inbound(w.ctx, [msg])
+    await handle_inbound(w.ctx, bot_commands(), [msg])
 
 
 async def _check(w: World, shifts: list[rota.Shift], now: datetime, where: str) -> None:

@@ -29,9 +29,9 @@ from bot.db import Database
 from bot.errors import Overloaded
 from bot.keys import DB, INBOX
 from bot.platforms.base import InboundMessage
-from handlers.commands import load_commands
 from handlers.inbox import Inbox
 from handlers.messages import handle_inbound
+from handlers.registry import bot_commands
 from tests.conftest import FakePlatform, MakeCtx, at, make_settings, open_db
 
 D = "2026-11-25"
@@ -143,7 +143,6 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
 
 async def prepare(make_ctx: MakeCtx, settings: Settings, clock: FrozenClock) -> Context:
     """A context on the settings' database, with the rota SHIFTS in every group."""
-    load_commands()
     ctx = await make_ctx(clock, settings)
     async with ctx.db.write() as s:
         for group in GROUPS:
@@ -166,11 +165,11 @@ async def play(ctx: Context, steps: list[tuple[str, int]], cuts: list[int]) -> l
     sent2: list[str] = []
     one = [message("g1", n, k, w, sent1) for n, (k, w) in enumerate(steps)]
     many = [message("g2", n, k, w, sent2) for n, (k, w) in enumerate(steps)]
-    flags1 = [x for msg in one for x in await handle_inbound(ctx, [msg])]
+    flags1 = [x for msg in one for x in await handle_inbound(ctx, bot_commands(), [msg])]
     flags2: list[bool] = []
     edges = [0, *sorted(set(cuts)), len(many)]
     for a, b in itertools.pairwise(edges):
-        flags2 += await handle_inbound(ctx, many[a:b])
+        flags2 += await handle_inbound(ctx, bot_commands(), many[a:b])
     return [flags1, flags2]
 
 
@@ -315,7 +314,7 @@ async def test_one_bad_message_fails_alone_and_its_batch_is_written(
                     "FOR EACH ROW EXECUTE FUNCTION poison()"
                 )
             )
-    inbox = Inbox(ctx)
+    inbox = Inbox(ctx, bot_commands())
 
     def say(mid: str, who: str, words: str) -> list[InboundMessage]:
         return [InboundMessage("generic", "g1", mid, who, who, words)]
@@ -342,7 +341,7 @@ async def test_a_failing_message_leaves_no_text_in_the_log(
     the SQL parameters that carry it)."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    inbox = Inbox(await prepare(make_ctx, settings, clock))
+    inbox = Inbox(await prepare(make_ctx, settings, clock), bot_commands())
     # A lone surrogate (half an emoji) cannot be encoded for the database: the message fails.
     bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
     good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
@@ -366,7 +365,7 @@ async def test_requests_that_wait_together_share_one_transaction(
     clock = FrozenClock(at(D, "10:00"))
     ctx = await prepare(make_ctx, settings, clock)
     db = ctx.db
-    inbox = Inbox(ctx)
+    inbox = Inbox(ctx, bot_commands())
     sent = [
         [InboundMessage("generic", "g1", f"m{i}", f"doc{i % 4}", "", f"hello {i}")]
         for i in range(20)
@@ -388,7 +387,7 @@ async def test_past_the_waiting_limit_a_request_is_refused_at_once_and_nothing_i
     clock = FrozenClock(at(D, "10:00"))
     ctx = await prepare(make_ctx, settings, clock)
     db = ctx.db
-    inbox = Inbox(ctx, max_waiting=3)
+    inbox = Inbox(ctx, bot_commands(), max_waiting=3)
 
     def say(i: int) -> list[InboundMessage]:
         return [InboundMessage("generic", "g1", f"m{i}", f"doc{i}", "", "hello")]

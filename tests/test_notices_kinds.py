@@ -64,7 +64,7 @@ def test_every_kind_the_code_posts_has_a_family_and_a_label() -> None:
     missing = {k: posted.get(k) for k in every if k not in families()}
     assert not missing, f"kinds without a merge family in bot.outbox / bot.notices: {missing}"
     unlabelled = sorted(k for k in every if f"web_kind_{k}" not in CATALOGUE)
-    assert not unlabelled, f"kinds without a web_kind_ label in bot/i18n.py: {unlabelled}"
+    assert not unlabelled, f"kinds without a web_kind_ label in bot/i18n/web.py: {unlabelled}"
 
 
 def test_notice_registry_is_whole_and_the_outbox_families_come_from_it() -> None:

@@ -8,19 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.errors import RotaError
 from bot.rota import (
     Boundary,
     ServiceHours,
     Shift,
     boundaries,
     duty_until,
+    find_violation,
     format_span,
     next_boundary,
     next_shifts,
     on_duty_members,
     reminders,
-    validate_shift,
 )
 from tests.conftest import TZ, at
 
@@ -154,28 +153,25 @@ def test_reminders_only_for_a_start_of_duty() -> None:
 
 
 @pytest.mark.parametrize(
-    ("shift", "message"),
+    ("shift", "rule"),
     [
-        (sh("x", "07:00", "09:00"), "outside service hours"),
+        (sh("x", "07:00", "09:00"), "window"),
         (sh("x", "22:00", "24:00"), None),
-        (sh("x", "12:00", "11:00"), "ends before it starts"),
-        (sh("a", "09:00", "11:00"), "overlaps"),
+        (sh("x", "12:00", "11:00"), "order"),
+        (sh("a", "09:00", "11:00"), "overlap"),
         (sh("c", "08:00", "10:00"), None),  # c's 10:00 start is adjacent, not overlapping
-        (Shift("x", at(D, "23:00"), at(D, "01:00") + timedelta(days=1)), "outside service"),
+        (Shift("x", at(D, "23:00"), at(D, "01:00") + timedelta(days=1)), "window"),
     ],
 )
-def test_validate_shift(shift: Shift, message: str | None) -> None:
-    if message is None:
-        validate_shift(shift, DAY, HOURS)
-        return
-    with pytest.raises(RotaError, match=message):
-        validate_shift(shift, DAY, HOURS)
+def test_find_violation_names_the_rule(shift: Shift, rule: str | None) -> None:
+    v = find_violation(shift, DAY, HOURS)
+    assert (v.rule if v else None) == rule
 
 
-def test_validate_refuses_the_past() -> None:
-    with pytest.raises(RotaError, match="past"):
-        validate_shift(sh("x", "09:00", "10:00"), [], HOURS, now=at(D, "09:30"))
-    validate_shift(sh("x", "10:00", "11:00"), [], HOURS, now=at(D, "09:30"))
+def test_find_violation_refuses_the_past() -> None:
+    v = find_violation(sh("x", "09:00", "10:00"), [], HOURS, now=at(D, "09:30"))
+    assert v is not None and v.rule == "past"
+    assert find_violation(sh("x", "10:00", "11:00"), [], HOURS, now=at(D, "09:30")) is None
 
 
 def test_format_span_writes_midnight_as_24_00() -> None:

@@ -56,11 +56,11 @@ def test_days(word: str, today: date, expected: date) -> None:
 @pytest.mark.parametrize(
     ("word", "key"),
     [
-        ("someday", "rota_arg_bad_date"),
-        ("2026-13-01", "rota_arg_no_such_day"),
-        ("02-30", "rota_arg_no_such_day"),
-        ("26-11-2026", "rota_arg_bad_date"),
-        ("", "rota_arg_bad_date"),
+        ("someday", "arg_bad_date"),
+        ("2026-13-01", "arg_no_such_day"),
+        ("02-30", "arg_no_such_day"),
+        ("26-11-2026", "arg_bad_date"),
+        ("", "arg_bad_date"),
     ],
 )
 def test_bad_days_suggest_tomorrow(word: str, key: str) -> None:
@@ -85,14 +85,14 @@ def test_spans(word: str, expected: tuple[int, int]) -> None:
 @pytest.mark.parametrize(
     ("word", "key", "fix"),
     [
-        ("8-10", "rota_arg_bad_span", "08:00-10:00"),
-        ("8.30-10", "rota_arg_bad_span", "08:30-10:00"),
-        ("08:00", "rota_arg_bad_span", "08:00-10:00"),
-        ("24:00-24:00", "rota_arg_bad_span", "08:00-10:00"),
-        ("23:00-25:00", "rota_arg_bad_span", "08:00-10:00"),
-        ("08:60-10:00", "rota_arg_bad_span", "08:00-10:00"),
-        ("10:00-08:00", "rota_arg_span_order", "08:00-10:00"),
-        ("10:00-10:00", "rota_arg_span_order", "10:00-11:00"),
+        ("8-10", "arg_bad_span", "08:00-10:00"),
+        ("8.30-10", "arg_bad_span", "08:30-10:00"),
+        ("08:00", "arg_bad_span", "08:00-10:00"),
+        ("24:00-24:00", "arg_bad_span", "08:00-10:00"),
+        ("23:00-25:00", "arg_bad_span", "08:00-10:00"),
+        ("08:60-10:00", "arg_bad_span", "08:00-10:00"),
+        ("10:00-08:00", "arg_span_order", "08:00-10:00"),
+        ("10:00-10:00", "arg_span_order", "10:00-11:00"),
     ],
 )
 def test_bad_spans_with_a_fix(word: str, key: str, fix: str) -> None:
@@ -128,13 +128,13 @@ def test_members_by_id_name_mention_or_me(word: str, expected: str) -> None:
 def test_unknown_and_ambiguous_members() -> None:
     with pytest.raises(ArgumentError) as err:
         resolve_member("Zhao", MEMBERS, "c1")
-    assert err.value.key == "rota_arg_unknown_member"
+    assert err.value.key == "arg_unknown_member"
     assert err.value.values["names"] == ["Chen", "Li", "张三", "Mei Ling"]
     assert err.value.fix == "Chen"
     twins = [*MEMBERS, MemberConfig(group="g1", id="c9", name="Li", role="counsellor")]
     with pytest.raises(ArgumentError) as err:
         resolve_member("Li", twins, "c1")
-    assert err.value.key == "rota_arg_ambiguous_member" and err.value.values["ids"] == "c2, c9"
+    assert err.value.key == "arg_ambiguous_member" and err.value.values["ids"] == "c2, c9"
 
 
 def test_shift_args_and_names_with_spaces() -> None:
@@ -148,17 +148,14 @@ def test_shift_args_and_names_with_spaces() -> None:
 @pytest.mark.parametrize(
     ("args", "key", "fixed"),
     [
-        (["Chen", "tomorrow"], "rota_arg_missing", None),
-        ([], "rota_arg_missing", None),
-        (
-            ["Zhao", "tomorrow", "08:00-10:00"],
-            "rota_arg_unknown_member",
-            ["Chen", "tomorrow", "08:00-10:00"],
-        ),
-        (["Chen", "someday", "08:00-10:00"], "rota_arg_bad_date", ["Chen", "11-25", "08:00-10:00"]),
-        (["Chen", "tomorrow", "8-12"], "rota_arg_bad_span", ["Chen", "tomorrow", "08:00-12:00"]),
+        (["Chen", "tomorrow"], "arg_missing", None),
+        ([], "arg_missing", None),
+        (["Zhao", "tomorrow", "08:00-10:00"], "arg_unknown_member",
+         ["Chen", "tomorrow", "08:00-10:00"]),
+        (["Chen", "someday", "08:00-10:00"], "arg_bad_date", ["Chen", "11-25", "08:00-10:00"]),
+        (["Chen", "tomorrow", "8-12"], "arg_bad_span", ["Chen", "tomorrow", "08:00-12:00"]),
         # every fault is fixed in the example; the first one is the reason given
-        (["Zhao", "someday", "8-12"], "rota_arg_unknown_member", ["Chen", "11-25", "08:00-12:00"]),
+        (["Zhao", "someday", "8-12"], "arg_unknown_member", ["Chen", "11-25", "08:00-12:00"]),
     ],
 )
 def test_shift_arg_faults_carry_a_corrected_example(
@@ -176,24 +173,24 @@ def test_swap_args_split_two_names_with_spaces() -> None:
     assert (a.member_a, a.member_b) == ("c1", "c4")
     with pytest.raises(ArgumentError) as err:
         parse_swap(["Chen", "Nobody", "明天", "08:00-10:00"], MEMBERS, "l1", TODAY)
-    assert err.value.key == "rota_arg_unknown_member"
+    assert err.value.key == "arg_unknown_member"
     assert err.value.fixed == ["Chen", "Chen", "明天", "08:00-10:00"]
-    with pytest.raises(ArgumentError, match="rota_arg_missing"):
+    with pytest.raises(ArgumentError, match="arg_missing"):
         parse_swap(["Chen", "明天", "08:00-10:00"], MEMBERS, "l1", TODAY)
 
 
 def test_release_take_accept_arity() -> None:
     assert parse_span_args(["明天", "08:00-10:00"], TODAY) == Span(date(2026, 11, 25), 480, 600)
-    with pytest.raises(ArgumentError, match="rota_arg_extra") as err:
+    with pytest.raises(ArgumentError, match="arg_extra") as err:
         parse_span_args(["明天", "08:00-10:00", "please"], TODAY)
     assert err.value.values == {"extra": "please"}
     assert parse_number_args(["#3"]) == 3
     assert parse_number_args([], optional=True) is None
-    with pytest.raises(ArgumentError, match="rota_arg_missing"):
+    with pytest.raises(ArgumentError, match="arg_missing"):
         parse_number_args([])
     with pytest.raises(ArgumentError) as err:
         parse_number_args(["three"])
-    assert err.value.key == "rota_arg_bad_number" and err.value.fixed == ["1"]
+    assert err.value.key == "arg_bad_number" and err.value.fixed == ["1"]
 
 
 def test_repeat_days_and_ranges() -> None:
@@ -212,10 +209,10 @@ def test_repeat_days_and_ranges() -> None:
     )
     with pytest.raises(ArgumentError) as err:
         parse_repeat(["today", "tomorrow~someday"], TODAY)
-    assert err.value.key == "rota_arg_bad_date" and err.value.fixed == ["today", "tomorrow~11-25"]
-    with pytest.raises(ArgumentError, match="rota_arg_too_many_days"):
+    assert err.value.key == "arg_bad_date" and err.value.fixed == ["today", "tomorrow~11-25"]
+    with pytest.raises(ArgumentError, match="arg_too_many_days"):
         parse_repeat(["today", "11-25~2027-01-30"], TODAY)
-    with pytest.raises(ArgumentError, match="rota_arg_missing"):
+    with pytest.raises(ArgumentError, match="arg_missing"):
         parse_repeat(["today"], TODAY)
 
 
@@ -226,7 +223,7 @@ def test_view_args() -> None:
     week = parse_view(["周"], TODAY)
     assert len(week) == 7 and week[0] == TODAY and week[-1] == date(2026, 11, 30)
     assert parse_view(["week", "12-01"], TODAY)[0] == date(2026, 12, 1)
-    with pytest.raises(ArgumentError, match="rota_arg_extra"):
+    with pytest.raises(ArgumentError, match="arg_extra"):
         parse_view(["today", "tomorrow"], TODAY)
-    with pytest.raises(ArgumentError, match="rota_arg_bad_date"):
+    with pytest.raises(ArgumentError, match="arg_bad_date"):
         parse_view(["fortnight"], TODAY)

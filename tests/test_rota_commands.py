@@ -17,7 +17,8 @@ from bot import models
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.platforms.base import InboundMessage
-from handlers import commands
+from handlers.commands import Router
+from handlers.registry import bot_commands
 from tests.conftest import NO_HOOK, at, make_settings, open_db
 
 NOW = at("2026-11-24", "20:00")  # "today" is 11-24, "tomorrow" 11-25
@@ -37,6 +38,7 @@ class Chat:
 
     ctx: Context
     clock: FrozenClock
+    commands: Router = field(default_factory=bot_commands)
     rescheduled: list[str] = field(default_factory=list)
     seen: int = 0
     n: int = 0
@@ -47,7 +49,7 @@ class Chat:
         member = self.ctx.settings.member("g1", sender)
         role = member.role if member else "staff"
         async with self.ctx.db.write() as s:
-            assert await commands.dispatch(self.ctx, s, msg, role, self.clock.now())
+            assert await self.commands.dispatch(self.ctx, s, msg, role, self.clock.now())
         async with self.ctx.db.read() as s:
             rows = list(
                 await s.scalars(
@@ -86,10 +88,9 @@ class Chat:
 async def make_chat(database_url: str, **sections: Any) -> Chat:
     settings = make_settings(database_url, NO_HOOK, **sections)
     clock = FrozenClock(NOW)
-    commands.load_commands()
     rescheduled: list[str] = []
     ctx = Context(settings, clock, await open_db(settings, clock), rota_changed=rescheduled.append)
-    return Chat(ctx, clock, rescheduled)
+    return Chat(ctx, clock, rescheduled=rescheduled)
 
 
 @pytest.fixture
@@ -503,3 +504,47 @@ async def test_a_request_whose_shift_has_begun_expires(chat: Chat) -> None:
         statuses = (await s.scalars(select(models.RotaRequest.status))).all()
     assert sorted(statuses) == ["expired", "expired"]
     assert await chat.rota() == [("c1", "11-25 08:00-12:00")]
+
+
+async def test_help_in_a_chinese_group_is_all_chinese(zh_chat: Chat) -> None:
+    lead = (await zh_chat.reply("l1", "/help")).text.split("\n")
+    assert lead[0] == "可用命令："
+    assert lead[1] == "/帮助 /help — 列出您可以使用的命令，例如 /帮助"
+    assert (
+        "/排班 添加 成员 日期 HH:MM-HH:MM /rota add — 为值班老师排班，"
+        "例如 /排班 添加 张三 明天 08:00-12:00"
+    ) in lead
+    assert (
+        "/统计 [今天|本周] /stats — 今天到现在（或最近七天）的统计，不含消息内容，例如 /统计 本周"
+    ) in lead
+    for line in lead[1:]:  # English only in the other-language name and the placeholders
+        rest = line.split(" — ")[1]
+        assert not any(w.isascii() and w.isalpha() for w in rest.replace("service.min_on_duty", "")
+                       .split()), line
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("/done Doc1 Doc2", "Unexpected words: Doc2.\nUsage: /done [STAFF]\n"
+                            "For example: /done @王医生"),
+        ("/ack now", "Unexpected words: now.\nUsage: /ack\nFor example: /ack"),
+        ("/handover", "Some arguments are missing.\nUsage: /handover NOTE\n"
+                      "For example: /handover 王医生今晚值夜班，明早再联系"),
+        ("/交接", "Some arguments are missing.\nUsage: /handover NOTE\n"
+                 "For example: /handover 王医生今晚值夜班，明早再联系"),
+    ],
+)
+async def test_conversation_commands_answer_usage_errors_like_every_command(
+    sqlite_chat: Chat, text: str, answer: str
+) -> None:
+    assert (await sqlite_chat.reply("c1", text)).text == answer
+
+
+async def test_usage_errors_in_a_chinese_group(zh_chat: Chat) -> None:
+    assert (await zh_chat.reply("c1", "/结束 甲 乙")).text == (
+        "多余的内容：乙。\n用法：/结束 [医护人员]\n例如：/结束 @王医生"
+    )
+    assert (await zh_chat.reply("l1", "/统计 月")).text == (
+        "「月」不是 今天 或 本周。\n用法：/统计 [今天|本周]\n例如：/统计 本周"
+    )

@@ -86,9 +86,12 @@ async def test_every_bad_line_is_reported_and_nothing_is_written(
         await import_csv(db, settings, text, NOW)
     lines = str(err.value).split("\n")
     assert [x.split(":")[0] for x in lines] == ["line 3", "line 4", "line 5"]
-    assert "starts in the past" in lines[0]
+    assert lines[0] == (  # the rota changes' own words, in the group's language
+        "line 3: 11-25 08:00 is in the past: only the rota from now on can change, "
+        "e.g. starting at 11-25 09:35."
+    )
     assert "outside service hours" in lines[1]
-    assert "already has a shift 2026-11-25 10:00-12:00" in lines[2]
+    assert "Chen already has a shift 11-25 10:00-12:00 that overlaps 11-25 11:00-13:00" in lines[2]
     assert await count(db, models.Shift) == 0
     assert await count(db, models.AuditEntry) == 0
     assert await count(db, models.OutboxRow) == 0

@@ -69,7 +69,9 @@ async def test_stats_week_in_chinese_alias_and_bad_argument(
     assert replies()[0]["text"].startswith("[Report] g1, 2026-11-19 00:00 to 2026-11-25 10:30")
     await lead_says(bot, "s3", "/stats month")
     await fake_platform.wait_for(lambda r: len(replies()) == 2)
-    assert replies()[1]["text"].startswith("Usage: /stats [day|week]")
+    assert replies()[1]["text"] == (  # a usage error like every command's
+        "\u201cmonth\u201d is not day or week.\nUsage: /stats [day|week]\nFor example: /stats week"
+    )
 
 
 async def test_stats_is_for_leads_only(bot: Bot, fake_platform: FakePlatform) -> None:

@@ -18,8 +18,8 @@ from bot.context import Context
 from bot.db import Database
 from bot.keys import JOBS
 from bot.platforms.base import InboundMessage
-from handlers.commands import load_commands
 from handlers.messages import handle_inbound
+from handlers.registry import bot_commands
 from tests.conftest import Bot, FakePlatform, at, make_settings, open_db
 
 D = "2026-11-25"
@@ -92,7 +92,6 @@ async def test_a_rota_edit_by_another_instance_is_seen_by_the_next_sweep(
     # 10:00. Our job stays aimed at 12:00 until the sweep reads the audit log.
     other = Context(settings, clock, Database(database_url))
     try:
-        load_commands()
         async with other.db.write() as s:
             await rota_changes.add_shift(
                 other,
@@ -128,9 +127,8 @@ async def test_a_deadline_set_by_another_instance_is_escalated_by_the_sweep(
     _, clock = await started(make_bot, settings, "10:00")
     other = Context(settings, clock, Database(database_url))
     try:
-        load_commands()
         doc = InboundMessage("generic", "g1", "m1", "doc1", "Doc", "hello")
-        assert await handle_inbound(other, [doc]) == [False]
+        assert await handle_inbound(other, bot_commands(), [doc]) == [False]
     finally:
         await other.db.dispose()
     due = clock.now()

@@ -61,7 +61,8 @@ def check_app(g: GroupConfig, keys: tuple[str, ...], api_base: str) -> None:
 
 def fallback(group: GroupConfig, message: OutboundMessage, language: str) -> OutboundMessage:
     """The group post that stands in for a private one the group cannot deliver privately:
-    the recipients mentioned, a sentence naming the missing keys, and never the text."""
+    the recipients mentioned, a sentence naming the missing keys, and never the text. The
+    sentence is in the group's language (`language` is the bot's, for a group that sets none)."""
     keys = ", ".join(group.missing_private_keys)
     log.warning(
         "group %s: outbox row %s is private to %s but the group has no %s app (%s); mentioning "
@@ -74,7 +75,7 @@ def fallback(group: GroupConfig, message: OutboundMessage, language: str) -> Out
     )
     return OutboundMessage(
         message.group_id,
-        t(language, "private_unavailable", keys=keys),
+        t(group.language or language, "private_unavailable", keys=keys),
         message.kind,
         mentions=message.private_to,
         outbox_id=message.outbox_id,

@@ -340,7 +340,7 @@ async def conversation_json(request: web.Request) -> web.Response:
     """One conversation's messages, when the lead opens it; never in a privacy-mode group."""
     gid = _group(request)
     group = request.app[SETTINGS].group(gid)
-    lang = request.app[SETTINGS].bot.language
+    lang = request.app[SETTINGS].language_of(gid)
     if group is not None and group.privacy:
         raise _json_error(403, t(lang, "console_privacy_hidden"))
     try:
@@ -409,7 +409,7 @@ async def chart_svg(request: web.Request) -> web.Response:
     if chart not in console_page.CHARTS:
         raise _json_error(404, f"no chart {chart!r}; use one of {', '.join(console_page.CHARTS)}")
     _, _, report, names = await _report_for(request)
-    lang = request.app[SETTINGS].bot.language
+    lang = request.app[SETTINGS].language_of(_group(request))
     svg = console_page.chart(chart, report, names, lang)
     return web.Response(text=svg, content_type="image/svg+xml")
 

@@ -13,8 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.config import Settings
-from bot.i18n import t
+from bot.i18n import age, t
 from bot.names import Names
+from bot.report import format_duration
+from bot.rota_table import day_label
 from bot.web import charts, console_auth, grid, strings
 from bot.web.console_data import AuditRow, ConversationRow, Overview
 
@@ -79,20 +81,7 @@ def login_page(lang: str, link: str) -> str:
     )
 
 
-def _weekday(lang: str, day: date) -> str:
-    return t(lang, "console_weekdays").split()[day.weekday()]
-
-
-def _day_label(lang: str, day: date) -> str:
-    wd = _weekday(lang, day)
-    return f"{wd} {day:%m-%d}" if lang == "en" else f"{day:%m-%d} {wd}"
-
-
-def _age(lang: str, seconds: float) -> str:
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return t(lang, "console_minutes", m=minutes)
-    return t(lang, "console_hours", h=minutes // 60, m=minutes % 60)
+STATUS_WORDS = {"waiting": "console_status_waiting", "open": "console_status_open"}
 
 
 def _local(settings: Settings, at: datetime) -> datetime:
@@ -139,7 +128,7 @@ def day_min_px(lang: str, d: grid.DayColumn) -> int:
     head (bold 14 px) whole. On a screen narrower than that (a phone) the week scrolls sideways;
     console.css also keeps one day no wider than the phone's screen."""
     lanes = max([1, *(b.lanes for b in d.blocks)])
-    head = math.ceil(charts.text_width(_day_label(lang, d.day), 14, bold=True)) + 16
+    head = math.ceil(charts.text_width(day_label(lang, d.day), 14, bold=True)) + 16
     return max(head, lanes * lane_px([b.name for b in d.blocks]))
 
 
@@ -198,7 +187,7 @@ def _grid_html(lang: str, g: grid.WeekGrid) -> str:
         cols.append(
             f'<div class="day{today}" data-day="{d.day.isoformat()}" '
             f'style="--day-min:{day_min_px(lang, d)}px">'
-            f'<div class="day-head">{escape(_day_label(lang, d.day))}</div>'
+            f'<div class="day-head">{escape(day_label(lang, d.day))}</div>'
             f'<div class="col-body editable" '
             f'data-day="{d.day.isoformat()}">'
             f"{''.join(parts)}</div></div>"
@@ -238,13 +227,13 @@ def _conversations_html(
             )
         if r.first_response_at is not None:
             since = r.first_assigned_at or r.assigned_at or r.opened_at
-            reply = _age(lang, (r.first_response_at - since).total_seconds())
+            reply = age(lang, (r.first_response_at - since).total_seconds())
         elif r.status == "open":
             reply = f'<span class="late">{_t(lang, "console_unanswered")}</span>'
         else:
             reply = "–"
         opened = f"{_local(settings, r.opened_at):%H:%M} · " + t(
-            lang, "console_ago", age=_age(lang, (now - r.opened_at).total_seconds())
+            lang, "console_ago", age=age(lang, (now - r.opened_at).total_seconds())
         )
         action = (
             ""
@@ -252,7 +241,7 @@ def _conversations_html(
             else f'<button type="button" class="link open-conv" data-id="{r.id}" '
             f'data-staff="{escape(r.staff_name)}">{_t(lang, "console_open_conversation")}</button>'
         )
-        status = t(lang, f"console_status_{r.status}")
+        status = t(lang, STATUS_WORDS[r.status])
         flags_cls = "" if flags else ' class="none"'
         body.append(
             f'<tr class="conv {escape(r.status)}{" crisis" if r.is_crisis else ""}" '
@@ -295,14 +284,6 @@ def _audit_html(settings: Settings, lang: str, rows: Sequence[AuditRow]) -> str:
         f'<table id="audit" class="stack"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
-
-
-def _duration(lang: str, seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    return _age(lang, seconds)
 
 
 def chart(name: str, report: Any, names: Names, lang: str) -> str:
@@ -349,10 +330,10 @@ def _report_html(lang: str, report: Any, names: Names) -> str:
         messages=report.messages,
         opened=report.conversations_opened,
         closed=report.conversations_closed,
-        median=_duration(lang, report.first_response_median_s),
-        p90=_duration(lang, report.first_response_p90_s),
+        median=format_duration(report.first_response_median_s, lang),
+        p90=format_duration(report.first_response_p90_s, lang),
         waited=report.waited,
-        longest=_duration(lang, report.longest_wait_s),
+        longest=format_duration(report.longest_wait_s, lang),
         crisis=report.crisis_flags,
         off=report.off_hours_messages,
     )
@@ -376,7 +357,7 @@ def group_page(
     today: date,
     now: datetime,
 ) -> str:
-    lang = settings.bot.language
+    lang = settings.language_of(group_id)
     group = settings.group(group_id)
     assert group is not None
     title = t(lang, "console_title")
@@ -451,18 +432,18 @@ def group_page(
         "script": _asset("console.js"),
     }
     for key in (
-        "add_shift",
-        "date",
-        "start",
-        "end",
-        "counsellor",
-        "cancel",
-        "save",
-        "remove",
-        "swap_to",
-        "swap",
-        "close",
+        "console_add_shift",
+        "console_date",
+        "console_start",
+        "console_end",
+        "console_counsellor",
+        "console_cancel",
+        "console_save",
+        "console_remove",
+        "console_swap_to",
+        "console_swap",
+        "console_close",
     ):
-        fields["t_" + key] = escape(t(lang, "console_" + key))
+        fields["t_" + key.removeprefix("console_")] = escape(t(lang, key))
     body = Template(_asset("console_group.html")).substitute(fields)
     return _page(lang, f"{title} · {group.name or group_id}", body)

@@ -22,7 +22,8 @@ from bot.i18n import t
 from bot.keys import DB
 from bot.keys import PLATFORMS as PLATFORMS_KEY
 from bot.platforms import generic
-from handlers.commands import NEEDS, RANK, REGISTRY, Command, load_commands
+from handlers.commands import NEEDS, RANK, Command
+from handlers.registry import bot_commands
 from tests.conftest import Bot, at, make_settings
 from tests.reliability.harness import (
     SECRET,
@@ -41,10 +42,7 @@ OTHER_SECRET = "another-groups-secret"
 # token or link with 401, which the walk below checks).
 PUBLIC_CONSOLE_ROUTES: set[tuple[str, str]] = {("GET", "/console/login")}
 
-load_commands()
-RESTRICTED: list[Command] = list(
-    {id(c): c for c in REGISTRY.values() if c.role != "everyone"}.values()
-)
+RESTRICTED: list[Command] = [c for c in bot_commands().commands() if c.role != "everyone"]
 CALLERS = {"staff": "doc1", "counsellor": "c1", "lead": "l1"}
 
 
@@ -146,7 +144,7 @@ async def test_command_refused_for_callers_below_its_role(
 ) -> None:
     rx: Receiver = bot.rx  # type: ignore[attr-defined]
     before = await row_counts(bot.app[DB])
-    for n, text in enumerate((cmd.example, f"/{cmd.name}", f"/{cmd.alias}")):
+    for n, text in enumerate((t("en", cmd.example), f"/{cmd.name}", f"/{cmd.alias}")):
         who = CALLERS[caller]
         resp = await bot.post_signed(
             {
