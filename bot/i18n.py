@@ -810,6 +810,38 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "Swipe sideways for the rest of the week.",
     },
     "console_close": {"zh": "关闭", "en": "Close"},
+    # issue 20 (helper care): counsellors paused after a timeout, /resume, reminders' time left
+    "paused_leads": {
+        "zh": "{late} 暂停接收新的对话，直到其在群里发言或发送 /接，或组长发送 /恢复 {late}。",
+        "en": "{late} gets no new conversations until they post or send /ack, or a lead sends "
+        "/resume {late}.",
+    },
+    "paused_alone_leads": {
+        "zh": "【未及时回复】{late} {minutes} 分钟内未回复 {staff}。",
+        "en": "[No answer] {late} did not answer {staff} within {minutes} minutes.",
+    },
+    "waiting_paused_leads": {
+        "zh": "【排队】{count} 位医护人员在等待接待：值班老师都已满，或有空位的老师最近未回复"
+        "（暂停中，见私信）。{leads}",
+        "en": "[Queue] {count} staff waiting: the counsellors on duty are full, or those with "
+        "room have not answered lately (paused; see your private alert). {leads}",
+    },
+    "ack_resumed": {
+        "zh": "谢谢，新的对话会重新分配给您。",
+        "en": "Thank you: new conversations will come to you again.",
+    },
+    "resume_ok": {
+        "zh": "已恢复：{name} 会重新收到新的对话。",
+        "en": "Done: {name} will receive new conversations again.",
+    },
+    "resume_not_paused": {
+        "zh": "{name} 没有被暂停。目前暂停的：{paused}。",
+        "en": "{name} is not paused. Paused now: {paused}.",
+    },
+    "resume_unknown": {
+        "zh": "本群没有唯一叫 {who} 的老师（请写名字或编号）。目前暂停的：{paused}。",
+        "en": "No one member here is called {who} (write their name or id). Paused now: {paused}.",
+    },
 }
 
 

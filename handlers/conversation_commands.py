@@ -1,4 +1,5 @@
-"""Commands about conversations: /done, /ack, /handover for counsellors; /queue for leads."""
+"""Commands about conversations: /done, /ack, /handover for counsellors; /queue, /resume for
+leads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot import models, store
-from bot.conversations import close, note_first_response
+from bot.conversations import close, note_first_response, resume
 from bot.i18n import join, t
 from bot.quoting import quote
 from handlers.commands import Invocation, command
@@ -82,7 +83,8 @@ async def ack_command(inv: Invocation) -> None:
         inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
         return
     count = await note_first_response(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
-    inv.say("ack_ok" if count else "ack_none", count=count)
+    resumed = await resume(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
+    inv.say("ack_ok" if count else "ack_resumed" if resumed else "ack_none", count=count)
 
 
 @command(
@@ -164,3 +166,35 @@ async def queue_command(inv: Invocation) -> None:
             )
     # Names and crisis marks: for the lead who asked alone, never in the group.
     inv.reply("\n".join(lines), (inv.sender_id,), private_to=(inv.sender_id,))
+
+
+@command("resume", "恢复", role="lead", usage="/resume NAME", example="/resume 陈老师")
+async def resume_command(inv: Invocation) -> None:
+    """Give new conversations again to a counsellor paused after a timeout (answered privately)."""
+    lang = inv.ctx.language
+    who = inv.rest.lstrip("@＠").strip()
+    if not who:
+        inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
+        return
+    m = models.Member
+    paused = list(
+        await inv.session.scalars(
+            select(m).where(m.group_id == inv.group_id, m.paused_at.is_not(None)).order_by(m.id)
+        )
+    )
+    key = who.casefold()
+    found = [
+        x
+        for x in inv.ctx.settings.members_of(inv.group_id)
+        if key in (x.id.casefold(), x.display_name.casefold())
+    ]
+    listed = join(lang, [quote(x.name or x.id) for x in paused])
+    me = (inv.sender_id,)
+    if len(found) != 1:
+        text = t(lang, "resume_unknown", who=quote(who), paused=listed)
+    elif await resume(inv.ctx, inv.session, inv.group_id, found[0].id, inv.now):
+        text = t(lang, "resume_ok", name=quote(found[0].display_name))
+    else:
+        text = t(lang, "resume_not_paused", name=quote(found[0].display_name), paused=listed)
+    # Who was paused is for the leads: answered to the lead who asked alone.
+    inv.reply(text, me, private_to=me)
