@@ -838,6 +838,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "{name} 没有被暂停。目前暂停的：{paused}。",
         "en": "{name} is not paused. Paused now: {paused}.",
     },
+    "reminder_one_minute": {
+        "zh": "【值班提醒】{names}，您的值班 {span} 将在 1 分钟后开始。",
+        "en": "[Reminder] {names}: your shift {span} starts in a minute.",
+    },
     "resume_unknown": {
         "zh": "本群没有唯一叫 {who} 的老师（请写名字或编号）。目前暂停的：{paused}。",
         "en": "No one member here is called {who} (write their name or id). Paused now: {paused}.",
