@@ -66,10 +66,16 @@ async def done_command(inv: Invocation) -> None:
         return
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
-    inv.reply(
-        t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))),
-        (inv.sender_id,),
-    )
+    _confirm(inv, t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))))
+
+
+def _confirm(inv: Invocation, text: str) -> None:
+    """A command that went as asked is confirmed to its sender alone where the platform can
+    post privately, and not at all where it cannot: staff read the group too."""
+    group = inv.ctx.settings.group(inv.group_id)
+    if group is not None and not group.missing_private_keys:
+        me = (inv.sender_id,)
+        inv.reply(text, me, private_to=me)
 
 
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:
@@ -84,7 +90,10 @@ async def ack_command(inv: Invocation) -> None:
         return
     count = await note_first_response(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
     resumed = await resume(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
-    inv.say("ack_ok" if count else "ack_resumed" if resumed else "ack_none", count=count)
+    if not count and not resumed:
+        inv.say("ack_none")
+        return
+    _confirm(inv, t(inv.ctx.language, "ack_ok" if count else "ack_resumed", count=count))
 
 
 @command(
