@@ -11,8 +11,8 @@ be read again when the next staff message needs them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -44,13 +44,11 @@ class GroupView:
         status, holder = after
         if was_status == "open" and was_with in self.loads:
             old = self.loads[was_with]
-            self.loads[was_with] = CounsellorLoad(
-                old.member_id, old.open_count - 1, old.last_assigned_at
-            )
+            self.loads[was_with] = replace(old, open_count=old.open_count - 1)
         if status == "open" and holder in self.loads:
             new = self.loads[holder]
             last = now if holder != was_with or was_status != "open" else new.last_assigned_at
-            self.loads[holder] = CounsellorLoad(new.member_id, new.open_count + 1, last)
+            self.loads[holder] = replace(new, open_count=new.open_count + 1, last_assigned_at=last)
 
 
 @dataclass
@@ -59,6 +57,7 @@ class Batch:
 
     s: AsyncSession
     now: datetime
+    ahead: timedelta = timedelta(0)  # how far the rota is read for each one's end of duty
     staff_by_group: dict[str, set[str]] = field(default_factory=dict)
     _views: dict[str, GroupView] = field(default_factory=dict)
     _refresh: bool = False
@@ -80,7 +79,7 @@ class Batch:
 
     async def _read(self, group_id: str) -> GroupView:
         s, now = self.s, self.now
-        loads = {x.member_id: x for x in await store.on_duty_loads(s, group_id, now)}
+        loads = {x.member_id: x for x in await store.on_duty_loads(s, group_id, now, self.ahead)}
         names = await store.member_names(s, group_id)
         staff = sorted(self.staff_by_group.get(group_id, ()))
         found = await store.active_conversations(s, group_id, staff, refresh=self._refresh)

@@ -550,15 +550,16 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _report(args: argparse.Namespace, settings: Settings) -> int:
     from bot import store
-    from bot.report import build_report, day_period, format_report, hours_of, service_day
+    from bot.report import build_report, format_report, hours_of, period_so_far, service_day
 
     if args.group and settings.group(args.group) is None:
         known = ", ".join(g.id for g in settings.groups) or "none configured"
         raise ConfigError(f"--group {args.group!r} is not in the config; use one of: {known}")
     groups = [args.group] if args.group else [g.id for g in settings.groups]
     hours = hours_of(settings)
-    day = args.day or service_day(hours, SystemClock().now())
-    start_at, end_at = day_period(hours, day)
+    now = SystemClock().now()
+    day = args.day or service_day(hours, now)
+    start_at, end_at = period_so_far(hours, day, now)  # today: up to now, as /stats
     db = await _open_db(settings)
     try:
         texts = []

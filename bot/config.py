@@ -122,6 +122,8 @@ class ServiceSection(_Section):
     first_response_minutes: int = Field(10, ge=1)
     reminder_minutes: int = Field(15, ge=0)
     max_open_per_counsellor: int = Field(5, ge=1)
+    # a new conversation goes to someone with this much of their duty left, when one has room
+    min_minutes_left: int = Field(15, ge=0)
     catch_up_minutes: int = Field(30, ge=0)
     idle_close_hours: float = Field(2, gt=0)
     min_on_duty: int = Field(1, ge=0)

@@ -30,7 +30,7 @@ from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
-from bot.routing import OffHours, Wait, choose, reroute_after_timeout, route
+from bot.routing import CounsellorLoad, OffHours, Timing, Wait, choose, reroute_after_timeout, route
 
 log = logging.getLogger(__name__)
 EXCERPT_CHARS = 80
@@ -70,6 +70,23 @@ def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
     return tuple(m.id for m in ctx.settings.leads_of(group_id))
 
 
+def timing(ctx: Context, now: datetime) -> Timing:
+    """Routing's instant and the duty a new conversation's counsellor must have left."""
+    return Timing(now, ahead(ctx))
+
+
+def ahead(ctx: Context) -> timedelta:
+    """How far ahead the rota is read for how long each counsellor stays on duty."""
+    return timedelta(minutes=ctx.settings.service.min_minutes_left)
+
+
+async def _on_duty(
+    ctx: Context, s: AsyncSession, group_id: str, at: datetime, without: Sequence[str] = ()
+) -> list[CounsellorLoad]:
+    loads = await store.on_duty_loads(s, group_id, at, ahead(ctx))
+    return [x for x in loads if x.member_id not in without]
+
+
 def _lock(ctx: Context, query: Select[_Row]) -> Select[_Row]:
     """Row locks on PostgreSQL, so two instances never act on one conversation at once."""
     return query if ctx.db.is_sqlite else query.with_for_update(skip_locked=True)
@@ -100,6 +117,7 @@ async def route_staff_message(
         on_duty=view.on_duty_loads(),
         max_open=ctx.settings.service.max_open_per_counsellor,
         is_crisis=is_crisis,
+        timing=timing(ctx, now),
     )
     is_new = conv is None
     if conv is None:
@@ -397,8 +415,9 @@ def _alert_crisis(
 async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetime) -> None:
     """Tell the leads once that people wait (inside service hours), until the queue empties.
 
-    The words say which is true: everyone on duty is full, or nobody is on duty (a rota gap; a
-    boundary that starts a gap makes it news again, see `notices`).
+    The words say which is true: everyone on duty is full, or those with room are paused (they
+    let a conversation time out), or nobody is on duty (a rota gap; a boundary that starts a gap
+    makes it news again, see `notices`).
     """
     if not ctx.hours.is_open(now):
         return
@@ -413,10 +432,17 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
         return
     group.queue_alerted_at = now
     leads = ctx.settings.leads_of(group_id)
-    on_duty = await store.on_duty_ids(s, group_id, now)
+    on_duty = await store.on_duty_loads(s, group_id, now)
+    max_open = ctx.settings.service.max_open_per_counsellor
+    if not on_duty:
+        key = "waiting_gap_leads"
+    elif any(x.paused and x.open_count < max_open for x in on_duty):
+        key = "waiting_paused_leads"  # not all full: someone with room has not answered lately
+    else:
+        key = "waiting_leads"
     text = t(
         ctx.language_of(group_id),
-        "waiting_leads" if on_duty else "waiting_gap_leads",
+        key,
         count=count,
         leads=" ".join(f"@{quote(m.display_name)}" for m in leads),
     )
@@ -457,12 +483,11 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     )
     assigned = 0
     if waiting:
-        on_duty = await store.on_duty_ids(s, group_id, now)
         names = await store.member_names(s, group_id)
         max_open = ctx.settings.service.max_open_per_counsellor
         for conv in waiting:
-            loads = await store.loads(s, group_id, on_duty)
-            chosen = choose(loads, max_open, is_crisis=conv.is_crisis)
+            loads = await _on_duty(ctx, s, group_id, now)
+            chosen = choose(loads, max_open, is_crisis=conv.is_crisis, timing=timing(ctx, now))
             if chosen is None:
                 if conv.is_crisis:
                     continue  # nobody on duty at all; the leads were alerted at the time
@@ -524,7 +549,6 @@ async def hand_over(
         return []
     when = max(at, now)
     is_open = ctx.hours.is_open(when)
-    on_duty = [m for m in await store.on_duty_ids(s, group_id, when) if m not in going_off]
     max_open = ctx.settings.service.max_open_per_counsellor
     names = await store.member_names(s, group_id)
     out = []
@@ -532,8 +556,8 @@ async def hand_over(
         from_id = conv.counsellor_id or ""
         chosen: str | None = None
         if is_open:
-            loads = await store.loads(s, group_id, on_duty)
-            chosen = choose(loads, max_open, is_crisis=conv.is_crisis)
+            loads = await _on_duty(ctx, s, group_id, when, without=going_off)
+            chosen = choose(loads, max_open, is_crisis=conv.is_crisis, timing=timing(ctx, when))
         summary = (await _summary(s, conv))[0] if conv.is_crisis else ""
         staff = _name(names, conv.staff_id)
         if chosen is None:
@@ -628,19 +652,20 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
     svc = ctx.settings.service
     lang = ctx.language_of(group_id)
     names = await store.member_names(s, group_id)
-    on_duty = await store.on_duty_ids(s, group_id, now)
     leads = _lead_ids(ctx, group_id)
     moved = False
     for conv in due:
         late = conv.counsellor_id or ""
         conv.tried = [*conv.tried, late]
-        loads = await store.loads(s, group_id, on_duty)
+        newly_paused = await _pause(s, group_id, late, now)
+        loads = await _on_duty(ctx, s, group_id, now)
         nxt = reroute_after_timeout(
             on_duty=loads,
             max_open=svc.max_open_per_counsellor,
             current=late,
             tried=conv.tried,
             is_crisis=conv.is_crisis,
+            timing=timing(ctx, now),
         )
         staff = _name(names, conv.staff_id)
         if nxt is not None:
@@ -660,17 +685,36 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
             )
         else:
             conv.response_due_at = None  # nobody else is left; it stays, and the leads know
+        # The leads hear once per conversation that it went unanswered, and once per pause that
+        # its counsellor gets no new ones: in one post when both are news.
+        parts = []
         if conv.escalated_at is None and leads:
             conv.escalated_at = now
             key = "escalation_moved" if nxt else "escalation_stuck"
-            text = t(
-                lang,
-                key,
-                staff=staff,
-                late=_name(names, late),
-                next=_name(names, nxt or ""),
-                minutes=svc.first_response_minutes,
+            parts.append(
+                t(
+                    lang,
+                    key,
+                    staff=staff,
+                    late=_name(names, late),
+                    next=_name(names, nxt or ""),
+                    minutes=svc.first_response_minutes,
+                )
             )
+        if newly_paused:
+            if not parts:  # the conversation was news before: say what is news now
+                parts.append(
+                    t(
+                        lang,
+                        "paused_alone_leads",
+                        staff=staff,
+                        late=_name(names, late),
+                        minutes=svc.first_response_minutes,
+                    )
+                )
+            parts.append(t(lang, "paused_leads", late=_name(names, late)))
+        if parts and leads:
+            text = "\n".join(parts)
             enqueue(s, OutboundMessage(group_id, text, "escalation", leads, leads), now)
             after_commit(s, ctx.metrics.escalations.labels(group_id, "unanswered").inc)
         await s.flush()
@@ -678,6 +722,34 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
     if moved:  # the late counsellor's freed place goes to whoever waits, as at any release
         await drain_queue(ctx, s, group_id, now)
     return len(due)
+
+
+async def _pause(s: AsyncSession, group_id: str, member_id: str, now: datetime) -> bool:
+    """`member_id` let a conversation time out: no new ones for them until they answer.
+
+    Whether this began a pause (the leads are told once per pause)."""
+    member = await s.get(models.Member, (group_id, member_id))
+    if member is None or member.paused_at is not None:
+        return False
+    member.paused_at = now
+    return True
+
+
+async def resume(
+    ctx: Context, s: AsyncSession, group_id: str, member_id: str, now: datetime
+) -> bool:
+    """End `member_id`'s pause (they posted, sent /ack, or a lead sent /resume): new
+    conversations come to them again, starting with whoever waits. Whether they were paused."""
+    m = models.Member
+    res = await s.execute(
+        update(m)
+        .where(m.group_id == group_id, m.id == member_id, m.paused_at.is_not(None))
+        .values(paused_at=None)
+    )
+    if not getattr(res, "rowcount", 0):
+        return False
+    await drain_queue(ctx, s, group_id, now)
+    return True
 
 
 def idle_since(conv: models.Conversation) -> datetime:

@@ -85,6 +85,9 @@ class Member(Base):
     role: Mapped[Role] = mapped_column(String(16), default="staff")
     ical_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     first_seen_at: Mapped[datetime]
+    # A counsellor who let a conversation time out and has not posted since: no new ones for
+    # them until they post, /ack, or a lead sends /resume (bot/conversations.py).
+    paused_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (ForeignKeyConstraint(["group_id"], ["groups.id"]),)
 

@@ -27,6 +27,9 @@ from bot.report import post_daily_report
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=8)
+# A reminder that would arrive less than this before its shift is not sent: the shift-change
+# notice, right behind it, says the same.
+REMINDER_MIN_AHEAD = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class Event:
 
 # Composes the notice `ev` and enqueues its posts, inside the transaction that claimed it.
 Compose = Callable[[Context, AsyncSession, str, Event, list[rota.Shift], datetime], Awaitable[None]]
+# The last instant the notice `ev` is of use; later it is recorded, not posted.
+Expires = Callable[[Event], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,8 @@ class NoticeKind:
     otherwise, the outbox kind of its posts; `family` the outbox family those posts merge in;
     `label_key` the catalogue key of their label in the local chat. `follows`: the notice comes
     right after each notice of that kind (the daily report after close); None: the rota says
-    when (a boundary or a reminder).
+    when (a boundary or a reminder). `expires`: after when a late notice is no longer posted
+    (None: inside the catch-up window it always is).
     """
 
     kind: str
@@ -59,6 +65,7 @@ class NoticeKind:
     compose: Compose
     label_key: str
     follows: str | None = None
+    expires: Expires | None = None
 
 
 def events_between(
@@ -140,6 +147,19 @@ async def handle_due(ctx: Context, group_id: str, now: datetime) -> list[str]:
                             ev.kind,
                             ev.at.isoformat(),
                         )
+            continue
+        expires = KINDS[ev.kind].expires
+        if expires is not None and now > expires(ev):
+            # Late past its use (a reminder for a shift about to start): recorded, not posted.
+            async with ctx.db.write() as s:
+                if await _claim(ctx, s, group_id, ev, now, skipped=True):
+                    log.info(
+                        "group %s: %s at %s is no use at %s; not sent",
+                        group_id,
+                        ev.kind,
+                        ev.at.isoformat(),
+                        now.isoformat(),
+                    )
             continue
         async with ctx.db.write() as s:
             if await _claim(ctx, s, group_id, ev, now):
@@ -237,13 +257,16 @@ async def _compose_reminder(
         for m in r.members
     }
     span = join(lang, sorted(set(spans.values())))
+    # The time really left (a reminder posted late says so by its number, not by a suffix).
+    left_s = (r.shift_at - now).total_seconds()
+    minutes = max(1, int((left_s + 30) // 60))
     text = t(
         lang,
-        "reminder",
+        "reminder" if minutes != 1 else "reminder_one_minute",
         names=join(lang, [_at(names, m) for m in r.members]),
         span=span,
-        minutes=ctx.settings.service.reminder_minutes,
-    ) + _late_suffix(ctx, group_id, ev, now)
+        minutes=minutes,
+    )
     enqueue(s, OutboundMessage(group_id, text, "reminder", r.members), now)
 
 
@@ -451,11 +474,22 @@ def _private_handover_notes(
             enqueue(s, OutboundMessage(group_id, text, "shift_change", (), (m.to_id,)), now)
 
 
+def _reminder_expires(ev: Event) -> datetime:
+    assert ev.reminder is not None
+    return ev.reminder.shift_at - REMINDER_MIN_AHEAD
+
+
 NOTICE_KINDS: tuple[NoticeKind, ...] = (
     NoticeKind("open", "notice", _boundary(_open_text), "web_kind_open"),
     NoticeKind("shift_change", "notice", _boundary(_shift_change_text), "web_kind_shift_change"),
     NoticeKind("close", "notice", _boundary(_close_text), "web_kind_close"),
-    NoticeKind("reminder", "notice", _compose_reminder, "web_kind_reminder"),
+    NoticeKind(
+        "reminder",
+        "notice",
+        _compose_reminder,
+        "web_kind_reminder",
+        expires=_reminder_expires,
+    ),
     NoticeKind("report", "report", _compose_report, "web_kind_report", follows="close"),
     # Its posts go to the leads as kind "report" (bot/rota_table.py), labelled as the report.
     NoticeKind("gaps", "report", _compose_gaps, "web_kind_report", follows="close"),

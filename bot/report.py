@@ -71,6 +71,16 @@ def day_period(hours: ServiceHours, day: date) -> tuple[datetime, datetime]:
     return hours.window(day - timedelta(days=1))[1], hours.window(day)[1]
 
 
+def period_so_far(hours: ServiceHours, day: date, now: datetime) -> tuple[datetime, datetime]:
+    """The span of service day `day`'s report as far as it has run at `now`.
+
+    A day still running ends at `now` (as `/stats` does), so a wait still going is measured up
+    to now rather than to the close; any other day is whole.
+    """
+    start_at, end_at = day_period(hours, day)
+    return start_at, now if start_at <= now < end_at else end_at
+
+
 def service_day(hours: ServiceHours, at: datetime) -> date:
     """The service day whose report period holds `at`."""
     day = hours.local_day(at)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, text
+from sqlalchemy import and_, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota
@@ -34,18 +34,6 @@ _ON_DUTY = (
     )
     .order_by(_sh.start_at, _sh.member_id)
 )
-_LOADS = (
-    select(
-        _cv.counsellor_id,
-        func.sum(case((_cv.status == "open", 1), else_=0)),
-        func.max(_cv.assigned_at),
-    )
-    .where(
-        _cv.group_id == bindparam("group_id"),
-        _cv.counsellor_id.in_(bindparam("member_ids", expanding=True)),
-    )
-    .group_by(_cv.counsellor_id)
-)
 _open_of = (
     select(func.count())
     .where(_cv.group_id == _sh.group_id, _cv.counsellor_id == _sh.member_id, _cv.status == "open")
@@ -58,15 +46,22 @@ _last_of = (
     .correlate(_sh)
     .scalar_subquery()
 )
+_paused_of = (
+    select(_mb.paused_at)
+    .where(_mb.group_id == _sh.group_id, _mb.id == _sh.member_id)
+    .correlate(_sh)
+    .scalar_subquery()
+)
+# The shifts on at `at` or starting up to `upto`, each with its counsellor's load: who is on
+# duty, and how long each stays on (back-to-back shifts joined), in one statement.
 _ON_DUTY_LOADS = (
-    select(_sh.member_id, _open_of, _last_of)
+    select(_sh.member_id, _sh.start_at, _sh.end_at, _open_of, _last_of, _paused_of)
     .where(
         _sh.group_id == bindparam("group_id"),
-        _sh.start_at <= bindparam("at"),
+        _sh.start_at <= bindparam("upto"),
         _sh.end_at > bindparam("at"),
     )
-    .group_by(_sh.group_id, _sh.member_id)
-    .order_by(func.min(_sh.start_at), _sh.member_id)
+    .order_by(_sh.start_at, _sh.member_id)
 )
 _ACTIVE_OF = select(_cv).where(
     _cv.group_id == bindparam("group_id"),
@@ -96,23 +91,23 @@ async def on_duty_ids(s: AsyncSession, group_id: str, at: datetime) -> list[str]
     return list(dict.fromkeys(r[0] for r in rows))
 
 
-async def loads(s: AsyncSession, group_id: str, member_ids: Sequence[str]) -> list[CounsellorLoad]:
-    """Open conversations and last assignment of each of `member_ids`."""
-    if not member_ids:
-        return []
-    rows = await s.execute(_LOADS, {"group_id": group_id, "member_ids": list(member_ids)})
-    found = {r[0]: (int(r[1] or 0), r[2]) for r in rows}
-    out = []
-    for m in member_ids:
-        count, last = found.get(m, (0, None))
-        out.append(CounsellorLoad(m, count, last))
-    return out
-
-
-async def on_duty_loads(s: AsyncSession, group_id: str, at: datetime) -> list[CounsellorLoad]:
-    """`on_duty_ids` with each one's `loads`, in one statement."""
-    rows = await s.execute(_ON_DUTY_LOADS, {"group_id": group_id, "at": at})
-    return [CounsellorLoad(r[0], int(r[1] or 0), r[2]) for r in rows]
+async def on_duty_loads(
+    s: AsyncSession, group_id: str, at: datetime, ahead: timedelta = timedelta(0)
+) -> list[CounsellorLoad]:
+    """The counsellors on duty at `at`, in shift order, each with their open conversations,
+    last assignment, whether they are paused, and when they go off duty: read `ahead` far (a
+    duty that goes on past `at + ahead` ends there or later)."""
+    rows = (
+        await s.execute(_ON_DUTY_LOADS, {"group_id": group_id, "at": at, "upto": at + ahead})
+    ).all()
+    shifts = [rota.Shift(r[0], r[1], r[2]) for r in rows]
+    out: dict[str, CounsellorLoad] = {}
+    for r in rows:
+        member, start_at = r[0], r[1]
+        if start_at <= at and member not in out:
+            until = rota.duty_until(shifts, member, at)
+            out[member] = CounsellorLoad(member, int(r[3] or 0), r[4], until, r[5] is not None)
+    return list(out.values())
 
 
 async def active_conversations(

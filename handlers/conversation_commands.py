@@ -1,11 +1,12 @@
-"""Commands about conversations: /done, /ack, /handover for counsellors; /queue for leads."""
+"""Commands about conversations: /done, /ack, /handover for counsellors; /queue, /resume for
+leads."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from bot import models, rota_args, store
-from bot.conversations import close, note_first_response
+from bot.conversations import close, note_first_response, resume
 from bot.i18n import age, join, t
 from bot.quoting import quote
 from bot.rota_args import ArgumentError
@@ -78,10 +79,16 @@ async def done_command(inv: Invocation, who: str | None) -> None:
         return
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
-    inv.reply(
-        t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))),
-        (inv.sender_id,),
-    )
+    _confirm(inv, t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))))
+
+
+def _confirm(inv: Invocation, text: str) -> None:
+    """A command that went as asked is confirmed to its sender alone where the platform can
+    post privately, and not at all where it cannot: staff read the group too."""
+    group = inv.ctx.settings.group(inv.group_id)
+    if group is not None and not group.missing_private_keys:
+        me = (inv.sender_id,)
+        inv.reply(text, me, private_to=me)
 
 
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:
@@ -100,7 +107,11 @@ def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, st
 async def ack_command(inv: Invocation, _: None) -> None:
     """Confirm you have taken the conversations just assigned to you."""
     count = await note_first_response(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
-    inv.say("ack_ok" if count else "ack_none", count=count)
+    resumed = await resume(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
+    if not count and not resumed:
+        inv.say("ack_none")
+        return
+    _confirm(inv, t(inv.lang, "ack_ok" if count else "ack_resumed", count=count))
 
 
 @router.command(
@@ -187,3 +198,47 @@ async def queue_command(inv: Invocation) -> None:
             )
     # Names and crisis marks: for the lead who asked alone, never in the group.
     inv.reply("\n".join(lines), (inv.sender_id,), private_to=(inv.sender_id,))
+
+
+def who_arg(inv: Invocation) -> str:
+    """The one member named: all the text after the command (a name may have spaces)."""
+    who = inv.rest.lstrip("@＠").strip()
+    if not who:
+        raise ArgumentError("arg_missing")
+    return who
+
+
+@router.command(
+    "resume",
+    "恢复",
+    role="lead",
+    usage="cmd.resume.usage",
+    summary="cmd.resume.summary",
+    example="cmd.resume.example",
+    args=who_arg,
+)
+async def resume_command(inv: Invocation, who: str) -> None:
+    """Give new conversations again to a counsellor paused after a timeout (answered privately)."""
+    lang = inv.lang
+    m = models.Member
+    paused = list(
+        await inv.session.scalars(
+            select(m).where(m.group_id == inv.group_id, m.paused_at.is_not(None)).order_by(m.id)
+        )
+    )
+    key = who.casefold()
+    found = [
+        x
+        for x in inv.ctx.settings.members_of(inv.group_id)
+        if key in (x.id.casefold(), x.display_name.casefold())
+    ]
+    listed = join(lang, [quote(x.name or x.id) for x in paused])
+    me = (inv.sender_id,)
+    if len(found) != 1:
+        text = t(lang, "resume_unknown", who=quote(who), paused=listed)
+    elif await resume(inv.ctx, inv.session, inv.group_id, found[0].id, inv.now):
+        text = t(lang, "resume_ok", name=quote(found[0].display_name))
+    else:
+        text = t(lang, "resume_not_paused", name=quote(found[0].display_name), paused=listed)
+    # Who was paused is for the leads: answered to the lead who asked alone.
+    inv.reply(text, me, private_to=me)

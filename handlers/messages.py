@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, store
 from bot.batch import Batch
 from bot.context import Context
-from bot.conversations import note_first_response, route_staff_message
+from bot.conversations import ahead, note_first_response, resume, route_staff_message
 from bot.i18n import media_word, t
 from bot.outbox import enqueue, enqueued
 from bot.platforms import spec_of
@@ -38,7 +38,7 @@ async def handle_inbound(
         now = ctx.clock.now()
         roles = [_role(ctx, m) for m in messages]
         ids = await _store(ctx, s, messages, roles, now)
-        batch = Batch(s, now)
+        batch = Batch(s, now, ahead(ctx))
         routed = [
             i is not None and _is_routed(ctx, commands, m, role)
             for m, i, role in zip(messages, ids, roles, strict=True)
@@ -155,6 +155,7 @@ async def _act(
         )
     elif role != "staff":
         await note_first_response(ctx, s, msg.group_id, msg.sender_id, now)
+        await resume(ctx, s, msg.group_id, msg.sender_id, now)
 
 
 async def _remember_staff(

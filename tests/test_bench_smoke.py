@@ -49,7 +49,8 @@ def test_bench_smoke_runs_and_reports(tmp_path: Path) -> None:
         assert cb["stored_messages"] == cb["answered_2xx"]
         assert r["bare"]["closed"]["ok"] == r["bare"]["closed"]["sent"] > 0
     for r in report["results"]["notices"]:
-        assert r["received"] == r["expected_notices"] > 0
+        # Each arrived, or was recorded as too late to post (a loaded machine): none lost.
+        assert r["received"] + r["withheld_late"] == r["expected_notices"] > 0
         assert (r["missing"], r["repeated"], r["unexpected"]) == (0, 0, 0)
     for r in report["results"]["scale"]:
         assert r["shifts"] > 0 and r["on_duty_lookup"]["n"] > 0

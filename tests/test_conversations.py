@@ -178,8 +178,19 @@ async def test_no_first_response_moves_through_three_counsellors_and_alerts_lead
         None,
     )
     assert len(fake_platform.of_kind("assignment")) == 3  # nobody left: it stays with c3
-    [alert] = fake_platform.of_kind("escalation")
-    assert alert["private_to"] == ["l1"] and "Chen did not answer Doc1" in alert["text"]
+    # Once for the conversation, with Chen's pause in the same post; once for each later pause.
+    alerts = fake_platform.of_kind("escalation")
+    assert [a["private_to"] for a in alerts] == [["l1"]] * 3
+    assert [a["text"] for a in alerts] == [
+        "[No answer] Chen did not answer Doc1 within 10 minutes; it went to Li.\n"
+        "Chen gets no new conversations until they post or send /ack, or a lead sends "
+        "/resume Chen.",
+        "[No answer] Li did not answer Doc1 within 10 minutes.\n"
+        "Li gets no new conversations until they post or send /ack, or a lead sends /resume Li.",
+        "[No answer] Wang did not answer Doc1 within 10 minutes.\n"
+        "Wang gets no new conversations until they post or send /ack, or a lead sends "
+        "/resume Wang.",
+    ]
 
 
 @pytest.mark.parametrize("answer", ["I'm here, tell me more", "/ack"])

@@ -4,7 +4,7 @@ for any rota and any sequence of staff messages (crisis or not), counsellor answ
 with every boundary handled as the scheduler would, after every step each staff message belongs
 to a conversation that is with a counsellor on duty, waiting in the queue, or closed. Nothing
 disappears, nothing is with someone off duty, and inside service hours nobody waits while a
-counsellor on duty has room (a crisis never waits while anyone is on duty).
+counsellor on duty who is not paused has room (a crisis never waits while anyone is on duty).
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ class World:
             ):
                 await s.execute(delete(model))
             await s.execute(delete(models.Member).where(models.Member.role == "staff"))
+            await s.execute(update(models.Member).values(paused_at=None))
             await s.execute(update(models.Group).values(queue_alerted_at=None))
             for x in shifts:
                 s.add(
@@ -157,6 +158,9 @@ async def _check(w: World, shifts: list[rota.Shift], now: datetime, where: str) 
         )
         assert not lost, f"{where}: {lost} staff messages belong to no conversation"
         convs = list(await s.scalars(select(c).where(c.status != "closed")))
+        paused = set(
+            await s.scalars(select(models.Member.id).where(models.Member.paused_at.is_not(None)))
+        )
     on_duty = set(rota.on_duty_members(shifts, now))
     is_open = w.ctx.hours.is_open(now)
     load = {x: 0 for x in on_duty}
@@ -172,7 +176,12 @@ async def _check(w: World, shifts: list[rota.Shift], now: datetime, where: str) 
     if not is_open:
         return
     waiting = [x for x in convs if x.status == "waiting"]
-    room = [x for x, n in load.items() if n < w.settings.service.max_open_per_counsellor]
+    # A counsellor paused after letting one time out gets no new one until they answer.
+    room = [
+        x
+        for x, n in load.items()
+        if n < w.settings.service.max_open_per_counsellor and x not in paused
+    ]
     assert not (waiting and room), (
         f"{where}: {len(waiting)} wait while {room} have room (loads {load})"
     )

@@ -22,6 +22,7 @@ from bot.report import (
     format_report,
     hours_of,
     percentile,
+    period_so_far,
     service_day,
 )
 from bot.rota import ServiceHours
@@ -355,6 +356,21 @@ def test_day_periods_run_from_close_to_close() -> None:
     assert service_day(full, at(D, "00:00")) == day
     assert service_day(full, at(D, "23:59")) == day
     assert day_of_close(full, at(NEXT, "00:00")) == day
+
+
+@pytest.mark.parametrize(
+    ("now", "end"),
+    [
+        (ts(D, "10:31"), ts(D, "10:31")),  # running: up to now, as /stats
+        (ts(D, "00:00"), ts(D, "00:00")),  # just begun
+        (ts(NEXT, "00:00"), ts(NEXT, "00:00")),  # closed: the whole day
+        (ts(NEXT, "09:00"), ts(NEXT, "00:00")),  # past: the whole day
+        (ts(PREV, "12:00"), ts(NEXT, "00:00")),  # not begun: the whole (empty) day
+    ],
+)
+def test_a_running_day_is_reported_up_to_now(now: datetime, end: datetime) -> None:
+    full = ServiceHours(8 * 60, 24 * 60, TZ)
+    assert period_so_far(full, at(D, "00:00").date(), now) == (ts(D, "00:00"), end)
 
 
 async def test_naive_instants_are_refused(db: Database, database_url: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from bot.rota import ServiceHours
@@ -9,6 +11,7 @@ from bot.routing import (
     Assign,
     CounsellorLoad,
     OffHours,
+    Timing,
     Wait,
     pick_counsellor,
     reroute_after_timeout,
@@ -183,3 +186,153 @@ def test_a_message_at_three_in_the_morning_waits_for_eight() -> None:
     three = at("2026-11-26", "03:00")
     assert HOURS.next_open_at(three) == at("2026-11-26", "08:00")
     assert HOURS.last_close_at(three) == at("2026-11-26", "00:00")
+
+
+# Time left on duty and counsellors paused after a timeout (issue 20 item 1).
+
+
+def hms(value: str) -> datetime:
+    """09:59:30 on the test day (seconds allowed)."""
+    h, m, *sec = value.split(":")
+    return at(D, f"{h}:{m}") + timedelta(seconds=int(sec[0]) if sec else 0)
+
+
+NOW = hms("09:59:30")
+TIMING = Timing(NOW, timedelta(minutes=15))
+
+
+def on(
+    member: str, count: int, until: str | None, *, last: str | None = None, paused: bool = False
+) -> CounsellorLoad:
+    return CounsellorLoad(
+        member, count, at(D, last) if last else None, hms(until) if until else None, paused
+    )
+
+
+def new_to(
+    loads: list[CounsellorLoad],
+    *,
+    current: str | None = None,
+    crisis: bool = False,
+    max_open: int = 3,
+    timing: Timing | None = TIMING,
+) -> object:
+    return route(
+        is_open=True,
+        next_open_at=OPEN_AT,
+        current_counsellor=current,
+        on_duty=loads,
+        max_open=max_open,
+        is_crisis=crisis,
+        timing=timing,
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "loads", "expected"),
+    [
+        # 09:59:30: a leaves at 10:00 (fewer open), b is on until 13:00: b takes it.
+        ("enough time beats fewer open", [on("a", 0, "10:00"), on("b", 2, "13:00")], "b"),
+        (
+            "nobody has enough: least loaded of those on",
+            [on("a", 1, "10:00"), on("b", 0, "10:05")],
+            "b",
+        ),
+        ("the one with enough is full: fall back", [on("a", 0, "10:00"), on("b", 3, "13:00")], "a"),
+        ("exactly the minimum is enough", [on("a", 0, "10:00"), on("b", 1, "10:14:30")], "b"),
+        ("a minute short is not", [on("a", 0, "10:13:30"), on("b", 1, "13:00")], "b"),
+        ("unknown end counts as enough", [on("a", 0, "10:00"), on("b", 1, None)], "b"),
+        (
+            "among those with enough, least loaded",
+            [on("a", 2, "13:00"), on("b", 1, "12:00"), on("c", 0, "10:00")],
+            "b",
+        ),
+        ("paused gets nothing new", [on("a", 0, "13:00", paused=True), on("b", 2, "13:00")], "b"),
+        (
+            "paused with time loses to short time",
+            [on("a", 0, "13:00", paused=True), on("b", 0, "10:00")],
+            "b",
+        ),
+        (
+            "only the paused have room: wait",
+            [on("a", 0, "13:00", paused=True), on("b", 3, "13:00")],
+            Wait("full"),
+        ),
+        ("all paused: wait", [on("a", 0, "13:00", paused=True)], Wait("full")),
+    ],
+)
+def test_new_conversation_by_time_left_and_pause(
+    case: str, loads: list[CounsellorLoad], expected: object
+) -> None:
+    want = Assign(expected, False) if isinstance(expected, str) else expected
+    assert new_to(loads) == want, case
+
+
+@pytest.mark.parametrize(
+    ("case", "loads", "expected"),
+    [
+        (
+            "crisis prefers enough time",
+            [on("a", 0, "10:00"), on("b", 1, "13:00")],
+            Assign("b", False),
+        ),
+        (
+            "crisis past capacity, enough time first",
+            [on("a", 3, "10:00"), on("b", 4, "13:00")],
+            Assign("b", False, True),
+        ),
+        (
+            "crisis: someone answering past capacity before a paused one with room",
+            [on("a", 0, "13:00", paused=True), on("b", 3, "13:00")],
+            Assign("b", False, True),
+        ),
+        (
+            "crisis: a paused one when nobody else is on",
+            [on("a", 1, "13:00", paused=True)],
+            Assign("a", False),
+        ),
+        (
+            "crisis: a paused one even past capacity",
+            [on("a", 5, "13:00", paused=True)],
+            Assign("a", False, True),
+        ),
+    ],
+)
+def test_crisis_by_time_left_and_pause(
+    case: str, loads: list[CounsellorLoad], expected: Assign
+) -> None:
+    assert new_to(loads, crisis=True) == expected, case
+
+
+def test_continuity_holds_whatever_the_time_left_or_pause() -> None:
+    loads = [on("a", 1, "10:00", paused=True), on("b", 0, "13:00")]
+    assert new_to(loads, current="a") == Assign("a", True)
+
+
+def test_without_timing_time_left_is_not_considered() -> None:
+    assert new_to([on("a", 0, "10:00"), on("b", 1, "13:00")], timing=None) == Assign("a", False)
+
+
+def test_timeout_reroute_skips_the_paused_and_prefers_time_left() -> None:
+    loads = [
+        on("a", 1, "13:00"),
+        on("b", 0, "13:00", paused=True),
+        on("c", 0, "10:00"),
+        on("d", 2, "13:00"),
+    ]
+    assert (
+        reroute_after_timeout(on_duty=loads, max_open=3, current="a", tried=["a"], timing=TIMING)
+        == "d"
+    )
+    assert (
+        reroute_after_timeout(
+            on_duty=loads, max_open=3, current="a", tried=["a", "d"], timing=TIMING
+        )
+        == "c"
+    )
+    assert (
+        reroute_after_timeout(
+            on_duty=loads, max_open=3, current="a", tried=["a", "c", "d"], timing=TIMING
+        )
+        is None
+    )

@@ -3,8 +3,10 @@ subprocess: both print the figures of bot/report.py for the right period, and on
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,10 @@ import pytest
 
 from bot import models
 from bot.clock import FrozenClock
+from bot.config import load_settings
+from bot.report import day_period, hours_of, service_day
 from tests.conftest import SECRET, Bot, FakePlatform, at, make_settings, open_db
-from tests.test_report import seed_day
+from tests.test_report import conversation, message, seed_day
 
 D = "2026-11-25"
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,4 +157,37 @@ async def test_carebot_report_prints_the_day(database_url: str, tmp_path: Path) 
     assert "--group 'nope' is not in the config; use one of: g1, g2" in unknown.stderr
     bad_day = carebot("--config", str(cfg), "report", "--day", "2026-13-01")
     assert bad_day.returncode == 2
-    assert "'2026-13-01' is not a date; write YYYY-MM-DD" in bad_day.stderr
+    assert "2026-13-01 is not a day of the calendar" in bad_day.stderr
+
+
+async def test_carebot_report_for_today_measures_a_running_wait_up_to_now(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Today's period is still running: a message written a minute ago has waited a minute, not
+    until midnight (issue 20 item 5). `carebot report` reads the real clock, so does this."""
+    cfg = write_config(tmp_path, database_url)
+    settings = load_settings(cfg)
+    hours = hours_of(settings)
+    now = datetime.now(UTC)
+    start_at, _ = day_period(hours, service_day(hours, now))
+    opened = max(now - timedelta(minutes=1), start_at + timedelta(seconds=1))
+    db = await open_db(settings, FrozenClock(opened))
+    async with db.write() as s:
+        s.add(message(1, opened))
+        s.add(conversation("doc1", opened))  # still waiting for a counsellor
+    await db.dispose()
+
+    done = carebot("--config", str(cfg), "report", "--group", "g1")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    title = re.fullmatch(r"\[Report\] g1, (\S+ \S+) to (\S+ \S+)", lines[0])
+    assert title is not None, lines[0]
+    assert title[1] == f"{start_at.astimezone(hours.tz):%Y-%m-%d %H:%M}"
+    end = datetime.strptime(title[2], "%Y-%m-%d %H:%M").replace(tzinfo=hours.tz)
+    assert now - timedelta(minutes=1) <= end <= datetime.now(UTC)  # up to now, not the close
+    waits = re.fullmatch(
+        r"Conversations: 1 opened, 0 closed, 1 waited in the queue \(longest (.+)\)\.", lines[2]
+    )
+    assert waits is not None, lines[2]
+    # A minute and the time the command took to start: seconds, or one minute and seconds.
+    assert re.fullmatch(r"\d+ s|1 min \d+ s|2 min \d+ s", waits[1]), waits[1]

@@ -1,6 +1,6 @@
 """`carebot demo` as a new user runs it: one line on how to begin, the page at the printed URL, a
-message assigned, the shift change at 10:00, the console for the same day, and a prompt exit on
-Ctrl-C even with a live stream open."""
+message assigned (to whoever stays on past 10:00), the shift change at 10:00, the console for the
+same day, and a prompt exit on Ctrl-C even with a live stream open."""
 
 from __future__ import annotations
 
@@ -65,9 +65,11 @@ async def test_demo_prints_one_line_and_the_page_works(tmp_path: Path) -> None:
             async with http.post(f"{url}webhooks/local/demo", json=body) as r:
                 assert r.status == 200
             got = await sse.posts_until(lambda p: p["kind"] == "assignment", within_s=15)
-            assert "@Li Hua" in got[-1]["text"] or "@李华" in got[-1]["text"]
+            # Not Li Hua, whose shift ends at 10:00, three seconds on: Wang Fang, on until 13:00.
+            assert "@王芳" in got[-1]["text"] and "@李华" not in got[-1]["text"]
             change = await sse.posts_until(lambda p: p["kind"] == "shift_change", within_s=20)
             assert "10:00" in change[-1]["text"]
+            assert "Doctor 1" not in change[-1]["text"]  # nothing to hand over
             async with http.post(f"{url}console/login", data={"link": link}) as r:
                 html = await r.text()
                 assert r.status == 200 and 'class="day today" data-day="2026-11-25"' in html

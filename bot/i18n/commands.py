@@ -296,4 +296,27 @@ WORDS: Words = {
         "en": "Figures for today so far (or the last seven days), without any message text",
     },
     "cmd.stats.example": {"zh": "/统计 本周", "en": "/stats week"},
+    # /resume and /ack after a pause (issue 20 item 1).
+    "ack_resumed": {
+        "zh": "谢谢，新的对话会重新分配给您。",
+        "en": "Thank you: new conversations will come to you again.",
+    },
+    "resume_ok": {
+        "zh": "已恢复：{name} 会重新收到新的对话。",
+        "en": "Done: {name} will receive new conversations again.",
+    },
+    "resume_not_paused": {
+        "zh": "{name} 没有被暂停。目前暂停的：{paused}。",
+        "en": "{name} is not paused. Paused now: {paused}.",
+    },
+    "resume_unknown": {
+        "zh": "本群没有唯一叫 {who} 的老师（请写名字或编号）。目前暂停的：{paused}。",
+        "en": "No one member here is called {who} (write their name or id). Paused now: {paused}.",
+    },
+    "cmd.resume.usage": {"zh": "/恢复 名字", "en": "/resume NAME"},
+    "cmd.resume.summary": {
+        "zh": "让超时未回复而暂停的老师重新接收新的对话（私信回复）",
+        "en": "Give new conversations again to a counsellor paused after a timeout (privately)",
+    },
+    "cmd.resume.example": {"zh": "/恢复 陈老师", "en": "/resume Chen"},
 }

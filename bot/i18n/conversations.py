@@ -190,4 +190,24 @@ WORDS: Words = {
     "media_video": {"zh": "[视频]", "en": "[video]"},
     "media_file": {"zh": "[文件]", "en": "[file]"},
     "media_other": {"zh": "[非文字消息]", "en": "[a message without text]"},
+    # Counsellors paused after a timeout; a reminder's real time left (issue 20 items 1-2).
+    "paused_leads": {
+        "zh": "{late} 暂停接收新的对话，直到其在群里发言或发送 /接，或组长发送 /恢复 {late}。",
+        "en": "{late} gets no new conversations until they post or send /ack, or a lead sends "
+        "/resume {late}.",
+    },
+    "paused_alone_leads": {
+        "zh": "【未及时回复】{late} {minutes} 分钟内未回复 {staff}。",
+        "en": "[No answer] {late} did not answer {staff} within {minutes} minutes.",
+    },
+    "waiting_paused_leads": {
+        "zh": "【排队】{count} 位医护人员在等待接待：值班老师都已满，或有空位的老师最近未回复"
+        "（暂停中，见私信）。{leads}",
+        "en": "[Queue] {count} staff waiting: the counsellors on duty are full, or those with "
+        "room have not answered lately (paused; see your private alert). {leads}",
+    },
+    "reminder_one_minute": {
+        "zh": "【值班提醒】{names}，您的值班 {span} 将在 1 分钟后开始。",
+        "en": "[Reminder] {names}: your shift {span} starts in a minute.",
+    },
 }
