@@ -804,6 +804,48 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "用法：/统计 [day|week]（今天或最近七天），例如 /统计 week。",
         "en": "Usage: /stats [day|week] (today or the last seven days), e.g. /stats week.",
     },
+    # privacy: retention and erasure of what people wrote (bot/retention.py); one block
+    "privacy_notice_private_days": {
+        "zh": "（carebot 只把你写的内容转给值班老师和组长，保存 {days} 天后删除。）",
+        "en": "(carebot passes what you write only to the counsellors and leads, and deletes "
+        "it after {days} days.)",
+    },
+    "privacy_notice_private_forever": {
+        "zh": "（carebot 只把你写的内容转给值班老师和组长；如需删除，请联系组长。）",
+        "en": "(carebot passes what you write only to the counsellors and leads; ask a lead "
+        "to have it deleted.)",
+    },
+    "privacy_notice_group_days": {
+        "zh": "（carebot 会在本群引用你写的内容交给值班老师，保存 {days} 天后删除。）",
+        "en": "(carebot quotes what you write to the counsellor on duty in this group, and "
+        "deletes it after {days} days.)",
+    },
+    "privacy_notice_group_forever": {
+        "zh": "（carebot 会在本群引用你写的内容交给值班老师；如需删除，请联系组长。）",
+        "en": "(carebot quotes what you write to the counsellor on duty in this group; ask a "
+        "lead to have it deleted.)",
+    },
+    "privacy_audit_forget": {
+        "zh": "应本人要求删除 {person} 所写的内容：消息 {messages} 条、机器人转述 {posts} 条、"
+        "本地聊天 {local_posts} 条、交接备注 {notes} 条；尚未送达而保留 {kept} 条",
+        "en": "Deleted what {person} wrote, at their request: {messages} messages, {posts} bot "
+        "posts, {local_posts} local chat posts, {notes} handover notes; {kept} kept until "
+        "delivered",
+    },
+    "privacy_audit_purge": {
+        "zh": "删除 {before} 之前写的内容：消息 {messages} 条、机器人转述 {posts} 条、"
+        "本地聊天 {local_posts} 条、交接备注 {notes} 条；尚未送达而保留 {kept} 条",
+        "en": "Removed text written before {before}: {messages} messages, {posts} bot posts, "
+        "{local_posts} local chat posts, {notes} handover notes; {kept} kept until delivered",
+    },
+    "console_text_removed": {
+        "zh": "（已按保存期限删除）",
+        "en": "(removed under the retention policy)",
+    },
+    "web_text_removed": {
+        "zh": "（已按保存期限删除）",
+        "en": "(removed under the retention policy)",
+    },
 }
 
 

@@ -142,6 +142,7 @@ async def conversation_messages(
             "sender_name": r.sender_name or r.sender_id,
             "sender_role": r.sender_role,
             "text": r.text,
+            "text_removed": r.text_removed_at is not None,
             "received_at": r.received_at.isoformat(),
             "is_crisis": r.is_crisis,
         }

@@ -170,6 +170,7 @@ def _as_json(request: web.Request, row: models.LocalPost, names: dict[str, str])
         "sender_id": row.sender_id,
         "sender_name": row.sender_name or row.sender_id,
         "text": row.text,
+        "text_removed": row.text_removed_at is not None,
         "mentions": list(row.mentions),
         "mention_names": [names.get(m, m) for m in row.mentions],
         "kind": row.kind,

@@ -99,7 +99,7 @@
       const r = await fetch(`/console/api/groups/${encodeURIComponent(C.group)}/conversations/${conv.dataset.id}`, { credentials: "same-origin" });
       const data = await r.json();
       $(".messages", dlg).innerHTML = r.ok
-        ? data.messages.map((m) => `<p><b>${esc(m.sender_name)}</b> <span class="muted">${esc(m.received_at.slice(11, 16))}</span><br>${esc(m.text)}</p>`).join("")
+        ? data.messages.map((m) => `<p><b>${esc(m.sender_name)}</b> <span class="muted">${esc(m.received_at.slice(11, 16))}</span><br>${m.text_removed ? `<i class="muted">${esc(T.text_removed)}</i>` : esc(m.text)}</p>`).join("")
         : `<p class="error">${esc(data.error)}</p>`;
       dlg.showModal();
     }
