@@ -474,3 +474,47 @@ def test_retain_text_days_is_checked(value: object) -> None:
 
     with pytest.raises(ConfigError, match=r"privacy\.retain_text_days"):
         load_settings(None, privacy={"retain_text_days": value})
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_the_console_viewer_shows_what_was_removed_in_a_browser(
+    tmp_path: Path, make_bot: Any
+) -> None:
+    from playwright.async_api import async_playwright
+
+    from bot import cli, retention
+    from tests.fake_web import CHROMIUM_ARGS, chromium_or_skip
+
+    path = chromium_or_skip()
+    settings = web_settings(
+        f"sqlite+aiosqlite:///{tmp_path}/web.db", opens="00:00", closes="24:00",
+        idle_close_hours=1000,
+    )  # fmt: skip
+    bot: Bot = await make_bot(settings, FrozenClock(at(D, "09:30")))
+    await bot.add_shift("c1", at(D, "08:00"), at("2026-11-28", "00:00"), group="w1")
+    await local_says(bot, "w1", "a1", "doc1", WORDS)
+    await until(lambda: _all_sent(bot))
+    bot.advance(timedelta(days=2))
+    now = bot.clock.now()
+    removed = await retention.purge(bot.app[DB], now - timedelta(days=1), now, "w1")
+    assert removed.messages == 1  # held by c1, so delivered: it goes
+    await local_says(bot, "w1", "a2", "doc1", "still here")
+    link = await cli._console_link(bot.settings, "l1", None)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            assert bot.client is not None
+            login = str(bot.client.make_url("/console/login?link=" + link.split("link=")[1]))
+            await page.goto(login)
+            async with page.expect_navigation():
+                await page.click("#login-submit")
+            await page.locator(".open-conv").first.click(timeout=15_000)
+            dialog = page.locator("#conv-dialog .messages")
+            await dialog.locator("p").nth(1).wait_for(timeout=15_000)
+            lines = await dialog.locator("p").all_inner_texts()
+        finally:
+            await browser.close()
+    assert "(removed under the retention policy)" in lines[0] and WORDS not in lines[0]
+    assert "still here" in lines[1]
