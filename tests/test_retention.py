@@ -518,3 +518,38 @@ async def test_the_console_viewer_shows_what_was_removed_in_a_browser(
             await browser.close()
     assert "(removed under the retention policy)" in lines[0] and WORDS not in lines[0]
     assert "still here" in lines[1]
+
+
+async def test_forget_finds_private_copies_crisis_alerts_and_notes_by_their_links(
+    database_url: str, make_bot: Any
+) -> None:
+    from bot import retention
+
+    crisis = "some nights I want to die"
+    bot: Bot = await make_bot(web_settings(database_url), FrozenClock(at(D, "09:30")))
+    await bot.add_shift("c9", at(D, "08:00"), at(D, "12:00"), group="w2")
+    await local_says(bot, "w2", "p1", "doc1", crisis)  # privacy group: private copy + alert
+    await local_says(bot, "w2", "p2", "doc1", OTHER)  # continuing: another private copy
+    await local_says(bot, "w2", "p3", "doc7", "someone else entirely")
+    await until(lambda: _all_sent(bot))
+    await local_says(bot, "w2", "p4", "c9", "/handover ring her at eight")
+    async with bot.app[DB].write() as s:  # the note as the handover at a boundary quotes it
+        [conv] = await s.scalars(
+            select(models.Conversation).where(models.Conversation.staff_id == "doc1")
+        )
+        assert conv.handover_note == "ring her at eight"
+    await local_says(bot, "w2", "p5", "c9", "/done @Doc1")
+    await until(lambda: _all_sent(bot))
+    posts = await rows(bot, models.OutboxRow, models.OutboxRow.group_id == "w2")
+    quoting = [p for p in posts if crisis in p.text or OTHER in p.text]
+    assert {p.kind for p in quoting} == {"assignment", "crisis"} and len(quoting) >= 3
+
+    r = await retention.forget(bot.app[DB], "w2", "doc1", bot.clock.now())
+    assert r.messages == 2 and r.posts == len(quoting) and r.notes == 1 and r.kept == 0
+    after = await rows(bot, models.OutboxRow, models.OutboxRow.group_id == "w2")
+    assert not any(crisis in p.text or OTHER in p.text for p in after)
+    assert any("someone else entirely" in p.text for p in after)  # doc7's copy untouched
+    [conv] = await rows(bot, models.Conversation, models.Conversation.staff_id == "doc1")
+    assert conv.handover_note is None and conv.text_removed_at is not None
+    again = await retention.forget(bot.app[DB], "w2", "doc1", bot.clock.now())
+    assert again.removed == 0  # idempotent
