@@ -226,14 +226,16 @@ class OutboxQuote(Base):
     outbox_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # Set from unsaved rows at enqueue time; the flush fills in both ids.
-    outbox: Mapped[OutboxRow] = relationship(
-        primaryjoin="foreign(OutboxQuote.outbox_id) == OutboxRow.id", lazy="raise"
-    )
-    conversation: Mapped[Conversation] = relationship(
-        primaryjoin="foreign(OutboxQuote.conversation_id) == Conversation.id", lazy="raise"
-    )
+    outbox: Mapped[OutboxRow] = relationship(lazy="raise")
+    conversation: Mapped[Conversation] = relationship(lazy="raise")
 
-    __table_args__ = (Index("ix_outbox_quotes_conversation", "conversation_id"),)
+    __table_args__ = (
+        # A link goes with either end, so a reused id (SQLite reuses the highest rowid once
+        # its row is deleted) never meets a stale link.
+        ForeignKeyConstraint(["outbox_id"], ["outbox.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
+        Index("ix_outbox_quotes_conversation", "conversation_id"),
+    )
 
 
 class OutboxSend(Base):

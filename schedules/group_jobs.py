@@ -6,7 +6,7 @@ forward. A sweep every few seconds is the net under it: it runs the groups whose
 run by now and did not, and those another instance changed (a rota edit in its audit log, or a
 conversation past its deadline); every ten minutes it runs every group. It used to run every
 group each time, which at 1,000 groups kept a core 80% busy doing nothing. The daily retention
-purge (schedules/purge.py) starts and stops with these jobs.
+purge (schedules/purge.py) is started by the sweep when it is due.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class GroupJobs:
         self._sweep_s = sweep_s(ctx.settings.service.catch_up_minutes, ctx.clock.speed)
         self._audit_seen: int | None = None  # the newest audit row the sweep has looked at
         self._full_sweep_at = 0.0  # loop time of the last sweep of every group
-        self.purge = DailyPurge(ctx, scheduler)  # the retention purge, once a day
+        self.purge = DailyPurge(ctx)  # the retention purge, once a day, started by the sweep
 
     async def prime(self) -> None:
         """Before `start`: note the newest rota edit, so the sweep sees every later one."""
@@ -168,6 +168,7 @@ class GroupJobs:
     async def _sweep(self, *, full: bool | None = None) -> list[str]:
         """Run the groups that need it (every group when `full`, or when it is time); return
         their ids."""
+        self.purge.poke()
         loop_now = asyncio.get_running_loop().time()
         if full is None:
             full = loop_now - self._full_sweep_at >= FULL_SWEEP_S

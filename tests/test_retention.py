@@ -101,12 +101,13 @@ async def test_the_daily_purge_removes_old_text_keeps_undelivered_and_the_figure
         fake_platform.url,
         groups=groups,
         privacy={"retain_text_days": 1},
-        service={"reminder_minutes": 0, "idle_close_hours": 1000},
+        # No catch-up window: the sweep, which starts the purge, runs every 0.2 s.
+        service={"reminder_minutes": 0, "idle_close_hours": 1000, "catch_up_minutes": 0},
     )
     bot: Bot = await make_bot(settings, FrozenClock(at(D, "10:00")))
     await bot.add_shift("c1", at(D, "08:00"), at(D, "24:00"))
     jobs = bot.app[JOBS]
-    await until(lambda: _is(jobs.purge.due_at == at("2026-11-26", "03:00")))  # ran at start
+    await until(lambda: _is(jobs.purge.due_at == at("2026-11-26", "03:00")))  # soon after start
 
     await says(bot, "m1", "s1", WORDS)
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
@@ -169,6 +170,10 @@ async def test_the_daily_purge_removes_old_text_keeps_undelivered_and_the_figure
     # Idempotent: the same purge again (as a second instance would run it) removes nothing.
     again = await jobs.purge.run()
     assert again == {} and jobs.purge.due_at == at("2026-11-28", "03:00")
+    # Runs that overlap (the sweep's and these) take turns and look again: one purge.
+    bot.advance(at("2026-11-28", "03:10") - bot.clock.now())
+    runs = await asyncio.gather(*(jobs.purge.run() for _ in range(3)))
+    assert sum(bool(r) for r in runs) <= 1 and jobs.purge.due_at == at("2026-11-29", "03:00")
 
 
 async def _is(value: bool) -> bool:

@@ -30,6 +30,8 @@ def upgrade() -> None:
         'outbox_quotes',
         sa.Column('outbox_id', _BIG_ID, nullable=False),
         sa.Column('conversation_id', _BIG_ID, nullable=False),
+        sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('outbox_id', 'conversation_id'),
     )
     op.create_index('ix_outbox_quotes_conversation', 'outbox_quotes', ['conversation_id'])
