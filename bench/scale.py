@@ -109,10 +109,10 @@ async def seed(plan: ScalePlan, database_url: str, sink_url: str) -> dict[str, A
     from sqlalchemy import insert
 
     from bot import models
-    from bot.app import sync_config
     from bot.clock import FrozenClock
     from bot.config import load_settings
     from bot.db import Database
+    from bot.sync import sync_config
 
     settings = load_settings(None, **settings_data(plan, database_url, sink_url))
     clock = FrozenClock(day_start(0))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -32,14 +31,17 @@ from bot.keys import (
     PLATFORMS,
     SETTINGS,
     WALL,
-    Metrics,
 )
+from bot.logs import ids
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.outbox import OutboxWorker
+from bot.platforms import NAMES as SPEC_NAMES
 from bot.platforms import PLATFORMS as SPECS
 from bot.platforms import spec_of
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
 from bot.platforms.spec import PlatformDeps
 from bot.protocols import Clock, Platform, SignsOnce, WallClock
+from bot.sync import sync_config
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
@@ -48,7 +50,6 @@ from handlers.inbox import ids as inbox_ids
 from schedules.group_jobs import GroupJobs
 
 log = logging.getLogger(__name__)
-SYNC_BATCH_ROWS = 5000  # members upserted per statement by sync_config
 
 
 def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) -> web.Application:
@@ -64,7 +65,9 @@ def create_app(settings: Settings, clock: Clock, wall: WallClock | None = None) 
     app[CLOCK] = clock
     app[WALL] = wall or SystemWallClock()
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([_database, _inbox, _http_client, _outbox_worker, _scheduler])
+    # In this order: the context is built once the outbox worker and the group jobs exist (its
+    # callbacks are theirs), and the inbox, made last, writes what it holds first at shutdown.
+    app.cleanup_ctx.extend([_database, _http_client, _outbox_worker, _scheduler, _inbox])
     app.router.add_route("POST", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_route("GET", "/webhooks/{platform}/{group_id}", webhook)
     app.router.add_get("/healthz", healthz)
@@ -85,7 +88,6 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.dispose()
         raise
     app[DB] = db
-    app[CONTEXT] = Context(settings, app[CLOCK], db)
     yield
     await db.dispose()
 
@@ -94,7 +96,7 @@ async def _inbox(app: web.Application) -> AsyncIterator[None]:
     inbox = Inbox(app[CONTEXT])
     app[INBOX] = inbox
     yield
-    await inbox.close()  # what was submitted is written before the database closes
+    await inbox.close()  # what was submitted is written first, while jobs and outbox still run
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
@@ -105,14 +107,13 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
-    ctx, wall = app[CONTEXT], app[WALL]
-    timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
-    deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
+    settings, clock, db, wall = app[SETTINGS], app[CLOCK], app[DB], app[WALL]
+    timeout_s, lang = settings.outbox.send_timeout_s, settings.bot.language
+    deps = PlatformDeps(app[HTTP], wall, clock, timeout_s, lang, db, app[LIVE].notify)
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
-    worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms, wall=wall)
+    worker = OutboxWorker(db, clock, settings, platforms, wall=wall, metrics=app[METRICS])
     app[OUTBOX] = worker
-    ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
     yield
     # A post the platform is answering right now must be recorded as sent, or the next start
@@ -127,12 +128,13 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    ctx = app[CONTEXT]
+    base = Context(
+        app[SETTINGS], app[CLOCK], app[DB], wake_outbox=app[OUTBOX].wake, metrics=app[METRICS]
+    )
     scheduler = AsyncIOScheduler(timezone="UTC")
-    jobs = GroupJobs(ctx, scheduler)
+    jobs = GroupJobs(base, scheduler)
     app[JOBS] = jobs
-    ctx.rota_changed = jobs.reschedule
-    ctx.deadline_at = jobs.aim
+    app[CONTEXT] = jobs.ctx  # what handlers get: rota changes and deadlines re-aim the jobs
     await jobs.prime()
     scheduler.start()
     jobs.start()
@@ -140,53 +142,6 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler.pause()
     await jobs.stop()  # the database closes next: no run may be left mid-transaction
     scheduler.shutdown(wait=False)
-
-
-async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:
-    """Mirror the configured groups and members into the database (config wins on conflicts)."""
-    now = clock.now()
-    groups = [{"id": g.id, "name": g.name, "platform": g.platform} for g in settings.groups]
-    members = [
-        {
-            "group_id": m.group,
-            "id": m.id,
-            "name": m.display_name,
-            "role": m.role,
-            "first_seen_at": now,
-        }
-        for m in settings.members
-    ]
-    # One statement per table, executed for many rows at once, and only for rows that differ
-    # from what is stored: a config of thousands of members must not cost thousands of round
-    # trips, or rewrite every row, at every start.
-    async with db.write() as s:
-        stored_groups = {
-            r.id: (r.name, r.platform)
-            for r in await s.execute(
-                select(models.Group.id, models.Group.name, models.Group.platform)
-            )
-        }
-        groups = [g for g in groups if stored_groups.get(g["id"]) != (g["name"], g["platform"])]
-        if groups:
-            g_stmt = db.insert(models.Group)
-            g_set = {"name": g_stmt.excluded.name, "platform": g_stmt.excluded.platform}
-            await s.execute(g_stmt.on_conflict_do_update(index_elements=["id"], set_=g_set), groups)
-        m = models.Member
-        stored = {
-            (r.group_id, r.id): (r.name, r.role)
-            for r in await s.execute(
-                select(m.group_id, m.id, m.name, m.role).where(m.role != "staff")
-            )
-        }
-        members = [
-            x for x in members if stored.get((x["group_id"], x["id"])) != (x["name"], x["role"])
-        ]
-        if members:
-            m_stmt = db.insert(models.Member)
-            m_set = {"name": m_stmt.excluded.name, "role": m_stmt.excluded.role}
-            upsert = m_stmt.on_conflict_do_update(index_elements=["group_id", "id"], set_=m_set)
-            for i in range(0, len(members), SYNC_BATCH_ROWS):
-                await s.execute(upsert, members[i : i + SYNC_BATCH_ROWS])
 
 
 def error_response(status: int, message: str) -> web.Response:
@@ -221,6 +176,18 @@ async def read_body(request: web.Request) -> bytes:
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
+    """Inbound from a chat platform, timed for /metrics (by platform, whatever the answer)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        return await _webhook(request)
+    finally:
+        platform = request.match_info["platform"]
+        if platform in SPEC_NAMES:  # an unknown name in the URL gets no label of its own
+            request.app[METRICS].webhook_seconds.labels(platform).observe(loop.time() - started)
+
+
+async def _webhook(request: web.Request) -> web.StreamResponse:
     """Inbound from a chat platform: verify, parse, store once, act."""
     app = request.app
     metrics = app[METRICS]
@@ -228,7 +195,7 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     group = app[SETTINGS].group(request.match_info["group_id"])
     platform = app[PLATFORMS].get(platform_name)
     if group is None or platform is None or group.platform != platform_name:
-        metrics.inc("inbound_rejected_total")
+        metrics.inbound("rejected")
         return error_response(404, "no such group on this platform; check the webhook URL")
     wall_now = app[WALL].wall_now()
     try:
@@ -238,11 +205,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         if not isinstance(parsed, Reply):
             refuse_nul(parsed)
     except BadRequest as e:
-        metrics.inc("inbound_rejected_total")
+        metrics.inbound("rejected")
         status = 413 if "larger than" in str(e) else 400
         return error_response(status, str(e))
     except SignatureError as e:
-        metrics.inc("inbound_rejected_total")
+        metrics.inbound("rejected")
         return error_response(401, str(e))
     if isinstance(parsed, Reply):
         return web.Response(
@@ -254,24 +221,25 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     if isinstance(platform, SignsOnce) and parsed:  # a replayed signature writes nothing
         use = platform.signed_once(raw)
         if not await replay.claim(app[DB], group.id, use, parsed[0].msg_id, wall_now):
-            metrics.inc("inbound_rejected_total")
+            metrics.inbound("rejected")
             return error_response(401, "this timestamp and sign already carried another message")
     try:
         duplicates = await app[INBOX].submit(parsed)
     except Overloaded as e:
-        metrics.inc("inbound_overloaded_total")
+        metrics.inbound("overloaded")
         response = error_response(503, str(e))
         response.headers["Retry-After"] = "1"
         return response
     except Exception as e:  # not accepted, so the platform resends; logged without the words
-        metrics.inc("inbound_failed_total")
-        log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e))
+        metrics.inbound("failed")
+        where = ids(group=group.id, message=[m.msg_id[:64] for m in parsed[:20]])
+        log.error("storing messages %s failed: %s", inbox_ids(parsed), failure(e), extra=where)
         return error_response(500, "the message could not be stored; send it again")
     spec = spec_of(platform_name)
     if spec.wakes_live:
         app[LIVE].notify(group.id)  # committed: wake the local chat's live streams
-    metrics.inc("inbound_messages_total", len(parsed))
-    metrics.inc("inbound_duplicates_total", sum(duplicates))
+    metrics.inbound("messages", len(parsed))
+    metrics.inbound("duplicates", sum(duplicates))
     if (ack := spec.inbound_ack) is not None:  # WeCom reads any answer as a reply: "" = none
         return web.Response(text=ack.body, status=ack.status, content_type=ack.content_type)
     return web.json_response({"ok": True, "duplicate": bool(duplicates) and all(duplicates)})
@@ -301,21 +269,17 @@ async def metrics(request: web.Request) -> web.Response:
         return error_response(
             403, "/metrics answers this machine only; set bot.metrics_token to scrape it remotely"
         )
-    lines = []
-    for name, value in sorted(app[METRICS].counts.items()):
-        lines += [f"# TYPE carebot_{name} counter", f"carebot_{name} {value}"]
+    metrics, settings = app[METRICS], app[SETTINGS]
+    c, o = models.Conversation, models.OutboxRow
     async with app[DB].read() as s:
-        rows = await s.execute(
-            select(models.OutboxRow.status, func.count()).group_by(models.OutboxRow.status)
+        open_now = await s.execute(
+            select(c.group_id, c.status, func.count())
+            .where(c.status != "closed")
+            .group_by(c.group_id, c.status)
         )
-        lines.append("# TYPE carebot_outbox_rows gauge")
-        for status, count in rows:
-            lines.append(f'carebot_outbox_rows{{status="{status}"}} {count}')
-    lines.append(f"carebot_outbox_sent_total {app[OUTBOX].sent_count}")
-    lines += ["# TYPE carebot_inbox_batches_total counter"]
-    lines.append(f"carebot_inbox_batches_total {app[INBOX].batches}")
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str)
+        by_status = await s.execute(select(o.status, func.count()).group_by(o.status))
+        conversations: dict[tuple[str, str], int] = {(g, st): n for g, st, n in open_now}
+        outbox: dict[str, int] = {st: n for st, n in by_status}
+    metrics.set_conversations((g.id for g in settings.groups), conversations)
+    metrics.set_outbox(outbox)
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, store
+from bot.names import Names
 from bot.routing import CounsellorLoad
 
 
@@ -27,7 +28,7 @@ class GroupView:
     """One group as routing sees it inside the batch's transaction."""
 
     loads: dict[str, CounsellorLoad]  # the counsellors on duty, in shift order
-    names: dict[str, str]
+    names: Names
     conversations: dict[str, models.Conversation | None]  # staff id -> active conversation
 
     def on_duty_loads(self) -> list[CounsellorLoad]:

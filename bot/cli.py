@@ -4,85 +4,223 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
+import csv
 import errno
 import getpass
+import io
 import logging
+import math
+import os
+import re
 import socket
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from aiohttp import web
 
+from bot import logs
 from bot.clock import ScaledClock, SystemClock, SystemWallClock
-from bot.config import Settings, config_warnings, default_config_path, load_settings
+from bot.config import (
+    Settings,
+    config_warnings,
+    default_config_path,
+    env_warnings,
+    load_settings,
+)
+from bot.db import Database, probe
 from bot.errors import ConfigError, RotaError
 from bot.protocols import Clock
 
 if TYPE_CHECKING:
     from bot import retention
-    from bot.db import Database
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("carebot")
+
+
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line on stderr (exit 2), not usage and an error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+class _Help(argparse.HelpFormatter):
+    """Help that shows each option's default where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        shown = default not in (None, False, argparse.SUPPRESS) and action.option_strings
+        if shown and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _version() -> str:
+    try:
+        return metadata.version("carebot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+CONFIG_HELP = "the TOML config file (default: ./carebot.toml, else ./config.example.toml)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="carebot", description=__doc__)
-    p.add_argument(
-        "--config", help="TOML config (default ./carebot.toml, else config.example.toml)"
+    p = _Parser(
+        prog="carebot",
+        description="carebot: duty rotas and hand-offs of staff messages to on-duty counsellors.",
+        epilog="Every command also takes --config PATH after its name. Mistakes exit with 2.",
+        formatter_class=_Help,
     )
-    sub = p.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the bot")
-    serve.add_argument("--config", dest="config_sub")
-    serve.add_argument("--start-at", help="run on a clock starting at this ISO instant")
-    serve.add_argument("--speed", type=float, default=1.0, help="clock speed-up (with --start-at)")
-    demo = sub.add_parser("demo", help="try carebot locally with a sample rota")
-    demo.add_argument("--speed", type=float, default=1.0)
-    demo.add_argument("--start-at", help="ISO instant (default: just before a shift change)")
-    demo.add_argument("--listen", default="127.0.0.1:8080")
-    demo.add_argument("--database", default="carebot-demo.db")
-    demo.add_argument("--language", choices=["zh", "en"], default="zh")
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade"])
-    sub.add_parser("check-config", help="validate the config and say what is wrong")
-    rota = sub.add_parser("rota", help="import or export the rota as CSV")
-    rota_sub = rota.add_subparsers(dest="rota_command", required=True)
-    imp = rota_sub.add_parser("import")
-    imp.add_argument("file")
-    exp = rota_sub.add_parser("export")
-    exp.add_argument("--from", dest="date_from", type=date.fromisoformat)
-    exp.add_argument("--to", dest="date_to", type=date.fromisoformat)
-    outbox = sub.add_parser("outbox", help="list posts not yet sent; retry one")
-    outbox_sub = outbox.add_subparsers(dest="outbox_command")
-    retry = outbox_sub.add_parser("retry", help="send a pending or dead row again")
-    retry.add_argument("id", type=int)
-    audit = sub.add_parser("audit", help="list rota changes: who, when, before, after")
-    audit.add_argument("--group", help="only this group")
-    audit.add_argument("--limit", type=int, default=50, help="newest N changes (default 50)")
-    console = sub.add_parser("console", help="the lead console: make a one-time sign-in link")
-    console_sub = console.add_subparsers(dest="console_command", required=True)
-    link = console_sub.add_parser("link", help="print a one-time sign-in link for a lead")
-    link.add_argument("lead", help="the lead's member id")
-    link.add_argument("--group", help="only this group (default: every group they lead)")
-    report = sub.add_parser("report", help="print a day's figures for the leads")
-    report.add_argument("--day", type=_iso_day, help="service day YYYY-MM-DD (default: today)")
-    report.add_argument("--group", help="one group id (default: every group)")
-    _privacy_parser(sub)
+    p.add_argument("--version", action="version", version=f"carebot {_version()}")
+    p.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
+    # The same option after a command: SUPPRESS keeps a value given before the command.
+    common = _Parser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
+
+    # The demo refuses it (it runs on its own sample config), but says so in one line.
+    no_config = _Parser(add_help=False)
+    no_config.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS,
+        help="not taken: the demo runs on its own sample group and rota",
+    )  # fmt: skip
+
+    def command(parent: Any, name: str, text: str, config: bool = True) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = parent.add_parser(
+            name,
+            help=text,
+            description=text[0].upper() + text[1:] + ".",
+            parents=[common if config else no_config],
+            formatter_class=_Help,
+        )
+        return parser
+
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+    serve = command(sub, "serve", "run the bot on the config's groups")
+    serve.add_argument(
+        "--start-at", metavar="ISO-TIME", help="run on a clock starting at this instant (testing)"
+    )
+    serve.add_argument(
+        "--speed", type=_speed, default=1.0, metavar="N", help="clock speed-up, with --start-at"
+    )
+    demo = command(
+        sub, "demo", "try carebot locally: a sample group and rota on its own database", False
+    )
+    demo.add_argument("--speed", type=_speed, default=1.0, metavar="N", help="clock speed-up")
+    demo.add_argument(
+        "--start-at",
+        metavar="ISO-TIME",
+        help="the instant the demo clock starts (default: today 09:59:30, just before a shift "
+        "change; 07:59 when --speed is above 1)",
+    )
+    demo.add_argument(
+        "--listen", type=_host_port, default="127.0.0.1:8080", metavar="HOST:PORT",
+        help="where the demo serves its pages",
+    )  # fmt: skip
+    demo.add_argument(
+        "--database", default="carebot-demo.db", metavar="PATH",
+        help="the demo's SQLite file, made anew at each demo (never one the demo did not make)",
+    )  # fmt: skip
+    demo.add_argument("--language", choices=["zh", "en"], default="zh", help="the bot's language")
+    db = command(sub, "db", "bring the database schema up to date")
+    db.add_argument(
+        "action", choices=["upgrade"], help="upgrade: apply the migrations the database lacks"
+    )
+    command(sub, "check-config", "check the config and the database, and say what is wrong")
+    rota = command(sub, "rota", "import or export the rota as CSV")
+    rota_sub = rota.add_subparsers(
+        dest="rota_command", required=True, metavar="ACTION", title="actions"
+    )
+    imp = command(rota_sub, "import", "add the shifts of a CSV file (group,date,start,end,member)")
+    imp.add_argument("file", metavar="FILE", help="CSV in UTF-8 (Excel: CSV UTF-8), UTF-16 or GBK")
+    exp = command(rota_sub, "export", "print the rota as CSV")
+    exp.add_argument(
+        "--from", dest="date_from", type=_iso_day, metavar="YYYY-MM-DD",
+        help="first day (default: the first shift stored)",
+    )  # fmt: skip
+    exp.add_argument(
+        "--to", dest="date_to", type=_iso_day, metavar="YYYY-MM-DD",
+        help="last day (default: the last shift stored)",
+    )  # fmt: skip
+    outbox = command(sub, "outbox", "list posts not yet sent; retry one")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", title="actions")
+    retry = command(outbox_sub, "retry", "send a pending or dead post again")
+    retry.add_argument("id", type=_positive_int, metavar="ID", help="the row's id in the list")
+    audit = command(sub, "audit", "list rota changes: who, when, before, after")
+    audit.add_argument("--group", metavar="GROUP", help="only this group (default: every group)")
+    audit.add_argument(
+        "--limit", type=_positive_int, default=50, metavar="N", help="the newest N changes"
+    )
+    console = command(sub, "console", "the lead console: make a one-time sign-in link")
+    console_sub = console.add_subparsers(
+        dest="console_command", required=True, metavar="ACTION", title="actions"
+    )
+    link = command(console_sub, "link", "print a one-time sign-in link for a lead")
+    link.add_argument("lead", metavar="LEAD", help="the lead's member id")
+    link.add_argument(
+        "--group", metavar="GROUP", help="only this group (default: every group they lead)"
+    )
+    report = command(sub, "report", "print a day's figures for the leads")
+    report.add_argument(
+        "--day", type=_iso_day, metavar="YYYY-MM-DD", help="service day (default: today)"
+    )
+    report.add_argument("--group", metavar="GROUP", help="one group id (default: every group)")
+    _privacy_parser(sub, command)
     return p
 
 
+def _speed(value: str) -> float:
+    try:
+        speed = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number, e.g. 1 or 60") from None
+    if not (speed > 0 and math.isfinite(speed)):
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a speed-up; give a number above 0 "
+            "(1 is real time, 60 a minute a second)"
+        )
+    return speed
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _host_port(value: str) -> str:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT, e.g. 127.0.0.1:8080")
+    return value
+
+
 def _iso_day(value: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"{value} is not a day of the calendar") from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    path = getattr(args, "config_sub", None) or args.config
-    return load_settings(path if path else default_config_path())
+    path = args.config or default_config_path()
+    if path is None:
+        raise ConfigError(
+            f"no config file: neither carebot.toml nor config.example.toml is in {Path.cwd()}; "
+            "copy config.example.toml to carebot.toml and edit it, or pass --config PATH"
+        )
+    settings = load_settings(path)
+    logs.configure(settings.bot.log_format)
+    return settings
 
 
 def _clock(start_at: str | None, speed: float, settings: Settings) -> Clock:
@@ -105,11 +243,7 @@ def _clock(start_at: str | None, speed: float, settings: Settings) -> Clock:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for quiet in ("apscheduler", "alembic"):
-        logging.getLogger(quiet).setLevel(logging.WARNING)
+    logs.configure()  # plain lines until the config says otherwise (bot.log_format)
     try:
         return _dispatch(args)
     except ConfigError as e:
@@ -122,24 +256,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
+        if args.config:
+            raise ConfigError(
+                "demo runs on its own sample group and rota, not a config file; "
+                "leave out --config (serve runs on it)"
+            )
         return _demo(args)
     settings = _settings(args)
     if args.command == "check-config":
-        for warning in config_warnings(settings):
+        for warning in config_warnings(settings) + env_warnings(os.environ):
             print(f"carebot: warning: {warning}", file=sys.stderr)
+        print(asyncio.run(probe(settings.bot.database_url)))
         print(f"config OK: {len(settings.groups)} groups, {len(settings.members)} members")
         return EXIT_OK
     if args.command == "serve":
         return _serve(settings, _clock(args.start_at, args.speed, settings))
     if args.command == "db":
-        from bot.db import Database
 
         async def upgrade() -> None:
-            db = Database(settings.bot.database_url)
-            try:
-                await db.upgrade()
-            finally:
-                await db.dispose()
+            db = await _open_db(settings)
+            await db.dispose()
 
         asyncio.run(upgrade())
         print("database schema is up to date")
@@ -162,6 +298,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
+async def _open_db(settings: Settings) -> Database:
+    """The database, reached and at the newest schema; one clear line (exit 2) if it cannot be
+    reached."""
+    await probe(settings.bot.database_url)
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+    except BaseException:
+        await db.dispose()
+        raise
+    return db
+
+
 def base_url(settings: Settings) -> str:
     """How people reach this server: bot.public_url, else http://<bot.listen>."""
     return (settings.bot.public_url or f"http://{settings.bot.listen}").rstrip("/")
@@ -171,7 +320,6 @@ async def _console_link(
     settings: Settings, lead: str, group: str | None, now: datetime | None = None
 ) -> str:
     """A one-time console sign-in URL for `lead` (in `group`, or every group they lead)."""
-    from bot.db import Database
     from bot.web import console_auth
 
     if group is not None and settings.group(group) is None:
@@ -184,9 +332,8 @@ async def _console_link(
             f'{lead!r} is not a lead{where} in the config ([[members]] with role = "lead"); '
             f"leads: {', '.join(leads) or 'none'}"
         )
-    db = Database(settings.bot.database_url)
+    db = await _open_db(settings)
     try:
-        await db.upgrade()
         secret = await console_auth.create_link(
             db, lead, group, now or SystemWallClock().wall_now(), settings.bot.console_link_minutes
         )
@@ -197,7 +344,6 @@ async def _console_link(
 
 async def _audit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.audit import format_entry, recent
-    from bot.db import Database
     from bot.rota import ServiceHours
 
     if args.limit < 1:
@@ -207,9 +353,8 @@ async def _audit(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"--group {args.group!r} is not in the config; use one of: {known}")
     svc = settings.service
     hours = ServiceHours(svc.opens_minute, svc.closes_minute, settings.bot.tz)
-    db = Database(settings.bot.database_url)
+    db = await _open_db(settings)
     try:
-        await db.upgrade()
         entries = await recent(db, args.group, args.limit)
     finally:
         await db.dispose()
@@ -259,6 +404,13 @@ def _serve(
     from bot.app import create_app
 
     sock = sock or _bind(settings.bot.host, settings.bot.port)
+    try:
+        log.info("%s", asyncio.run(probe(settings.bot.database_url)))
+    except BaseException:
+        sock.close()
+        raise
+    for warning in config_warnings(settings) + env_warnings(os.environ):
+        log.warning("%s", warning)
     app = create_app(settings, clock)
 
     def say(_: object) -> None:
@@ -269,7 +421,6 @@ def _serve(
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.db import Database
     from bot.demo import DEMO_LEAD, demo_settings, fresh_demo_database, seed_rota
 
     db_path = Path(args.database)
@@ -285,10 +436,9 @@ def _demo(args: argparse.Namespace) -> int:
     day = clock.now().astimezone(tz).date()
 
     async def prepare() -> None:
-        db = Database(settings.bot.database_url)
+        db = await _open_db(settings)
         try:
-            await db.upgrade()
-            from bot.app import sync_config
+            from bot.sync import sync_config
 
             await sync_config(db, settings, clock)
             await seed_rota(db, settings, day, clock.now())
@@ -298,6 +448,11 @@ def _demo(args: argparse.Namespace) -> int:
     # Every check before anything is touched: the arguments, then the port, then the file.
     sock = _bind(settings.bot.host, settings.bot.port)
     try:
+        if not db_path.absolute().parent.is_dir():
+            raise ConfigError(
+                f"--database {db_path}: folder {db_path.absolute().parent} does not exist; "
+                "create it or give another path"
+            )
         fresh_demo_database(db_path)
         asyncio.run(prepare())
         console_url = asyncio.run(_console_link(settings, DEMO_LEAD, None))
@@ -318,32 +473,62 @@ def _demo(args: argparse.Namespace) -> int:
     return _serve(settings, clock, banner, sock)
 
 
-def _read_text(path: str) -> str:
+SAVE_AS_UTF8 = (
+    'in Excel use Save As > "CSV UTF-8 (Comma delimited) (*.csv)" '
+    "(CSV UTF-8（逗号分隔）), or save it as UTF-8 from your editor"
+)
+
+
+def _read_csv(path: str) -> str:
+    """The text of a rota CSV as Excel and editors save it: UTF-8 with or without a BOM, UTF-16
+    with a BOM (Excel's "Unicode Text", tab-separated, included) or GBK (Excel's "CSV (Comma
+    delimited)" on Chinese Windows). Anything else is refused with how to save it."""
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            text = data.decode("utf-8-sig")
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        elif b"\x00" in data:
+            raise ConfigError(f"{path} looks like UTF-16 without a byte-order mark; {SAVE_AS_UTF8}")
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")  # GBK and its successor
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8, UTF-16 or GBK text; {SAVE_AS_UTF8}") from None
+    first = text.partition("\n")[0]
+    if "\t" in first and "," not in first:  # tab-separated: rewritten as the CSV it stands for
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(
+            csv.reader(io.StringIO(text), delimiter="\t")
+        )
+        text = out.getvalue()
+    return text
 
 
 async def _rota(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.db import Database
     from bot.rota_csv import export_csv, import_csv
 
-    db = Database(settings.bot.database_url)
+    # The arguments and the file are checked before the database is opened (or made).
+    text = _read_csv(args.file) if args.rota_command == "import" else ""
+    end = args.date_to if args.rota_command == "export" else None
+    if end and args.date_from and end < args.date_from:
+        raise ConfigError("--to is before --from")
+    db = await _open_db(settings)
     try:
-        await db.upgrade()
         if args.rota_command == "import":
-            text = _read_text(args.file)
-            from bot.app import sync_config
+            from bot.sync import sync_config
 
             clock = SystemClock()
             await sync_config(db, settings, clock)
             report = await import_csv(db, settings, text, clock.now(), actor_id=_cli_actor())
             print(f"imported {report.added} shifts ({report.skipped_existing} already there)")
             return EXIT_OK
-        end = args.date_to
-        if args.date_from and end and end < args.date_from:
-            raise ConfigError("--to is before --from")
         sys.stdout.write(await export_csv(db, settings, args.date_from, end))
         return EXIT_OK
     finally:
@@ -351,13 +536,11 @@ async def _rota(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.db import Database
     from bot.outbox_admin import format_table, requeue, unsent_rows
 
-    db = Database(settings.bot.database_url)
     now = SystemClock().now()
+    db = await _open_db(settings)
     try:
-        await db.upgrade()
         if args.outbox_command == "retry":
             problem = await requeue(db, args.id, now)
             if problem is not None:
@@ -373,7 +556,6 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _report(args: argparse.Namespace, settings: Settings) -> int:
     from bot import store
-    from bot.db import Database
     from bot.report import build_report, day_period, format_report, hours_of, service_day
 
     if args.group and settings.group(args.group) is None:
@@ -383,9 +565,8 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
     hours = hours_of(settings)
     day = args.day or service_day(hours, SystemClock().now())
     start_at, end_at = day_period(hours, day)
-    db = Database(settings.bot.database_url)
+    db = await _open_db(settings)
     try:
-        await db.upgrade()
         texts = []
         async with db.read() as s:
             for group_id in groups:
@@ -401,28 +582,30 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
 # carebot privacy: retention and erasure of what people wrote (bot/retention.py)
 
 
-def _privacy_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    privacy = sub.add_parser(
-        "privacy", help="remove what people wrote: by age, or at a person's request"
+def _privacy_parser(sub: Any, command: Any) -> None:
+    """`carebot privacy purge|forget`, made with `_parser`'s `command` (help, --config)."""
+    privacy = command(sub, "privacy", "remove what people wrote: by age, or at a person's request")
+    privacy_sub = privacy.add_subparsers(
+        dest="privacy_command", required=True, metavar="ACTION", title="actions"
     )
-    privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
-    purge = privacy_sub.add_parser(
+    purge = command(
+        privacy_sub,
         "purge",
-        help="remove the text written before a day (as the daily purge does for "
-        "privacy.retain_text_days); counts and times stay for the reports",
+        "remove the text written before a day, as the daily retention purge does; "
+        "the counts and times the reports use stay",
     )
     purge.add_argument(
-        "--before",
-        required=True,
-        type=_iso_day,
-        help="YYYY-MM-DD: text from before the start of this day (bot.timezone) goes",
-    )
+        "--before", required=True, type=_iso_day, metavar="YYYY-MM-DD",
+        help="text from before the start of this day (bot.timezone) goes",
+    )  # fmt: skip
     purge.add_argument("--dry-run", action="store_true", help="only count what would be removed")
-    forget = privacy_sub.add_parser(
-        "forget", help="remove everything a person wrote in a group, at their request"
+    forget = command(
+        privacy_sub, "forget", "remove everything a person wrote in a group, at their request"
     )
-    forget.add_argument("group", help="the group id")
-    forget.add_argument("person", help="the person's id on the platform (their member id)")
+    forget.add_argument("group", metavar="GROUP", help="the group id")
+    forget.add_argument(
+        "person", metavar="PERSON", help="the person's id on the platform (their sender id)"
+    )
 
 
 def _describe_removal(r: retention.Removal, verb: str) -> str:
@@ -443,7 +626,6 @@ def _describe_kept(r: retention.Removal) -> str:
 
 async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
     from bot import retention
-    from bot.db import Database
 
     now = SystemClock().now()
     tz = settings.bot.tz
@@ -457,9 +639,8 @@ async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
                 f"--before {args.before} is in the future; text from before today is "
                 f"--before {now.astimezone(tz).date()}"
             )
-    db = Database(settings.bot.database_url)
+    db = await _open_db(settings)
     try:
-        await db.upgrade()
         if args.privacy_command == "forget":
             return await _forget(db, settings, args.group, args.person, now)
         removed = await retention.purge_all(db, before, now, dry_run=args.dry_run)

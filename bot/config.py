@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import os
 import re
 import tomllib
-from datetime import time
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot import dburl
 from bot.errors import ConfigError
 from bot.platforms import NAMES, spec_of
 from bot.web.access import is_loopback
@@ -60,6 +63,7 @@ class BotSection(_Section):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks).
     trusted_proxies: list[str] = Field(default_factory=list)
     metrics_token: str = ""  # set: /metrics needs "Authorization: Bearer <it>"; empty: loopback
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object a line, with the ids
     console_link_minutes: int = Field(15, ge=1, le=7 * 24 * 60)  # a one-time sign-in link lasts
 
     @field_validator("timezone")
@@ -71,6 +75,12 @@ class BotSection(_Section):
             raise ValueError(
                 f'unknown timezone {v!r}; use an IANA name such as "Asia/Shanghai"'
             ) from None
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, v: str) -> str:
+        dburl.normalise(v)  # raises ValueError naming the two supported forms
         return v
 
     @field_validator("listen")
@@ -235,6 +245,8 @@ class GroupConfig(_Section):
 def config_warnings(settings: Settings) -> list[str]:
     """What check-config warns about: keys that work unset but leave a door open."""
     warnings = []
+    if (note := dburl.note(settings.bot.database_url)) is not None:
+        warnings.append(note)
     for g in settings.groups:
         if g.missing_private_keys:
             warnings.append(
@@ -360,6 +372,14 @@ class Settings(BaseSettings):
     def members_of(self, group_id: str) -> list[MemberConfig]:
         return list(self._index[1].get(group_id, ()))
 
+    def leads_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's leads, in config order."""
+        return [m for m in self.members_of(group_id) if m.role == "lead"]
+
+    def counsellors_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's counsellors, in config order."""
+        return [m for m in self.members_of(group_id) if m.role == "counsellor"]
+
     def member(self, group_id: str, member_id: str) -> MemberConfig | None:
         return self._index[2].get((group_id, member_id))
 
@@ -383,20 +403,65 @@ class Settings(BaseSettings):
         )
 
 
-def _describe(err: ValidationError) -> str:
+ENV_PREFIX = "CAREBOT_"
+# CAREBOT_ variables that are not settings: the test suite's and the benchmarks' own.
+NOT_SETTINGS = ("CAREBOT_TEST_", "CAREBOT_BENCH_")
+
+
+def env_names() -> list[str]:
+    """Every environment variable that sets something: CAREBOT_<SECTION> (a JSON value) and
+    CAREBOT_<SECTION>__<KEY> for each key of a section."""
+    names = []
+    for name, field in Settings.model_fields.items():
+        names.append(f"{ENV_PREFIX}{name}".upper())
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            names += [f"{ENV_PREFIX}{name}__{key}".upper() for key in field.annotation.model_fields]
+    return names
+
+
+def _closest(name: str) -> str:
+    # Compared without the prefix that every name shares, which would make any two look alike.
+    keys = {n.removeprefix(ENV_PREFIX): n for n in env_names()}
+    close = difflib.get_close_matches(name.upper().removeprefix(ENV_PREFIX), keys, n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean {keys[close[0]]}?"
+    return "; settings are CAREBOT_<SECTION>__<KEY>, e.g. CAREBOT_BOT__DATABASE_URL"
+
+
+def env_warnings(environ: Mapping[str, str]) -> list[str]:
+    """The CAREBOT_ variables in `environ` that set nothing (a misspelt or single-underscore
+    name would otherwise be ignored without a word), each with the closest known name."""
+    known = set(env_names())
+    return [
+        f"environment variable {name} is not a setting and is ignored{_closest(name)}"
+        for name in sorted(environ)
+        if name.upper().startswith(ENV_PREFIX)
+        and not name.upper().startswith(NOT_SETTINGS)
+        and name.upper() not in known
+    ]
+
+
+def _describe(err: ValidationError, environ: Mapping[str, str] | None = None) -> str:
+    from_env = {name.upper(): name for name in (os.environ if environ is None else environ)}
     lines = []
     for e in err.errors():
         loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(
             ".[", "["
         )
         msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
+        env_name = ENV_PREFIX + "__".join(str(p) for p in e["loc"]).upper()
+        if e["type"] == "extra_forbidden" and env_name in from_env:
+            name = from_env[env_name]
+            msg = f"unknown key, set by environment variable {name}{_closest(name)}"
+        elif e["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling against config.example.toml"
         elif e["type"] == "missing":
             msg = "required key missing; add it (config.example.toml shows each key)"
         elif e["type"] == "literal_error":
             msg = f"{msg} (got {e['input']!r})"
         lines.append(f"{loc or 'config'}: {msg}" if loc else msg)
+    if len(lines) == 1:
+        return f"invalid configuration: {lines[0]}"
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
 
@@ -426,9 +491,3 @@ def default_config_path() -> Path | None:
         if Path(name).is_file():
             return Path(name)
     return None
-
-
-def service_window(settings: Settings) -> tuple[int, int, time]:
-    """(opens_minute, closes_minute) and the opening as a time, for display."""
-    s = settings.service
-    return s.opens_minute, s.closes_minute, time(s.opens_minute // 60, s.opens_minute % 60)

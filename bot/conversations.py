@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, store
 from bot.batch import Batch
 from bot.context import Context
+from bot.db import after_commit
 from bot.i18n import join, media_word, t
+from bot.logs import ids
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
@@ -47,9 +50,9 @@ class Handover:
     is_crisis: bool
 
 
-def _name(names: dict[str, str], member_id: str) -> str:
+def _name(names: Names, member_id: str) -> str:
     """A member's display name, quoted: a name is chosen by its owner and may hold anything."""
-    return quote(names.get(member_id, member_id))
+    return quote(names[member_id])
 
 
 def _excerpt(text: str) -> str:
@@ -64,7 +67,7 @@ def _privacy(ctx: Context, group_id: str) -> bool:
 
 
 def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
-    return tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    return tuple(m.id for m in ctx.settings.leads_of(group_id))
 
 
 def _lock(ctx: Context, query: Select[_Row]) -> Select[_Row]:
@@ -115,6 +118,8 @@ async def route_staff_message(
     before = (conv.status, conv.counsellor_id)
     conv.last_message_at = now
     became_crisis = is_crisis and not conv.is_crisis
+    if became_crisis:
+        after_commit(s, ctx.metrics.crises.labels(msg.group_id).inc)
     conv.is_crisis = conv.is_crisis or is_crisis
     off_hours = isinstance(decision, OffHours)
     batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis)
@@ -213,7 +218,7 @@ async def assign(
     *,
     staff: str,
     text: str,
-    names: dict[str, str],
+    names: Names,
     key: str = "assignment",
     announce: bool = True,
     suffix: str = "",
@@ -254,7 +259,7 @@ def _announce(
     *,
     staff: str,
     text: str,
-    names: dict[str, str],
+    names: Names,
     key: str,
     now: datetime,
     suffix: str = "",
@@ -409,7 +414,7 @@ def _alert_crisis(
     text: str,
     counsellor_id: str | None,
     now: datetime,
-    names: dict[str, str] | None = None,
+    names: Names | None = None,
 ) -> None:
     """Alert the leads (and the assignee) privately: never a person's crisis in the group."""
     lang = ctx.language
@@ -417,11 +422,12 @@ def _alert_crisis(
     if counsellor_id is None:
         body = t(lang, "crisis_alert_unassigned", staff=staff, text=_excerpt(text))
     else:
-        counsellor = _name(names or {}, counsellor_id)
+        counsellor = _name(names or Names(), counsellor_id)
         body = t(lang, "crisis_alert", staff=staff, text=_excerpt(text), counsellor=counsellor)
     to = tuple(dict.fromkeys([*leads, *([counsellor_id] if counsellor_id else [])]))
     if not to:
-        log.error("group %s has no lead to alert about a crisis; add a lead", conv.group_id)
+        log.error("group %s has no lead to alert about a crisis; add a lead", conv.group_id,
+                  extra=ids(group=conv.group_id, conversation=conv.id))  # fmt: skip
         return
     enqueue(s, OutboundMessage(conv.group_id, body, "crisis", to, to), now, quotes=(conv,))
 
@@ -444,7 +450,7 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     if not count:
         return
     group.queue_alerted_at = now
-    leads = [m for m in ctx.settings.members_of(group_id) if m.role == "lead"]
+    leads = ctx.settings.leads_of(group_id)
     on_duty = await store.on_duty_ids(s, group_id, now)
     text = t(
         ctx.language,
@@ -453,6 +459,7 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
         leads=" ".join(f"@{quote(m.display_name)}" for m in leads),
     )
     enqueue(s, OutboundMessage(group_id, text, "escalation", tuple(m.id for m in leads)), now)
+    after_commit(s, ctx.metrics.escalations.labels(group_id, "queue").inc)
 
 
 async def _summary(s: AsyncSession, conv: models.Conversation) -> tuple[str, int]:
@@ -596,21 +603,34 @@ async def close(
 
 
 async def note_first_response(
-    s: AsyncSession, group_id: str, counsellor_id: str, now: datetime
+    ctx: Context, s: AsyncSession, group_id: str, counsellor_id: str, now: datetime
 ) -> int:
-    """A counsellor's post (or /ack) answers the conversations they hold that await an answer."""
+    """A counsellor's post (or /ack) answers the conversations they hold that await an answer;
+    how long each person waited for it goes to /metrics once the answer commits."""
     c = models.Conversation
-    res = await s.execute(
-        update(c)
-        .where(
-            c.group_id == group_id,
-            c.counsellor_id == counsellor_id,
-            c.status == "open",
-            c.first_response_at.is_(None),
+    opened = list(
+        await s.scalars(
+            update(c)
+            .where(
+                c.group_id == group_id,
+                c.counsellor_id == counsellor_id,
+                c.status == "open",
+                c.first_response_at.is_(None),
+            )
+            .values(first_response_at=now, response_due_at=None)
+            .returning(c.opened_at)
         )
-        .values(first_response_at=now, response_due_at=None)
     )
-    return int(getattr(res, "rowcount", 0) or 0)
+    if opened:
+        waits = [(now - at).total_seconds() / ctx.clock.speed for at in opened]
+        histogram = ctx.metrics.first_response_seconds.labels(group_id)
+
+        def observe() -> None:
+            for wait in waits:
+                histogram.observe(wait)
+
+        after_commit(s, observe)
+    return len(opened)
 
 
 async def handle_deadlines(ctx: Context, group_id: str, now: datetime) -> int:
@@ -690,6 +710,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
                 minutes=svc.first_response_minutes,
             )
             enqueue(s, OutboundMessage(group_id, text, "escalation", leads, leads), now)
+            after_commit(s, ctx.metrics.escalations.labels(group_id, "unanswered").inc)
         await s.flush()
         moved = moved or nxt is not None
     if moved:  # the late counsellor's freed place goes to whoever waits, as at any release

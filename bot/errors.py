@@ -11,6 +11,11 @@ class ConfigError(CarebotError):
     """Configuration that cannot work; the message names the key and how to fix it."""
 
 
+class DatabaseUnreachable(ConfigError):
+    """bot.database_url names a database that cannot be reached; the message is one line: the
+    URL (without its password), what failed, and what to check."""
+
+
 class SignatureError(CarebotError):
     """A request whose signature, timestamp or encryption does not verify."""
 

@@ -804,6 +804,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "zh": "用法：/统计 [day|week]（今天或最近七天），例如 /统计 week。",
         "en": "Usage: /stats [day|week] (today or the last seven days), e.g. /stats week.",
     },
+    # The console at phone width (web words; issue 20 item 3).
+    "console_grid_scroll": {
+        "zh": "左右滑动可查看整周。",
+        "en": "Swipe sideways for the rest of the week.",
+    },
+    "console_close": {"zh": "关闭", "en": "Close"},
     # privacy: retention and erasure of what people wrote (bot/retention.py); one block
     "privacy_notice_private_days": {
         "zh": "（carebot 只把你写的内容转给值班老师和组长，保存 {days} 天后删除。）",

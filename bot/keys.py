@@ -1,8 +1,6 @@
-"""Typed keys for what the application holds, and the small counters behind /metrics."""
+"""Typed keys for what the application holds."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
@@ -10,21 +8,11 @@ from aiohttp import web
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
+from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.protocols import Clock, Platform, WallClock
 from handlers.inbox import Inbox
 from schedules.group_jobs import GroupJobs
-
-
-@dataclass
-class Metrics:
-    """Counters for /metrics."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def inc(self, name: str, by: int = 1) -> None:
-        self.counts[name] = self.counts.get(name, 0) + by
-
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)

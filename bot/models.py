@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # SQLite has no 64-bit autoincrement type of its own: INTEGER PRIMARY KEY is the rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# The values a status, role or kind column holds, so mypy catches a typo where one is written.
+# The columns stay plain strings in the schema.
+Role = Literal["staff", "counsellor", "lead"]
+ConversationStatus = Literal["waiting", "open", "closed"]
+OutboxStatus = Literal["pending", "sent", "dead"]
+RequestKind = Literal["swap", "release"]
+RequestStatus = Literal["pending", "done", "expired"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -74,7 +82,7 @@ class Member(Base):
     group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(16), default="staff")  # staff | counsellor | lead
+    role: Mapped[Role] = mapped_column(String(16), default="staff")
     ical_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     first_seen_at: Mapped[datetime]
 
@@ -108,7 +116,7 @@ class Conversation(Base):
     staff_id: Mapped[str] = mapped_column(String(128))
     # Who holds it while open; while waiting, who held it last (None: nobody yet).
     counsellor_id: Mapped[str | None] = mapped_column(String(128), default=None)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | open | closed
+    status: Mapped[ConversationStatus] = mapped_column(String(16), default="waiting")
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -153,7 +161,7 @@ class Message(Base):
     platform_msg_id: Mapped[str] = mapped_column(String(128))
     sender_id: Mapped[str] = mapped_column(String(128))
     sender_name: Mapped[str] = mapped_column(String(200), default="")
-    sender_role: Mapped[str] = mapped_column(String(16), default="staff")
+    sender_role: Mapped[Role] = mapped_column(String(16), default="staff")
     msg_type: Mapped[str] = mapped_column(String(16), default="text")
     text: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -199,7 +207,7 @@ class OutboxRow(Base):
     text: Mapped[str] = mapped_column(Text)
     mentions: Mapped[list[str]] = mapped_column(default=list)
     private_to: Mapped[list[str]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | dead
+    status: Mapped[OutboxStatus] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
@@ -304,12 +312,12 @@ class RotaRequest(Base):
     __tablename__ = "rota_requests"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     group_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # swap | release
+    kind: Mapped[RequestKind] = mapped_column(String(16))
     requester_id: Mapped[str] = mapped_column(String(128))
     target_id: Mapped[str | None] = mapped_column(String(128), default=None)  # swap: asked whom
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | expired
+    status: Mapped[RequestStatus] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
     decided_by: Mapped[str | None] = mapped_column(String(128), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)

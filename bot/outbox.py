@@ -57,9 +57,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chunks import merge_texts, split_text
 from bot.config import GroupConfig, Settings
-from bot.db import Database
+from bot.db import Database, after_commit
 from bot.errors import PlatformError, Retry
 from bot.i18n import t
+from bot.logs import ids
+from bot.metrics import Metrics
 from bot.models import Conversation, OutboxQuote, OutboxRow, OutboxSend
 from bot.platforms import PLATFORMS, spec_of
 from bot.platforms.base import OutboundMessage
@@ -254,6 +256,7 @@ class OutboxWorker:
         poll_s: float = 0.5,
         *,
         wall: WallClock,
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -264,6 +267,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self.sent_count = 0
+        self._metrics = metrics or Metrics()
 
     def wake(self) -> None:
         """Look for work now rather than at the next poll."""
@@ -458,12 +462,14 @@ class OutboxWorker:
             try:
                 await plan.platform.send(plan.group, message)
             except PlatformError as e:
+                self._metrics.send_error(plan.group.platform, e)
                 return _Outcome(plan, accepted, e)
             accepted.append((i, self._clock.now(), self._wall.wall_now()))
         return _Outcome(plan, accepted, None)
 
     async def _record(self, s: AsyncSession, outcomes: list[_Outcome], now: datetime) -> int:
         sent = 0
+        handoffs: list[tuple[str, float]] = []
         for o in outcomes:
             head_id = o.plan.head.id
             for part, _, wall_at in o.accepted:
@@ -487,6 +493,9 @@ class OutboxWorker:
                     if row is None or row.status != "pending":
                         continue
                     row.status, row.sent_at, row.last_error = "sent", sent_at, None
+                    if row.kind == "assignment":  # routed -> the counsellor can see it
+                        waited = (sent_at - row.created_at).total_seconds() / self._clock.speed
+                        handoffs.append((row.group_id, waited))
                     if row.id != head_id:
                         row.merged_into = head_id
                     sent += 1
@@ -494,6 +503,13 @@ class OutboxWorker:
                     log.info("outbox rows %s went out merged as one post",
                              [r.id for r in o.plan.rows])  # fmt: skip
         self.sent_count += sent
+
+        def count() -> None:  # once the sent marks have committed
+            self._metrics.sent.inc(sent)
+            for group_id, waited in handoffs:
+                self._metrics.handoff_seconds.labels(group_id).observe(waited)
+
+        after_commit(s, count)
         return sent
 
     async def _failed(
@@ -508,24 +524,26 @@ class OutboxWorker:
         reason = redact(str(error), group)
         row.last_error = reason[:500]
         refused = not isinstance(error, Retry)  # the platform will never accept this post
+        where = ids(group=row.group_id, outbox=row.id)
         if refused or now - row.created_at >= timedelta(hours=self._settings.outbox.give_up_hours):
             row.status = "dead"
             if refused:
                 log.error("outbox row %s is dead: the platform refused it (%s); the rows behind "
-                          "it go on", row.id, reason)  # fmt: skip
+                          "it go on", row.id, reason, extra=where)  # fmt: skip
             else:
-                log.error("outbox row %s is dead after %s tries: %s", row.id, row.attempts, reason)
+                log.error("outbox row %s is dead after %s tries: %s", row.id, row.attempts, reason,
+                          extra=where)  # fmt: skip
             if row.is_dead_report:
                 # Reporting this one too would go to the same failing platform, and so on forever.
                 log.error("outbox row %s was itself a report of dead rows; not reported again",
-                          row.id)  # fmt: skip
+                          row.id, extra=where)  # fmt: skip
             elif group is not None:
                 await self._report_dead(s, row, now, refused)
             return
         floor = error.delay_s if isinstance(error, Retry) else 0.0
         delay = backoff_s(row.attempts, floor) * time_scale(group, self._clock)
         row.next_attempt_at = now + timedelta(seconds=delay)
-        log.warning("outbox row %s failed (try %s): %s", row.id, row.attempts, reason)
+        log.warning("outbox row %s failed (try %s): %s", row.id, row.attempts, reason, extra=where)
 
     async def _report_dead(
         self, s: AsyncSession, dead: OutboxRow, now: datetime, refused: bool = False
@@ -542,7 +560,7 @@ class OutboxWorker:
         )
         if waiting is not None:
             return  # the waiting report already sends the leads to `carebot outbox`
-        leads = [m for m in self._settings.members_of(dead.group_id) if m.role == "lead"]
+        leads = self._settings.leads_of(dead.group_id)
         names = " ".join(f"@{m.display_name}" for m in leads)
         lang = self._settings.bot.language
         if refused:

@@ -20,6 +20,7 @@ from bot import models, store
 from bot.config import Settings
 from bot.context import Context
 from bot.i18n import join, t
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 from bot.rota import ServiceHours
@@ -224,7 +225,7 @@ def format_duration(seconds: float | None, language: str) -> str:
     return t(language, "duration_hm", h=total // 3600, m=total % 3600 // 60)
 
 
-def format_report(report: Report, names: dict[str, str], language: str) -> str:
+def format_report(report: Report, names: Names, language: str) -> str:
     """The report as a short message for the leads; figures and names only, never message text."""
     lang = language
 
@@ -276,7 +277,7 @@ def format_report(report: Report, names: dict[str, str], language: str) -> str:
             t(
                 lang,
                 "report_counsellor",
-                name=names.get(c.member_id, c.member_id),
+                name=names[c.member_id],
                 assigned=c.assigned,
                 closed=c.closed,
                 median=dur(c.first_response_median_s),
@@ -294,7 +295,7 @@ async def post_daily_report(
     suffix: str = "",
 ) -> None:
     """Enqueue the report of the day that closes at `close_at`, privately to the group's leads."""
-    leads = tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    leads = tuple(m.id for m in ctx.settings.leads_of(group_id))
     if not leads:
         log.warning("group %s has no lead; the daily report was not sent", group_id)
         return

@@ -5,8 +5,10 @@ rules of bot/rota.py (inside the service window, no overlap for one counsellor, 
 this group, nothing before `now` altered) and raises RotaError, in the bot language with a
 corrected example, before writing anything. On success it writes the shift rows, one audit row,
 and (if the change alters the next 24 hours) one group announcement. Who may call them is the
-caller's business; the caller calls `ctx.rota_changed(group_id)` once the transaction commits
-(`call_after_commit` does that for a session).
+caller's business; what follows a change is not: once the caller's transaction commits, the
+group's job is re-aimed (`ctx.rota_changed`) and the outbox woken to send the announcement
+(`ctx.wake_outbox`), by a hook the change registers on the session itself. A rollback runs
+neither.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +25,13 @@ from bot import models, retention, rota, store
 from bot.context import Context
 from bot.errors import RotaError
 from bot.i18n import join, t
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
 ANNOUNCE_WITHIN = timedelta(hours=24)
+Action = Literal["add", "remove", "swap", "take", "repeat", "undo", "import"]  # in the audit log
+_CHANGED_GROUPS = "carebot.rota_changed_groups"  # session.info: groups changed, hook registered
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,7 @@ class Change:
     """One applied rota change, as recorded in the audit log."""
 
     audit_id: int
-    action: str  # add | remove | swap | take | repeat | undo | import
+    action: Action
     group_id: str
     affected: tuple[str, ...]  # member ids whose shifts changed
     summary: str  # one line, bot language, e.g. "已为 张三 添加 11-25 08:00-10:00"
@@ -60,7 +65,7 @@ async def add_shift(
     summary = t(
         ctx.language,
         "rota_sum_add",
-        name=_name(names, member_id),
+        name=names[member_id],
         span=span_text(ctx.hours, start_at, end_at),
     )
     return await _apply(ctx, s, group_id, actor_id, "add", [], [new], now, summary, names)
@@ -84,7 +89,7 @@ async def remove_shift(
     summary = t(
         ctx.language,
         "rota_sum_remove",
-        name=_name(names, member_id),
+        name=names[member_id],
         span=span_text(ctx.hours, start_at, end_at),
     )
     return await _apply(ctx, s, group_id, actor_id, "remove", [row], kept, now, summary, names)
@@ -153,7 +158,7 @@ async def repeat_day(
     ]
     if not day_shifts:
         counsellor = next(
-            (m.display_name for m in ctx.settings.members_of(group_id) if m.role == "counsellor"),
+            (m.display_name for m in ctx.settings.counsellors_of(group_id)),
             "",
         )
         raise RotaError(
@@ -188,7 +193,7 @@ async def add_shifts(
     actor_id: str,
     shifts: Sequence[rota.Shift],
     now: datetime,
-    action: str = "import",
+    action: Action = "import",
 ) -> Change:
     """Add many shifts as one change (CSV import): the same rules, one audit row."""
     names = await _begin(ctx, s, group_id)
@@ -229,7 +234,7 @@ async def undo_last(
             )
         )
         if row is None:
-            missing = f"{_name(names, x.member_id)} {span_text(ctx.hours, x.start_at, x.end_at)}"
+            missing = f"{names[x.member_id]} {span_text(ctx.hours, x.start_at, x.end_at)}"
             raise RotaError(
                 t(
                     ctx.language,
@@ -296,6 +301,23 @@ def call_after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
     event.listen(s.sync_session, "after_commit", fire, once=True)
 
 
+def _after_commit_announce(ctx: Context, s: AsyncSession, group_id: str) -> None:
+    """Once `s` commits: re-aim the jobs of the groups whose rota it changed, wake the outbox."""
+    changed: set[str] | None = s.info.get(_CHANGED_GROUPS)
+    if changed is not None:  # the hook is registered already: one per transaction
+        changed.add(group_id)
+        return
+    s.info[_CHANGED_GROUPS] = changed = {group_id}
+
+    def fire() -> None:
+        s.info.pop(_CHANGED_GROUPS, None)
+        for g in sorted(changed):
+            ctx.rota_changed(g)
+        ctx.wake_outbox()
+
+    call_after_commit(s, fire)
+
+
 def span_text(hours: rota.ServiceHours, start_at: datetime, end_at: datetime) -> str:
     """ "MM-DD HH:MM-HH:MM" in service time (24:00 for the closing midnight)."""
     return f"{start_at.astimezone(hours.tz):%m-%d} {rota.format_span(hours, start_at, end_at)}"
@@ -313,7 +335,7 @@ def shift_to_json(x: rota.Shift) -> dict[str, str]:
 # --- the engine ----------------------------------------------------------------------------
 
 
-async def _begin(ctx: Context, s: AsyncSession, group_id: str) -> dict[str, str]:
+async def _begin(ctx: Context, s: AsyncSession, group_id: str) -> Names:
     """Check the group, serialise rota changes of the group (row lock), return display names."""
     _known_group(ctx, group_id)
     # FOR NO KEY UPDATE: rota changes of a group take turns, inserts referring to it do not wait.
@@ -335,7 +357,7 @@ async def _plan_swap(
     member_b: str,
     start_at: datetime,
     end_at: datetime,
-    names: dict[str, str],
+    names: Names,
     *,
     mutual: bool,
 ) -> tuple[list[models.Shift], list[rota.Shift], str]:
@@ -343,17 +365,17 @@ async def _plan_swap(
     span = span_text(ctx.hours, start_at, end_at)
     if member_a == member_b:
         example = f"/rota swap {member_a} ANOTHER {span}"
-        others = [m.id for m in ctx.settings.members_of(group_id) if m.role == "counsellor"]
+        others = [m.id for m in ctx.settings.counsellors_of(group_id)]
         other = next((m for m in others if m != member_a), None)
         if other is not None:
-            example = f"{_name(names, member_a)} {_name(names, other)} {span}"
+            example = f"{names[member_a]} {names[other]} {span}"
         raise RotaError(t(lang, "rota_err_same_member", example=example))
     a_row = await _covering(ctx, s, group_id, member_a, start_at, end_at, names)
     removed = [a_row]
     added = [*rota.without(store.to_shift(a_row), start_at, end_at)]
     added.append(rota.Shift(member_b, start_at, end_at, group_id))
     b_row = await _find_covering(s, group_id, member_b, start_at, end_at) if mutual else None
-    a_name, b_name = _name(names, member_a), _name(names, member_b)
+    a_name, b_name = names[member_a], names[member_b]
     if b_row is not None:
         removed.append(b_row)
         added += rota.without(store.to_shift(b_row), start_at, end_at)
@@ -387,7 +409,7 @@ async def _covering(
     member_id: str,
     start_at: datetime,
     end_at: datetime,
-    names: dict[str, str],
+    names: Names,
 ) -> models.Shift:
     """The member's shift row covering [start_at, end_at), or RotaError listing their day."""
     hours = ctx.hours
@@ -407,7 +429,7 @@ async def _covering(
         t(
             ctx.language,
             "rota_err_no_shift",
-            name=_name(names, member_id),
+            name=names[member_id],
             span=span_text(hours, start_at, end_at),
             day=f"{day:%m-%d}",
             shifts=join(ctx.language, theirs),
@@ -430,7 +452,7 @@ async def _check(
     removed: Sequence[models.Shift],
     added: Sequence[rota.Shift],
     now: datetime,
-    names: dict[str, str],
+    names: Names,
 ) -> list[tuple[str, datetime, datetime]]:
     """Every rule, before anything is written; returns what the change alters."""
     hours = ctx.hours
@@ -463,12 +485,12 @@ async def _apply(
     s: AsyncSession,
     group_id: str,
     actor_id: str,
-    action: str,
+    action: Action,
     removed: Sequence[models.Shift],
     added: Sequence[rota.Shift],
     now: datetime,
     summary: str,
-    names: dict[str, str],
+    names: Names,
     **note: Any,
 ) -> Change:
     diff = await _check(ctx, s, group_id, removed, added, now, names)
@@ -496,32 +518,31 @@ async def _apply(
     )
     s.add(entry)
     await s.flush()
+    _after_commit_announce(ctx, s, group_id)
     affected = tuple(dict.fromkeys(m for m, _, _ in diff))
     if min(a for _, a, _ in diff) < now + ANNOUNCE_WITHIN:
-        mentions = " ".join("@" + _name(names, m) for m in affected)
+        mentions = " ".join("@" + names[m] for m in affected)
         text = t(ctx.language, "rota_announce", summary=summary, mentions=mentions)
         enqueue(s, OutboundMessage(group_id, text, "shift_change", affected), now)
     return Change(entry.id, action, group_id, affected, summary)
 
 
-def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: dict[str, str]) -> None:
+def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: Names) -> None:
     member = ctx.settings.member(group_id, member_id)
     if member is not None and member.role == "counsellor":
         return
-    counsellors = [
-        m.display_name for m in ctx.settings.members_of(group_id) if m.role == "counsellor"
-    ]
+    counsellors = [m.display_name for m in ctx.settings.counsellors_of(group_id)]
     raise RotaError(
         t(
             ctx.language,
             "rota_err_not_counsellor",
-            name=_name(names, member_id),
+            name=names[member_id],
             names=join(ctx.language, counsellors),
         )
     )
 
 
-def _explain(ctx: Context, v: rota.Violation, names: dict[str, str]) -> str:
+def _explain(ctx: Context, v: rota.Violation, names: Names) -> str:
     """A rule violation in the bot language, with the corrected example."""
     hours = ctx.hours
     lang = ctx.language
@@ -540,7 +561,7 @@ def _explain(ctx: Context, v: rota.Violation, names: dict[str, str]) -> str:
         return t(
             lang,
             "rota_err_overlap",
-            name=_name(names, v.shift.member_id),
+            name=names[v.shift.member_id],
             other=span_text(hours, v.other.start_at, v.other.end_at),
             span=span,
             example=example,
@@ -558,10 +579,6 @@ def _past_error(ctx: Context, at: datetime, now: datetime) -> str:
         at=f"{at.astimezone(hours.tz):%m-%d %H:%M}",
         example=f"{nxt:%m-%d %H:%M}",
     )
-
-
-def _name(names: dict[str, str], member_id: str) -> str:
-    return names.get(member_id, member_id)
 
 
 def _minute_of(hours: rota.ServiceHours, day: date, at: datetime) -> int:

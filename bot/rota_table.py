@@ -9,20 +9,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import rota, store
-from bot.chunks import split_text
 from bot.context import Context
 from bot.i18n import join, t
+from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 
-# The smallest text limit of the platforms we post to (WeCom: 2048 bytes); longer text is split.
-MAX_TEXT_BYTES = 2048
 GAPS_NOTICE_DAYS = 7
-
-
-def pieces(text: str) -> list[str]:
-    """`text` split at line breaks into posts that fit every platform."""
-    return split_text(text, MAX_TEXT_BYTES)
 
 
 def day_label(language: str, day: date) -> str:
@@ -40,7 +33,7 @@ def oncall_text(
     hours: rota.ServiceHours,
     shifts: Sequence[rota.Shift],
     now: datetime,
-    names: dict[str, str],
+    names: Names,
     opens: str,
     closes: str,
 ) -> str:
@@ -48,7 +41,7 @@ def oncall_text(
 
     def until(member: str, at: datetime) -> str:
         end = rota.duty_until(shifts, member, at)
-        return t(language, "on_until", name=names.get(member, member), until=_until(hours, at, end))
+        return t(language, "on_until", name=names[member], until=_until(hours, at, end))
 
     lines = []
     if not hours.is_open(now):
@@ -84,7 +77,7 @@ def rota_text(
     hours: rota.ServiceHours,
     shifts: Sequence[rota.Shift],
     days: Sequence[date],
-    names: dict[str, str],
+    names: Names,
     *,
     opens: str,
     closes: str,
@@ -97,7 +90,7 @@ def rota_text(
         opens_at, closes_at = hours.window(day)
         for start_at, end_at, members in rota.coverage(shifts, opens_at, closes_at):
             span = rota.format_span(hours, start_at, end_at)
-            who = t(language, "list_sep").join(names.get(m, m) for m in members)
+            who = t(language, "list_sep").join(names[m] for m in members)
             short = min_on_duty - len(members)
             if not members and short > 0:
                 mark = t(language, "rota_table_nobody")
@@ -149,7 +142,7 @@ async def post_gaps(
     """At a close: tell the group's leads, privately, the gaps of the next 7 service days."""
     hours = ctx.hours
     svc = ctx.settings.service
-    leads = tuple(m.id for m in ctx.settings.members_of(group_id) if m.role == "lead")
+    leads = tuple(m.id for m in ctx.settings.leads_of(group_id))
     if not leads or svc.min_on_duty <= 0:
         return
     closed_day = hours.local_day(close_at - timedelta(microseconds=1))
@@ -164,5 +157,4 @@ async def post_gaps(
     text = "\n".join(
         [t(lang, "gaps_notice_title", min=svc.min_on_duty), *gaps_lines(lang, hours, found)]
     )
-    for piece in pieces(text):
-        enqueue(s, OutboundMessage(group_id, piece, "report", (), leads), now)
+    enqueue(s, OutboundMessage(group_id, text, "report", (), leads), now)  # the outbox splits it

@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota
+from bot.names import Names, display_names
 from bot.routing import CounsellorLoad
 
 # The queries below run on every inbound message and every boundary job. They are built once
@@ -128,10 +129,11 @@ async def active_conversations(
     return {c.staff_id: c for c in rows}
 
 
-async def member_names(s: AsyncSession, group_id: str) -> dict[str, str]:
-    """Display names of everyone known in the group."""
-    rows = await s.execute(_NAMES, {"group_id": group_id})
-    return {r[0]: (r[1] or r[0]) for r in rows}
+async def member_names(s: AsyncSession, group_id: str, ids: Iterable[str] | None = None) -> Names:
+    """Display names of everyone known in the group (of `ids` only, when given)."""
+    query = _NAMES if ids is None else _NAMES.where(_mb.id.in_(list(ids)))
+    rows = await s.execute(query, {"group_id": group_id})
+    return display_names((r[0], r[1]) for r in rows)
 
 
 async def lock_people(s: AsyncSession, people: Iterable[tuple[str, str]]) -> None:

@@ -185,7 +185,7 @@ async def dispatch(
         return True
     cmd, args = parsed
     if not may_use(role, cmd):
-        leads = [m.display_name for m in ctx.settings.members_of(msg.group_id) if m.role == "lead"]
+        leads = [m.display_name for m in ctx.settings.leads_of(msg.group_id)]
         who = t(lang, "role_" + cmd.role)
         text = t(
             lang,

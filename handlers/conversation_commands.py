@@ -81,7 +81,7 @@ async def ack_command(inv: Invocation) -> None:
     if inv.args:
         inv.say("usage_error", usage=inv.command.usage, example=inv.command.example)
         return
-    count = await note_first_response(inv.session, inv.group_id, inv.sender_id, inv.now)
+    count = await note_first_response(inv.ctx, inv.session, inv.group_id, inv.sender_id, inv.now)
     inv.say("ack_ok" if count else "ack_none", count=count)
 
 

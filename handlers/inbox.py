@@ -98,6 +98,7 @@ class Inbox:
                 future.cancel()
             raise
         self.batches += 1
+        self.ctx.metrics.inbox_batches.inc()
         i = 0
         for msgs, future in take:
             _settle(future, duplicates[i : i + len(msgs)])

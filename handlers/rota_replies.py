@@ -1,5 +1,5 @@
 """How the rota commands answer and whom they trust: registration with catalogue usage lines,
-the usage reply with a corrected example, refusals, confirmations, long replies split to fit.
+the usage reply with a corrected example, refusals, confirmations, long replies.
 
 Who may edit: the registry lets only config leads run the lead commands; the counsellor paths
 check with `listed` that the sender is a member of this group in the config, matched by platform
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from bot import rota, rota_changes, rota_table
+from bot import rota, rota_changes
 from bot.config import MemberConfig
 from bot.errors import RotaError
 from bot.i18n import join, t
@@ -62,10 +62,8 @@ def refused(inv: Invocation, e: RotaError) -> None:
 
 
 def applied(inv: Invocation, change: rota_changes.Change) -> None:
-    """Confirm to the caller; reschedule the group's boundary job once the change commits."""
+    """Confirm to the caller (the change re-aims the group's job itself once it commits)."""
     inv.say("rota_done", summary=change.summary)
-    ctx, group_id = inv.ctx, inv.group_id
-    rota_changes.call_after_commit(inv.session, lambda: ctx.rota_changed(group_id))
 
 
 async def apply(inv: Invocation, change: Awaitable[rota_changes.Change]) -> None:
@@ -79,13 +77,13 @@ async def apply(inv: Invocation, change: Awaitable[rota_changes.Change]) -> None
 
 
 def reply_long(inv: Invocation, text: str) -> None:
-    """A reply split at line breaks into posts that fit; the first one mentions the caller."""
-    for i, piece in enumerate(rota_table.pieces(text)):
-        inv.reply(piece, (inv.sender_id,) if i == 0 else ())
+    """A reply of any length, mentioning the caller: the outbox splits what does not fit the
+    platform's post into parts at line breaks (only the first part mentions)."""
+    inv.reply(text, (inv.sender_id,))
 
 
 def leads_of(inv: Invocation) -> list[MemberConfig]:
-    return [m for m in inv.ctx.settings.members_of(inv.group_id) if m.role == "lead"]
+    return inv.ctx.settings.leads_of(inv.group_id)
 
 
 def listed(inv: Invocation) -> MemberConfig | None:

@@ -312,5 +312,3 @@ def _close_request(
         ),
         mentions,
     )
-    ctx, group_id = inv.ctx, inv.group_id
-    rota_changes.call_after_commit(inv.session, lambda: ctx.rota_changed(group_id))

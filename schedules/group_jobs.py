@@ -12,6 +12,7 @@ purge (schedules/purge.py) is started by the sweep when it is due.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import store
 from bot.context import Context
 from bot.conversations import handle_deadlines, next_deadline
+from bot.logs import ids
 from bot.notices import handle_due, next_event_at
 from schedules.purge import DailyPurge
 
@@ -50,10 +52,13 @@ def sweep_s(catch_up_minutes: int, speed: float) -> float:
 
 class GroupJobs:
     """Keeps one APScheduler job per group pointed at that group's next event: a notice
-    (bot/notices.py) or a conversation deadline (bot/conversations.py)."""
+    (bot/notices.py) or a conversation deadline (bot/conversations.py).
+
+    `ctx` is the context every handler and job of the app gets: the one given, with this
+    object's `reschedule` and `aim` as its `rota_changed` and `deadline_at`."""
 
     def __init__(self, ctx: Context, scheduler: AsyncIOScheduler) -> None:
-        self._ctx = ctx
+        self.ctx = dataclasses.replace(ctx, rota_changed=self.reschedule, deadline_at=self.aim)
         self._scheduler = scheduler
         self._locks: dict[str, asyncio.Lock] = {}
         self._aims: dict[str, datetime] = {}  # clock instant each group's job is aimed at
@@ -67,12 +72,12 @@ class GroupJobs:
 
     async def prime(self) -> None:
         """Before `start`: note the newest rota edit, so the sweep sees every later one."""
-        async with self._ctx.db.read() as s:
+        async with self.ctx.db.read() as s:
             self._audit_seen = await store.newest_audit_id(s)
 
     def start(self) -> None:
         """Catch up every group now, then keep the jobs running."""
-        for g in self._ctx.settings.groups:
+        for g in self.ctx.settings.groups:
             self.reschedule(g.id, delay_s=0.0)
         self._full_sweep_at = asyncio.get_running_loop().time()  # that was every group
         self._scheduler.add_job(
@@ -91,11 +96,11 @@ class GroupJobs:
         current = self._aims.get(group_id)
         if current is not None and current <= at:
             return
-        self.reschedule(group_id, self._ctx.clock.real_seconds_until(at))
+        self.reschedule(group_id, self.ctx.clock.real_seconds_until(at))
 
     def reschedule(self, group_id: str, delay_s: float = 0.0) -> None:
         """Run the group's job after `delay_s` real seconds (it re-aims itself when done)."""
-        clock = self._ctx.clock
+        clock = self.ctx.clock
         self._aims[group_id] = clock.now() + timedelta(seconds=delay_s * clock.speed)
         # APScheduler runs on real time: the one place a real clock is read on purpose.
         run_at = datetime.now(UTC) + timedelta(seconds=delay_s)
@@ -125,20 +130,21 @@ class GroupJobs:
     async def _run(self, group_id: str) -> list[str]:
         lock = self._locks.setdefault(group_id, asyncio.Lock())
         async with lock, self._slots:
-            now = self._ctx.clock.now()
+            now = self.ctx.clock.now()
             try:
-                posted = await handle_due(self._ctx, group_id, now)
-                await handle_deadlines(self._ctx, group_id, self._ctx.clock.now())
+                posted = await handle_due(self.ctx, group_id, now)
+                await handle_deadlines(self.ctx, group_id, self.ctx.clock.now())
                 found = [
                     x
                     for x in (
-                        await next_event_at(self._ctx, group_id, self._ctx.clock.now()),
-                        await next_deadline(self._ctx, group_id),
+                        await next_event_at(self.ctx, group_id, self.ctx.clock.now()),
+                        await next_deadline(self.ctx, group_id),
                     )
                     if x is not None
                 ]
             except Exception:
-                log.exception("boundary job for group %s failed; the sweep will retry", group_id)
+                log.exception("boundary job for group %s failed; the sweep will retry", group_id,
+                              extra=ids(group=group_id))  # fmt: skip
                 return []
             self._aims.pop(group_id, None)
             if not self._stopped:
@@ -174,7 +180,7 @@ class GroupJobs:
             full = loop_now - self._full_sweep_at >= FULL_SWEEP_S
         if full:
             self._full_sweep_at = loop_now
-            groups = [g.id for g in self._ctx.settings.groups]
+            groups = [g.id for g in self.ctx.settings.groups]
         else:
             groups = [*self._overdue(), *await self._changed_elsewhere()]
         groups = list(dict.fromkeys(groups))
@@ -184,10 +190,10 @@ class GroupJobs:
 
     def _overdue(self) -> list[str]:
         """Groups whose job should have run more than one sweep ago (or has no aim at all)."""
-        clock = self._ctx.clock
+        clock = self.ctx.clock
         late = clock.now() - timedelta(seconds=self._sweep_s * clock.speed)
         out = []
-        for g in self._ctx.settings.groups:
+        for g in self.ctx.settings.groups:
             aim = self._aims.get(g.id)
             if aim is None or aim <= late:
                 out.append(g.id)
@@ -197,9 +203,9 @@ class GroupJobs:
         """Groups whose rota changed since the last sweep (here or on another instance), and
         groups with a conversation past a deadline; one statement each."""
         try:
-            now = self._ctx.clock.now()
-            idle = now - timedelta(hours=self._ctx.settings.service.idle_close_hours)
-            async with self._ctx.db.read() as s:
+            now = self.ctx.clock.now()
+            idle = now - timedelta(hours=self.ctx.settings.service.idle_close_hours)
+            async with self.ctx.db.read() as s:
                 if self._audit_seen is None:
                     self._audit_seen = await store.newest_audit_id(s)
                     changed: list[str] = []

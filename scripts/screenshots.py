@@ -1,5 +1,6 @@
-"""Write docs/local-chat.png and docs/console.png: the demo group on a frozen clock, a few posts,
-a shift change, a week of rota with a thin evening, driven in Debian's Chromium.
+"""Write docs/local-chat.png, docs/console.png and docs/console-phone.png (390x844 at scale 3, a
+browser on UTC): the demo group on a frozen clock, a few posts, a shift change, a week of rota with
+a thin evening, driven in Debian's Chromium; the console is signed in to by a one-time link.
 
     .venv/bin/python scripts/screenshots.py      # needs `apt-get install chromium fonts-noto-cjk`
 """
@@ -7,10 +8,10 @@ a shift change, a week of rota with a thin evening, driven in Debian's Chromium.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy import delete
 from bot import models
 from bot.app import create_app
 from bot.clock import FrozenClock
+from bot.config import Settings
 from bot.demo import demo_settings, seed_rota
 from bot.keys import DB, JOBS
 
@@ -38,10 +40,17 @@ async def wait_for(predicate: object, what: str, within_s: float = 10.0) -> None
     raise SystemExit(f"screenshots: gave up waiting for {what}")
 
 
-async def main() -> None:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        raise SystemExit("screenshots: install Debian's chromium (apt-get install chromium)")
+@dataclass
+class Scene:
+    base: str
+    settings: Settings
+    runner: web.AppRunner
+    tmp: Path
+
+
+async def demo_scene() -> Scene:
+    """The demo app on a loopback port, on a frozen clock: a week of rota with one thin evening,
+    a conversation, a help reply and the 10:00 shift change."""
     tmp = Path(tempfile.mkdtemp(prefix="carebot-shots-"))
     settings = demo_settings(f"sqlite+aiosqlite:///{tmp}/demo.db", "127.0.0.1:8080")  # not listened on
     settings = settings.model_copy(
@@ -74,7 +83,7 @@ async def main() -> None:
 
         async def say(msg_id: str, sender: str, name: str, text: str) -> None:
             body = {"msg_id": msg_id, "sender": {"id": sender, "name": name}, "text": text}
-            async with http.post(f"{base}/webhooks/local/demo", data=json.dumps(body)) as r:
+            async with http.post(f"{base}/webhooks/local/demo", json=body) as r:
                 assert r.status == 200, await r.text()
 
         async def posts() -> list[dict[str, object]]:
@@ -93,6 +102,15 @@ async def main() -> None:
         await wait_for(lambda: _has(posts, "shift_change"), "the 10:00 shift change")
         clock.advance(timedelta(minutes=3))
 
+    return Scene(base, settings, runner, tmp)
+
+
+async def main() -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("screenshots: install Debian's chromium (apt-get install chromium)")
+    scene = await demo_scene()
+    base, settings = scene.base, scene.settings
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=ARGS)
         page = await browser.new_page(viewport={"width": 860, "height": 900},
@@ -105,13 +123,32 @@ async def main() -> None:
         await page.fill("#text", "谢谢，我想先说说那天抢救的事……")
         await page.screenshot(path=str(ROOT / "docs" / "local-chat.png"))
         console = await browser.new_page(viewport={"width": 1280, "height": 1000})
-        await console.goto(f"{base}/console?token=demo-lead")
+        await sign_in(console, base, settings)
         await console.locator("#grid").wait_for()
         await console.screenshot(path=str(ROOT / "docs" / "console.png"), full_page=True)
+        phone = await browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
+            has_touch=True, timezone_id="UTC",
+        )
+        mobile = await phone.new_page()
+        await sign_in(mobile, base, settings)
+        await mobile.locator("#grid").wait_for()
+        await mobile.screenshot(path=str(ROOT / "docs" / "console-phone.png"))  # the first screen
         await browser.close()
-    await runner.cleanup()
-    shutil.rmtree(tmp, ignore_errors=True)
-    print("wrote docs/local-chat.png and docs/console.png")
+    await scene.runner.cleanup()
+    shutil.rmtree(scene.tmp, ignore_errors=True)
+    print("wrote docs/local-chat.png, docs/console.png and docs/console-phone.png")
+
+
+async def sign_in(page: object, base: str, settings: object) -> None:
+    """Spend a one-time console link in `page` (the sign-in button, as a lead would)."""
+    from bot.cli import _console_link
+    from bot.demo import DEMO_LEAD
+
+    link = await _console_link(settings, DEMO_LEAD, None)  # type: ignore[arg-type]
+    await page.goto(f"{base}/console/login?link=" + link.split("link=")[1])  # type: ignore[attr-defined]
+    async with page.expect_navigation():  # type: ignore[attr-defined]
+        await page.click("#login-submit")  # type: ignore[attr-defined]
 
 
 async def _has(posts: object, kind: str) -> bool:

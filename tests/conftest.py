@@ -1,5 +1,6 @@
-"""Fixtures: real databases (SQLite file, PostgreSQL when configured), a fake chat platform on
-loopback, and the real app from create_app on a loopback port."""
+"""Fixtures: real databases (SQLite file, PostgreSQL when configured), a context on one (schema
+upgraded, config synced, as at a start), a fake chat platform on loopback, and the real app from
+create_app on a loopback port."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +25,11 @@ from bot import models
 from bot.app import create_app
 from bot.clock import FrozenClock, FrozenWallClock, SystemWallClock
 from bot.config import Settings, load_settings
+from bot.context import Context
+from bot.db import Database
 from bot.platforms import generic
 from bot.protocols import Clock, WallClock
+from bot.sync import sync_config
 
 PG_URL = os.environ.get("CAREBOT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
@@ -130,8 +134,13 @@ def make_settings(database_url: str, webhook_url: str, **sections: Any) -> Setti
         "bot": {"database_url": database_url, "timezone": "Asia/Shanghai", "language": "en"},
         "service": {"reminder_minutes": 0},
         "groups": [
-            {"id": "g1", "name": "Group one", "platform": "generic", "secret": SECRET,
-             "webhook_url": webhook_url},
+            {
+                "id": "g1",
+                "name": "Group one",
+                "platform": "generic",
+                "secret": SECRET,
+                "webhook_url": webhook_url,
+            },
         ],
         "members": [
             {"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"},
@@ -146,6 +155,48 @@ def make_settings(database_url: str, webhook_url: str, **sections: Any) -> Setti
         else:
             data[key] = value
     return load_settings(None, **data)
+
+
+CTX_NOW = at("2026-11-24", "12:00")  # the clock of the `ctx` fixture
+NO_HOOK = "http://127.0.0.1:1/hook"  # a webhook nothing listens on: nothing is delivered
+
+
+async def open_db(settings: Settings, clock: Clock) -> Database:
+    """The settings' database as a start leaves it: schema upgraded, config synced."""
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        await sync_config(db, settings, clock)
+    except BaseException:
+        await db.dispose()
+        raise
+    return db
+
+
+MakeCtx = Callable[..., Awaitable[Context]]
+
+
+@pytest.fixture
+async def make_ctx(database_url: str) -> AsyncIterator[MakeCtx]:
+    """`await make_ctx(clock, settings=None, **callbacks)`: a Context on this test's database
+    (default settings: make_settings with no webhook listening); closed after the test."""
+    made: list[Database] = []
+
+    async def factory(clock: Clock, settings: Settings | None = None, **callbacks: Any) -> Context:
+        settings = settings or make_settings(database_url, NO_HOOK)
+        db = await open_db(settings, clock)
+        made.append(db)
+        return Context(settings, clock, db, **callbacks)
+
+    yield factory
+    for db in made:
+        await db.dispose()
+
+
+@pytest.fixture
+async def ctx(make_ctx: MakeCtx) -> Context:
+    """The default settings (group g1: counsellors c1-c3, lead l1) on a clock frozen at CTX_NOW."""
+    return await make_ctx(FrozenClock(CTX_NOW))
 
 
 def wall_for(clock: Clock) -> WallClock:
@@ -187,19 +238,32 @@ class Bot:
         assert self.client is not None
         return self.client.server.app  # type: ignore[no-any-return]
 
-    async def add_shift(self, member: str, start_at: datetime, end_at: datetime,
-                        group: str = "g1") -> None:
+    async def add_shift(
+        self, member: str, start_at: datetime, end_at: datetime, group: str = "g1"
+    ) -> None:
         """Put a shift straight into the rota (the chat commands have their own tests)."""
         from bot.keys import CONTEXT, DB
 
         async with self.app[DB].write() as s:
-            s.add(models.Shift(group_id=group, member_id=member, start_at=start_at,
-                               end_at=end_at, created_at=self.clock.now()))
+            s.add(
+                models.Shift(
+                    group_id=group,
+                    member_id=member,
+                    start_at=start_at,
+                    end_at=end_at,
+                    created_at=self.clock.now(),
+                )
+            )
         self.app[CONTEXT].rota_changed(group)
 
     async def post_signed(
-        self, payload: dict[str, Any] | bytes, *, group: str = "g1", secret: str = SECRET,
-        ts: datetime | None = None, headers: dict[str, str] | None = None,
+        self,
+        payload: dict[str, Any] | bytes,
+        *,
+        group: str = "g1",
+        secret: str = SECRET,
+        ts: datetime | None = None,
+        headers: dict[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
         assert self.client is not None
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

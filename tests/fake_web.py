@@ -42,18 +42,31 @@ def web_settings(database_url: str, **service: Any) -> Settings:
             {"group": "w1", "id": "c1", "name": "Chen", "role": "counsellor"},
             {"group": "w1", "id": "c2", "name": "Li", "role": "counsellor"},
             {"group": "w1", "id": "c3", "name": "Wang", "role": "counsellor"},
-            {"group": "w1", "id": "l1", "name": "Lead Liu", "role": "lead",
-             "console_token": LEAD_TOKEN},
+            {
+                "group": "w1",
+                "id": "l1",
+                "name": "Lead Liu",
+                "role": "lead",
+                "console_token": LEAD_TOKEN,
+            },
             {"group": "w2", "id": "c9", "name": "Zhao", "role": "counsellor"},
-            {"group": "w2", "id": "l2", "name": "Lead Sun", "role": "lead",
-             "console_token": OTHER_TOKEN},
+            {
+                "group": "w2",
+                "id": "l2",
+                "name": "Lead Sun",
+                "role": "lead",
+                "console_token": OTHER_TOKEN,
+            },
         ],
     )
 
 
 def local_message(msg_id: str, sender: str, text: str, name: str = "") -> dict[str, Any]:
-    return {"msg_id": msg_id, "sender": {"id": sender, "name": name or sender.title()},
-            "text": text}
+    return {
+        "msg_id": msg_id,
+        "sender": {"id": sender, "name": name or sender.title()},
+        "text": text,
+    }
 
 
 @dataclass
@@ -126,6 +139,7 @@ def network_address() -> str | None:
 def chromium_or_skip() -> str:
     path = shutil.which("chromium")
     if path is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run "
-                    "installs it")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+        )
     return path

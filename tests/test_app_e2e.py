@@ -56,9 +56,7 @@ async def test_message_goes_to_on_duty_counsellor_with_mentions(
     assert len(fake_platform.of_kind("assignment")) == 2
 
 
-async def test_shift_change_notice_once_and_handover(
-    bot: Bot, fake_platform: FakePlatform
-) -> None:
+async def test_shift_change_notice_once_and_handover(bot: Bot, fake_platform: FakePlatform) -> None:
     await bot.staff_says("m1", "doc1", "hello")
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
     await bot.staff_says("a1", "c1", "hi, I am here")  # answered: no first-response timeout
@@ -109,12 +107,20 @@ GOOD = {"msg_id": "x1", "sender": {"id": "doc1", "name": "Doc"}, "text": "hi"}
         (json.dumps({**GOOD, "sent_at": "yesterday"}).encode(), None, 400, "sent_at"),
         # PostgreSQL cannot store U+0000 in text: refused for what it is, on every backend.
         (json.dumps({**GOOD, "text": "a\u0000b"}).encode(), None, 400, "U+0000"),
-        (json.dumps({**GOOD, "sender": {"id": "d\u0000", "name": "x"}}).encode(), None, 400,
-         "U+0000"),
+        (
+            json.dumps({**GOOD, "sender": {"id": "d\u0000", "name": "x"}}).encode(),
+            None,
+            400,
+            "U+0000",
+        ),
         # JSON "\ud83d" alone (half an emoji) is a lone surrogate: no database can encode it.
         (json.dumps({**GOOD, "text": "broken \ud83d emoji"}).encode(), None, 400, "surrogate"),
-        (json.dumps({**GOOD, "sender": {"id": "d1", "name": "\udc00"}}).encode(), None, 400,
-         "surrogate"),
+        (
+            json.dumps({**GOOD, "sender": {"id": "d1", "name": "\udc00"}}).encode(),
+            None,
+            400,
+            "surrogate",
+        ),
         (json.dumps({**GOOD, "msg_id": "m\udfff"}).encode(), None, 400, "surrogate"),
         (json.dumps(GOOD).encode(), {"X-Carebot-Signature": "sha256=00"}, 401, "does not match"),
         (json.dumps(GOOD).encode(), {"X-Carebot-Timestamp": "abc"}, 401, "unix seconds"),
@@ -139,17 +145,26 @@ async def test_a_message_the_database_refuses_is_answered_5xx_and_not_logged(
     exception type and the message id, never the text (nor the SQL parameters carrying it)."""
     async with bot.app[DB].write() as s:
         if bot.app[DB].is_sqlite:
-            await s.execute(text(
-                "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text LIKE 'poison%' "
-                "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"))
+            await s.execute(
+                text(
+                    "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text LIKE 'poison%' "
+                    "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+                )
+            )
         else:
-            await s.execute(text(
-                "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
-                "IF NEW.text LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned'; END IF; "
-                "RETURN NEW; END $$ LANGUAGE plpgsql"))
-            await s.execute(text(
-                "CREATE TRIGGER poison BEFORE INSERT ON messages "
-                "FOR EACH ROW EXECUTE FUNCTION poison()"))
+            await s.execute(
+                text(
+                    "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+                    "IF NEW.text LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await s.execute(
+                text(
+                    "CREATE TRIGGER poison BEFORE INSERT ON messages "
+                    "FOR EACH ROW EXECUTE FUNCTION poison()"
+                )
+            )
     with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
         resp = await bot.post_signed({**GOOD, "msg_id": "p1", "text": "poison: my private words"})
     assert resp.status == 500
@@ -221,7 +236,7 @@ async def test_healthz_and_metrics(bot: Bot) -> None:
     assert health.status == 200 and (await health.json())["ok"] is True
     await bot.staff_says("mm", "doc1", "hi")
     metrics = await (await bot.client.get("/metrics")).text()
-    assert "carebot_inbound_messages_total 1" in metrics
+    assert "carebot_inbound_messages_total 1.0" in metrics
 
 
 async def test_help_command_replies_and_is_not_routed(

@@ -22,12 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.timeout(240)
 def test_bench_smoke_runs_and_reports(tmp_path: Path) -> None:
     backends = "sqlite,postgres" if PG_URL else "sqlite"
-    args = [sys.executable, "-m", "bench", "--smoke", "--out-dir", str(tmp_path),
-            "--backends", backends]
+    args = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--smoke",
+        "--out-dir",
+        str(tmp_path),
+        "--backends",
+        backends,
+    ]
     if PG_URL:
         args += ["--postgres-url", PG_URL]
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=230,
-                          check=False)
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=230, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Targets:" in done.stdout and "req/s" in done.stdout
     [path] = tmp_path.glob("bench-smoke-*.json")

@@ -56,7 +56,7 @@ def test_env_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         (('closes = "24:00"', 'closes = "25:00"'), "service.closes", "HH:MM"),
         (('group = "g1"', 'group = "g2"'), "members[0]", "use one of the [[groups]] ids"),
         (('"Asia/Shanghai"', '"Asia/Nowhere"'), "bot.timezone", "IANA"),
-        (('[bot]', '[bot]\ncolour = "red"'), "bot.colour", "unknown key"),
+        (("[bot]", '[bot]\ncolour = "red"'), "bot.colour", "unknown key"),
         (('role = "counsellor"', 'role = "boss"'), "members[0].role", "'lead'"),
     ],
 )
@@ -84,8 +84,12 @@ def test_platform_needs_its_keys(tmp_path: Path) -> None:
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
 
 
@@ -197,12 +201,20 @@ def test_the_example_config_does_not_start_with_a_local_group() -> None:
 
 @pytest.mark.parametrize(
     "token",
-    ["x", "change-me-too", "tok-lead-one-3f9a", "0123456789abcdef0123456789abcde",
-     "a" * 64, "abcdefghijkl" * 3, "lead-token-p-generic"],
+    [
+        "x",
+        "change-me-too",
+        "tok-lead-one-3f9a",
+        "0123456789abcdef0123456789abcde",
+        "a" * 64,
+        "abcdefghijkl" * 3,
+        "lead-token-p-generic",
+    ],
 )
 def test_check_config_refuses_a_weak_console_token(tmp_path: Path, token: str) -> None:
-    lead = GOOD + ('\n[[members]]\ngroup = "g1"\nid = "boss"\nrole = "lead"\n'
-                   f'console_token = "{token}"\n')
+    lead = GOOD + (
+        f'\n[[members]]\ngroup = "g1"\nid = "boss"\nrole = "lead"\nconsole_token = "{token}"\n'
+    )
     res = run_cli("--config", str(write(tmp_path, lead)), "check-config", cwd=tmp_path)
     assert res.returncode == 2, token
     assert "members[1].console_token" in res.stderr and "secrets.token_urlsafe(32)" in res.stderr
@@ -212,7 +224,28 @@ def test_a_strong_console_token_passes() -> None:
     import secrets
 
     for token in (secrets.token_urlsafe(32), secrets.token_urlsafe(16), secrets.token_hex(32)):
-        settings = load_settings(None, groups=[{"id": "g1", "platform": "local"}],
-                                 members=[{"group": "g1", "id": "boss", "role": "lead",
-                                           "console_token": token}])
+        settings = load_settings(
+            None,
+            groups=[{"id": "g1", "platform": "local"}],
+            members=[{"group": "g1", "id": "boss", "role": "lead", "console_token": token}],
+        )
         assert settings.members[0].console_token == token
+
+
+def test_leads_and_counsellors_of_a_group_in_config_order() -> None:
+    g = {"platform": "generic", "webhook_url": "http://127.0.0.1:1/h", "secret": "s"}
+    settings = load_settings(
+        None,
+        groups=[{"id": "a", **g}, {"id": "b", **g}],
+        members=[
+            {"group": "a", "id": "l2", "role": "lead"},
+            {"group": "a", "id": "c1"},
+            {"group": "b", "id": "l9", "role": "lead"},
+            {"group": "a", "id": "l1", "role": "lead"},
+            {"group": "a", "id": "c2", "role": "counsellor"},
+        ],
+    )
+    assert [m.id for m in settings.leads_of("a")] == ["l2", "l1"]
+    assert [m.id for m in settings.counsellors_of("a")] == ["c1", "c2"]
+    assert [m.id for m in settings.leads_of("b")] == ["l9"]
+    assert settings.leads_of("nowhere") == [] and settings.counsellors_of("b") == []

@@ -175,8 +175,11 @@ async def post(bot: Bot, body: dict[str, Any] | bytes, headers: dict[str, str] |
                ) -> tuple[int, dict[str, Any]]:  # fmt: skip
     assert bot.client is not None
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    resp = await bot.client.post("/webhooks/dingtalk/d1", data=raw,
-                                 headers=headers or dingtalk_headers(SECRET, bot.wall.wall_now()))
+    resp = await bot.client.post(
+        "/webhooks/dingtalk/d1",
+        data=raw,
+        headers=headers or dingtalk_headers(SECRET, bot.wall.wall_now()),
+    )
     return resp.status, await resp.json()  # fmt: skip
 
 

@@ -121,8 +121,15 @@ def test_rich_text_and_image() -> None:
     post = {"title": "t", "content": [[{"tag": "at", "user_id": "ou_bot"},
                                        {"tag": "text", "text": "line one"}],
                                       [{"tag": "text", "text": "line two"}]]}  # fmt: skip
-    msg = feishu.parse_event(g, request(feishu_message_event(
-        "om_2", "doc1", "", token=VERIFY_TOKEN, msg_type="post", content=post)), EVENT_AT)
+    msg = feishu.parse_event(
+        g,
+        request(
+            feishu_message_event(
+                "om_2", "doc1", "", token=VERIFY_TOKEN, msg_type="post", content=post
+            )
+        ),
+        EVENT_AT,
+    )
     assert not isinstance(msg, Reply) and msg.text == "line one\nline two"
     img = feishu.parse_event(g, request(feishu_message_event(
         "om_3", "doc1", "", token=VERIFY_TOKEN, msg_type="image",
@@ -145,8 +152,9 @@ def test_events_refused() -> None:
         forged = request({**event, "header": {**event["header"], "token": "x"}})
         feishu.parse_event(plain, forged, EVENT_AT)
     with pytest.raises(BadRequest, match=r"schema 2\.0"):
-        feishu.parse_event(plain, request({"uuid": "1", "event": {}, "token": VERIFY_TOKEN}),
-                           EVENT_AT)
+        feishu.parse_event(
+            plain, request({"uuid": "1", "event": {}, "token": VERIFY_TOKEN}), EVENT_AT
+        )
 
 
 @pytest.mark.parametrize(

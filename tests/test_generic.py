@@ -46,16 +46,31 @@ def test_tampered_body_or_wrong_secret() -> None:
 
 
 def test_parse_body_fields() -> None:
-    msg = parse_body("g1", json.dumps({
-        "msg_id": "7", "sender": {"id": "d1", "name": "Dr Wu"}, "text": "hello",
-        "sent_at": "2026-11-25T10:00:00+08:00",
-    }).encode())
+    msg = parse_body(
+        "g1",
+        json.dumps(
+            {
+                "msg_id": "7",
+                "sender": {"id": "d1", "name": "Dr Wu"},
+                "text": "hello",
+                "sent_at": "2026-11-25T10:00:00+08:00",
+            }
+        ).encode(),
+    )
     assert (msg.msg_id, msg.sender_id, msg.sender_name, msg.text) == ("7", "d1", "Dr Wu", "hello")
     assert msg.sent_at == NOW
     with pytest.raises(BadRequest, match="offset"):
-        parse_body("g1", json.dumps({
-            "msg_id": "7", "sender": {"id": "d1"}, "text": "x", "sent_at": "2026-11-25T10:00",
-        }).encode())
+        parse_body(
+            "g1",
+            json.dumps(
+                {
+                    "msg_id": "7",
+                    "sender": {"id": "d1"},
+                    "text": "x",
+                    "sent_at": "2026-11-25T10:00",
+                }
+            ).encode(),
+        )
     with pytest.raises(BadRequest, match="not valid JSON"):
         parse_body("g1", b"\xff\xfe")
 

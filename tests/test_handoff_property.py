@@ -22,15 +22,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
 from bot import models, rota
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.conversations import handle_deadlines
-from bot.db import Database
 from bot.notices import handle_due
 from bot.platforms.base import InboundMessage
 from handlers.messages import handle_inbound
-from tests.conftest import at, make_settings
+from tests.conftest import at, make_settings, open_db
 
 D = "2026-11-25"
 START = at(D, "07:00")
@@ -87,13 +85,8 @@ class World:
             },
         )
         self.clock = FrozenClock(START)
-        self.db = Database(self.settings.bot.database_url)
+        self.db = self.runner.run(open_db(self.settings, self.clock))
         self.ctx = Context(self.settings, self.clock, self.db)
-        self.runner.run(self._prepare())
-
-    async def _prepare(self) -> None:
-        await self.db.upgrade()
-        await sync_config(self.db, self.settings, self.clock)
 
     async def reset(self, shifts: list[rota.Shift]) -> None:
         async with self.db.write() as s:
@@ -196,8 +189,12 @@ async def _check(w: World, shifts: list[rota.Shift], now: datetime, where: str) 
 @example(
     raw_shifts=[("c2", 20, 24), ("c1", 8, 9), ("c1", 21, 22)],
     steps=[
-        Step(0, 0, "crisis"), Step(8, 1, "message"), Step(321, 2, "message"),
-        Step(371, 4, "message"), Step(385, 0, "message"), Step(505, 3, "message"),
+        Step(0, 0, "crisis"),
+        Step(8, 1, "message"),
+        Step(321, 2, "message"),
+        Step(371, 4, "message"),
+        Step(385, 0, "message"),
+        Step(505, 3, "message"),
     ],
 )
 @given(

@@ -3,17 +3,14 @@ of one member only, and no feed for a token whose member left the config."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from icalendar import Calendar
 
 from bot import ical, models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.rota import Shift
-from tests.conftest import at, make_settings
+from tests.conftest import MakeCtx, at, make_settings
 
 NOW = at("2026-11-24", "20:00")
 
@@ -22,7 +19,8 @@ def test_feed_url_prefers_public_url() -> None:
     settings = make_settings("sqlite+aiosqlite:///x.db", "http://127.0.0.1:1/hook")
     assert ical.feed_url(settings, "tok") == "http://127.0.0.1:8080/ical/tok.ics"
     public = make_settings(
-        "sqlite+aiosqlite:///x.db", "http://127.0.0.1:1/hook",
+        "sqlite+aiosqlite:///x.db",
+        "http://127.0.0.1:1/hook",
         bot={"public_url": "https://care.example.org/bot/"},
     )
     assert ical.feed_url(public, "tok") == "https://care.example.org/bot/ical/tok.ics"
@@ -43,12 +41,8 @@ def test_calendar_in_chinese_with_stable_uids() -> None:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    d = Database(database_url)
-    await d.upgrade()
-    await sync_config(d, make_settings(database_url, "http://127.0.0.1:1/hook"), FrozenClock(NOW))
-    yield d
-    await d.dispose()
+async def db(make_ctx: MakeCtx) -> Database:
+    return (await make_ctx(FrozenClock(NOW))).db
 
 
 async def test_tokens_and_feeds(db: Database, database_url: str) -> None:
@@ -58,10 +52,19 @@ async def test_tokens_and_feeds(db: Database, database_url: str) -> None:
         again = await ical.member_token(s, "g1", "c1", "Chen", NOW)
         other = await ical.member_token(s, "g1", "c2", "Li", NOW)
         for member, start, end in (
-            ("c1", "08:00", "10:00"), ("c2", "10:00", "12:00"), ("c1", "12:00", "14:00")
+            ("c1", "08:00", "10:00"),
+            ("c2", "10:00", "12:00"),
+            ("c1", "12:00", "14:00"),
         ):
-            s.add(models.Shift(group_id="g1", member_id=member, start_at=at("2026-11-25", start),
-                               end_at=at("2026-11-25", end), created_at=NOW))
+            s.add(
+                models.Shift(
+                    group_id="g1",
+                    member_id=member,
+                    start_at=at("2026-11-25", start),
+                    end_at=at("2026-11-25", end),
+                    created_at=NOW,
+                )
+            )
     assert first == again and first != other and len(first) >= 32
     async with db.read() as s:
         body = await ical.feed_for_token(s, settings, first, NOW)
@@ -73,8 +76,11 @@ async def test_tokens_and_feeds(db: Database, database_url: str) -> None:
     async with db.write() as s:
         fresh = await ical.member_token(s, "g1", "c1", "Chen", NOW, reset=True)
     assert fresh != first
-    gone = make_settings(database_url, "http://127.0.0.1:1/hook", members=[
-        {"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"}])
+    gone = make_settings(
+        database_url,
+        "http://127.0.0.1:1/hook",
+        members=[{"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"}],
+    )
     async with db.read() as s:
         assert await ical.feed_for_token(s, settings, first, NOW) is None  # retired
         assert await ical.feed_for_token(s, settings, fresh, NOW) is not None

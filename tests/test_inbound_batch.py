@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import Context
@@ -33,7 +32,7 @@ from bot.platforms.base import InboundMessage
 from handlers.commands import load_commands
 from handlers.inbox import Inbox
 from handlers.messages import handle_inbound
-from tests.conftest import FakePlatform, at, make_settings
+from tests.conftest import FakePlatform, MakeCtx, at, make_settings, open_db
 
 D = "2026-11-25"
 COUNSELLORS = ("c1", "c2", "c3")
@@ -42,20 +41,27 @@ GROUPS = ("g1", "g2")
 
 
 def two_groups(database_url: str) -> Settings:
-    people = [("c1", "Chen", "counsellor"), ("c2", "Li", "counsellor"),
-              ("c3", "Wang", "counsellor"), ("l1", "Lead Liu", "lead")]
+    people = [
+        ("c1", "Chen", "counsellor"),
+        ("c2", "Li", "counsellor"),
+        ("c3", "Wang", "counsellor"),
+        ("l1", "Lead Liu", "lead"),
+    ]
     return make_settings(
         database_url,
         "http://127.0.0.1:9/unused",
         service={"reminder_minutes": 0, "max_open_per_counsellor": 2},
         groups=[
-            {"id": g, "name": "Group", "platform": "generic", "secret": "x",
-             "webhook_url": "http://127.0.0.1:9/unused"}
+            {
+                "id": g,
+                "name": "Group",
+                "platform": "generic",
+                "secret": "x",
+                "webhook_url": "http://127.0.0.1:9/unused",
+            }
             for g in GROUPS
         ],
-        members=[
-            {"group": g, "id": i, "name": n, "role": r} for g in GROUPS for i, n, r in people
-        ],
+        members=[{"group": g, "id": i, "name": n, "role": r} for g in GROUPS for i, n, r in people],
     )
 
 
@@ -92,12 +98,17 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
     c, m, o, mb = models.Conversation, models.Message, models.OutboxRow, models.Member
     async with db.read() as s:
         convs = {
-            x.id: x
-            for x in await s.scalars(select(c).where(c.group_id == group).order_by(c.id))
+            x.id: x for x in await s.scalars(select(c).where(c.group_id == group).order_by(c.id))
         }
         messages = [
-            (x.platform_msg_id, x.sender_id, x.is_off_hours, x.is_crisis, x.is_command,
-             None if x.conversation_id is None else convs[x.conversation_id].staff_id)
+            (
+                x.platform_msg_id,
+                x.sender_id,
+                x.is_off_hours,
+                x.is_crisis,
+                x.is_command,
+                None if x.conversation_id is None else convs[x.conversation_id].staff_id,
+            )
             for x in await s.scalars(select(m).where(m.group_id == group).order_by(m.id))
         ]
         posts = [
@@ -111,8 +122,16 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
         alerted = (await s.get(models.Group, group)).queue_alerted_at  # type: ignore[union-attr]
     return {
         "conversations": [
-            (x.staff_id, x.counsellor_id, x.status, x.is_crisis, x.reassign_count,
-             x.first_response_at, x.response_due_at, x.close_reason)
+            (
+                x.staff_id,
+                x.counsellor_id,
+                x.status,
+                x.is_crisis,
+                x.reassign_count,
+                x.first_response_at,
+                x.response_due_at,
+                x.close_reason,
+            )
             for x in convs.values()
         ],
         "messages": messages,
@@ -122,15 +141,23 @@ async def outcome(db: Database, group: str) -> dict[str, Any]:
     }
 
 
-async def prepare(db: Database, settings: Settings, clock: FrozenClock) -> None:
+async def prepare(make_ctx: MakeCtx, settings: Settings, clock: FrozenClock) -> Context:
+    """A context on the settings' database, with the rota SHIFTS in every group."""
     load_commands()
-    await db.upgrade()
-    await sync_config(db, settings, clock)
-    async with db.write() as s:
+    ctx = await make_ctx(clock, settings)
+    async with ctx.db.write() as s:
         for group in GROUPS:
             for member, start, end in SHIFTS:
-                s.add(models.Shift(group_id=group, member_id=member, start_at=at(D, start),
-                                   end_at=at(D, end), created_at=clock.now()))
+                s.add(
+                    models.Shift(
+                        group_id=group,
+                        member_id=member,
+                        start_at=at(D, start),
+                        end_at=at(D, end),
+                        created_at=clock.now(),
+                    )
+                )
+    return ctx
 
 
 async def play(ctx: Context, steps: list[tuple[str, int]], cuts: list[int]) -> list[list[bool]]:
@@ -147,48 +174,58 @@ async def play(ctx: Context, steps: list[tuple[str, int]], cuts: list[int]) -> l
     return [flags1, flags2]
 
 
-async def test_a_batch_decides_as_one_message_at_a_time(database_url: str, tmp_path: Path) -> None:
+async def test_a_batch_decides_as_one_message_at_a_time(
+    database_url: str, tmp_path: Path, make_ctx: MakeCtx
+) -> None:
     """A busy minute: six people, a crisis, a resend, answers, /done and /ack, in one batch."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        ctx = Context(settings, clock, db)
-        steps = [("text", 0), ("text", 1), ("text", 2), ("text", 3), ("text", 4), ("text", 0),
-                 ("again", 1), ("crisis", 5), ("answer", 0), ("text", 1), ("done", 0),
-                 ("image", 2), ("text", 3), ("ack", 1), ("help", 4), ("text", 4)]
-        flags1, flags2 = await play(ctx, steps, [])
-        assert flags1 == flags2
-        assert flags2.count(True) == 1  # the resend
-        first, batched = await outcome(db, "g1"), await outcome(db, "g2")
-        assert batched == first
-        # The scenario does what it says: some wait, the crisis is taken, /done freed a place.
-        statuses = [x[2] for x in batched["conversations"]]
-        assert "waiting" in statuses and "closed" in statuses
-        assert any(x[3] and x[1] for x in batched["conversations"])
-    finally:
-        await db.dispose()
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    steps = [
+        ("text", 0),
+        ("text", 1),
+        ("text", 2),
+        ("text", 3),
+        ("text", 4),
+        ("text", 0),
+        ("again", 1),
+        ("crisis", 5),
+        ("answer", 0),
+        ("text", 1),
+        ("done", 0),
+        ("image", 2),
+        ("text", 3),
+        ("ack", 1),
+        ("help", 4),
+        ("text", 4),
+    ]
+    flags1, flags2 = await play(ctx, steps, [])
+    assert flags1 == flags2
+    assert flags2.count(True) == 1  # the resend
+    first, batched = await outcome(db, "g1"), await outcome(db, "g2")
+    assert batched == first
+    # The scenario does what it says: some wait, the crisis is taken, /done freed a place.
+    statuses = [x[2] for x in batched["conversations"]]
+    assert "waiting" in statuses and "closed" in statuses
+    assert any(x[3] and x[1] for x in batched["conversations"])
 
 
 async def test_two_messages_of_one_night_in_one_batch_get_one_auto_reply(
     database_url: str,
+    make_ctx: MakeCtx,
 ) -> None:
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "02:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        ctx = Context(settings, clock, db)
-        steps = [("text", 0), ("text", 0), ("crisis", 1), ("crisis", 1), ("text", 1)]
-        await play(ctx, steps, [])
-        first, batched = await outcome(db, "g1"), await outcome(db, "g2")
-        assert batched == first
-        # The plain night reply, the crisis night reply (a group post: neutral words and kind),
-        # and the leads' private crisis alert.
-        assert [p[0] for p in batched["posts"]] == ["off_hours", "off_hours", "crisis"]
-    finally:
-        await db.dispose()
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    steps = [("text", 0), ("text", 0), ("crisis", 1), ("crisis", 1), ("text", 1)]
+    await play(ctx, steps, [])
+    first, batched = await outcome(db, "g1"), await outcome(db, "g2")
+    assert batched == first
+    # The plain night reply, the crisis night reply (a group post: neutral words and kind),
+    # and the leads' private crisis alert.
+    assert [p[0] for p in batched["posts"]] == ["off_hours", "off_hours", "crisis"]
 
 
 class World:
@@ -198,9 +235,12 @@ class World:
         self.runner = asyncio.Runner()
         self.settings = two_groups(f"sqlite+aiosqlite:///{tmp}/batch.db")
         self.clock = FrozenClock(at(D, "10:00"))
-        self.db = Database(self.settings.bot.database_url)
-        self.ctx = Context(self.settings, self.clock, self.db)
-        self.runner.run(prepare(self.db, self.settings, self.clock))
+        self.ctx = self.runner.run(prepare(self._open, self.settings, self.clock))
+        self.db = self.ctx.db
+
+    @staticmethod
+    async def _open(clock: FrozenClock, settings: Settings) -> Context:
+        return Context(settings, clock, await open_db(settings, clock))
 
     async def reset(self, now: datetime) -> None:
         self.clock.set(now)
@@ -228,8 +268,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 11)), min_size=1,
-                   max_size=30),
+    steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 11)), min_size=1, max_size=30),
     cuts=st.lists(st.integers(0, 30), max_size=6),
     hhmm=st.sampled_from(["09:00", "11:59", "12:00", "15:00", "23:30", "03:00"]),
 )
@@ -245,123 +284,124 @@ def test_any_batches_decide_as_one_message_at_a_time(
     world.runner.run(example())
 
 
-async def test_one_bad_message_fails_alone_and_its_batch_is_written(database_url: str) -> None:
+async def test_one_bad_message_fails_alone_and_its_batch_is_written(
+    database_url: str, make_ctx: MakeCtx
+) -> None:
     """Requests that share a transaction do not share a failure: the database refuses one
     message (a trigger stands in for any error of one row), the others are stored."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        async with db.write() as s:
-            if db.is_sqlite:
-                await s.execute(text(
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    async with db.write() as s:
+        if db.is_sqlite:
+            await s.execute(
+                text(
                     "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison' "
-                    "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"))
-            else:
-                await s.execute(text(
+                    "BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+                )
+            )
+        else:
+            await s.execute(
+                text(
                     "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
                     "IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; "
-                    "RETURN NEW; END $$ LANGUAGE plpgsql"))
-                await s.execute(text(
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await s.execute(
+                text(
                     "CREATE TRIGGER poison BEFORE INSERT ON messages "
-                    "FOR EACH ROW EXECUTE FUNCTION poison()"))
-        inbox = Inbox(Context(settings, clock, db))
+                    "FOR EACH ROW EXECUTE FUNCTION poison()"
+                )
+            )
+    inbox = Inbox(ctx)
 
-        def say(mid: str, who: str, words: str) -> list[InboundMessage]:
-            return [InboundMessage("generic", "g1", mid, who, who, words)]
+    def say(mid: str, who: str, words: str) -> list[InboundMessage]:
+        return [InboundMessage("generic", "g1", mid, who, who, words)]
 
-        # gather starts all three submissions before the inbox's task runs: one batch of three.
-        results = await asyncio.gather(
-            inbox.submit(say("a", "doc1", "hello")),
-            inbox.submit(say("b", "doc2", "poison")),
-            inbox.submit(say("c", "doc3", "hello") + say("a", "doc1", "again")),
-            return_exceptions=True,
-        )
-        assert results[0] == [False] and results[2] == [False, True]
-        assert isinstance(results[1], Exception) and "poisoned" in str(results[1])
-        assert inbox.batches == 2  # the shared one failed; the good ones were written alone
-        got = await outcome(db, "g1")
-        assert [x[0] for x in got["messages"]] == ["a", "c"]
-        assert sorted(x[0] for x in got["conversations"]) == ["doc1", "doc3"]
-    finally:
-        await db.dispose()
+    # gather starts all three submissions before the inbox's task runs: one batch of three.
+    results = await asyncio.gather(
+        inbox.submit(say("a", "doc1", "hello")),
+        inbox.submit(say("b", "doc2", "poison")),
+        inbox.submit(say("c", "doc3", "hello") + say("a", "doc1", "again")),
+        return_exceptions=True,
+    )
+    assert results[0] == [False] and results[2] == [False, True]
+    assert isinstance(results[1], Exception) and "poisoned" in str(results[1])
+    assert inbox.batches == 2  # the shared one failed; the good ones were written alone
+    got = await outcome(db, "g1")
+    assert [x[0] for x in got["messages"]] == ["a", "c"]
+    assert sorted(x[0] for x in got["conversations"]) == ["doc1", "doc3"]
 
 
 async def test_a_failing_message_leaves_no_text_in_the_log(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    database_url: str, caplog: pytest.LogCaptureFixture, make_ctx: MakeCtx
 ) -> None:
     """The log of a failed batch names exception types and ids, never what people wrote (nor
     the SQL parameters that carry it)."""
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        inbox = Inbox(Context(settings, clock, db))
-        # A lone surrogate (half an emoji) cannot be encoded for the database: the message fails.
-        bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
-        good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
-        with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
-            results = await asyncio.gather(inbox.submit([good]), inbox.submit([bad]),
-                                           return_exceptions=True)
-        assert results[0] == [False] and isinstance(results[1], Exception)
-        assert caplog.records, "the failed batch is logged"
-        logged = caplog.text + "".join(
-            logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+    inbox = Inbox(await prepare(make_ctx, settings, clock))
+    # A lone surrogate (half an emoji) cannot be encoded for the database: the message fails.
+    bad = InboundMessage("generic", "g1", "b", "doc2", "Doc2", "my private words \ud800")
+    good = InboundMessage("generic", "g1", "a", "doc1", "Doc1", "I cannot sleep at night")
+    with caplog.at_level(logging.INFO):  # aiosqlite echoes every statement at DEBUG
+        results = await asyncio.gather(
+            inbox.submit([good]), inbox.submit([bad]), return_exceptions=True
         )
-        for words in ("private words", "cannot sleep", "Doc1", "Doc2"):
-            assert words not in logged, logged
-    finally:
-        await db.dispose()
+    assert results[0] == [False] and isinstance(results[1], Exception)
+    assert caplog.records, "the failed batch is logged"
+    logged = caplog.text + "".join(
+        logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+    )
+    for words in ("private words", "cannot sleep", "Doc1", "Doc2"):
+        assert words not in logged, logged
 
 
-async def test_requests_that_wait_together_share_one_transaction(database_url: str) -> None:
+async def test_requests_that_wait_together_share_one_transaction(
+    database_url: str, make_ctx: MakeCtx
+) -> None:
     settings = two_groups(database_url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(database_url)
-    try:
-        await prepare(db, settings, clock)
-        inbox = Inbox(Context(settings, clock, db))
-        sent = [
-            [InboundMessage("generic", "g1", f"m{i}", f"doc{i % 4}", "", f"hello {i}")]
-            for i in range(20)
-        ]
-        results = await asyncio.gather(*(inbox.submit(x) for x in sent))
-        assert results == [[False]] * 20
-        assert inbox.batches == 1
-        assert len((await outcome(db, "g1"))["messages"]) == 20
-    finally:
-        await db.dispose()
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    inbox = Inbox(ctx)
+    sent = [
+        [InboundMessage("generic", "g1", f"m{i}", f"doc{i % 4}", "", f"hello {i}")]
+        for i in range(20)
+    ]
+    results = await asyncio.gather(*(inbox.submit(x) for x in sent))
+    assert results == [[False]] * 20
+    assert inbox.batches == 1
+    assert len((await outcome(db, "g1"))["messages"]) == 20
 
 
 async def test_past_the_waiting_limit_a_request_is_refused_at_once_and_nothing_is_lost(
     tmp_path: Path,
+    make_ctx: MakeCtx,
 ) -> None:
     """While the single SQLite writer is busy, requests wait; past the limit they are refused
     (503 at the webhook) instead of queueing without end. What was taken is all written."""
     url = f"sqlite+aiosqlite:///{tmp_path}/overload.db"
     settings = two_groups(url)
     clock = FrozenClock(at(D, "10:00"))
-    db = Database(url)
-    try:
-        await prepare(db, settings, clock)
-        inbox = Inbox(Context(settings, clock, db), max_waiting=3)
+    ctx = await prepare(make_ctx, settings, clock)
+    db = ctx.db
+    inbox = Inbox(ctx, max_waiting=3)
 
-        def say(i: int) -> list[InboundMessage]:
-            return [InboundMessage("generic", "g1", f"m{i}", f"doc{i}", "", "hello")]
+    def say(i: int) -> list[InboundMessage]:
+        return [InboundMessage("generic", "g1", f"m{i}", f"doc{i}", "", "hello")]
 
-        async with db.write():  # somebody else holds the writer (a boundary job, say)
-            taken = [asyncio.create_task(inbox.submit(say(i))) for i in range(3)]
-            await asyncio.sleep(0.05)
-            with pytest.raises(Overloaded):
-                await inbox.submit(say(3))
-            assert not any(t.done() for t in taken)
-        assert await asyncio.gather(*taken) == [[False]] * 3
-        assert await inbox.submit(say(4)) == [False]  # room again once they are written
-        assert [x[0] for x in (await outcome(db, "g1"))["messages"]] == ["m0", "m1", "m2", "m4"]
-    finally:
-        await db.dispose()
+    async with db.write():  # somebody else holds the writer (a boundary job, say)
+        taken = [asyncio.create_task(inbox.submit(say(i))) for i in range(3)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(Overloaded):
+            await inbox.submit(say(3))
+        assert not any(t.done() for t in taken)
+    assert await asyncio.gather(*taken) == [[False]] * 3
+    assert await inbox.submit(say(4)) == [False]  # room again once they are written
+    assert [x[0] for x in (await outcome(db, "g1"))["messages"]] == ["m0", "m1", "m2", "m4"]
 
 
 async def test_the_webhook_answers_503_with_retry_after_when_overloaded(

@@ -24,11 +24,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import ScaledClock
 from bot.config import load_settings
 from bot.db import Database
-from tests.conftest import SECRET, at
+from tests.conftest import SECRET, at, open_db
 from tests.fake_timed import timed_fake
 from tests.test_notices_speed import ROTA
 
@@ -187,10 +186,8 @@ def processes(tmp_path: Path) -> Iterator[list[BotProcess]]:
 
 async def seed(database_url: str, config: Path, shifts: list[tuple[str, str, str]]) -> None:
     settings = load_settings(config)
-    db = Database(database_url)
+    db = await open_db(settings, ScaledClock(at(D, "07:00")))
     try:
-        await db.upgrade()
-        await sync_config(db, settings, ScaledClock(at(D, "07:00")))
         async with db.write() as s:
             for member, start, end in shifts:
                 s.add(

@@ -16,11 +16,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import models
-from bot.app import create_app, sync_config
+from bot.app import create_app
 from bot.clock import ScaledClock, SystemWallClock
-from bot.db import Database
 from bot.platforms import generic
-from tests.conftest import SECRET, at, make_settings
+from tests.conftest import SECRET, at, make_settings, open_db
 from tests.fake_timed import Arrival, timed_fake
 
 D = "2026-11-25"
@@ -73,10 +72,8 @@ def day_settings(database_url: str, webhook_url: str) -> Any:
 
 
 async def seed(database_url: str, settings: Any, now: datetime) -> None:
-    db = Database(database_url)
+    db = await open_db(settings, ScaledClock(now))
     try:
-        await db.upgrade()
-        await sync_config(db, settings, ScaledClock(now))
         async with db.write() as s:
             for member, start, end in ROTA:
                 s.add(

@@ -36,9 +36,7 @@ async def robot() -> AsyncIterator[FakeRobot]:
 
 
 @pytest.fixture
-async def start_bot(
-    database_url: str, robot: FakeRobot, make_bot: Any
-) -> Callable[..., Any]:
+async def start_bot(database_url: str, robot: FakeRobot, make_bot: Any) -> Callable[..., Any]:
     async def start(**group_extra: Any) -> Bot:
         clock = FrozenClock(NOW)
         wall = FrozenWallClock(NOW)
@@ -116,6 +114,7 @@ async def test_burst_of_100_is_merged_paced_complete_and_in_order(
     assert all(text.count(f"[{i:03d}]") == 1 for i in range(100))
     # Mentions of merged rows are unioned, in order of first appearance.
     assert robot.posts[0].payload["at"]["atUserIds"] == ["c1", "c2", "l1"]
+
     # Every row is marked sent (the mark commits just after the robot answers the last post);
     # merged rows point at the head that carried them.
     async def all_sent() -> bool:
@@ -153,9 +152,7 @@ async def test_the_rate_window_counts_real_minutes_whatever_the_service_clock_do
     assert {t for t in logged} <= {NOW, NOW + timedelta(seconds=61)}
 
 
-async def test_only_the_same_family_merges(
-    start_bot: Callable[..., Any], robot: FakeRobot
-) -> None:
+async def test_only_the_same_family_merges(start_bot: Callable[..., Any], robot: FakeRobot) -> None:
     bot: Bot = await start_bot()
     await put(
         bot,
@@ -167,6 +164,7 @@ async def test_only_the_same_family_merges(
     await robot.wait_for(lambda r: len(r.posts) == 3)
     assert [p.text.split(" @")[0] for p in robot.posts] == ["a1\n\na2", "s1", "a3"]
     assert robot.posts[0].payload["at"]["atUserIds"] == ["c1", "doc1"]
+
     async def all_sent() -> bool:
         return {r.status for r in await rows(bot)} == {"sent"}
 
@@ -382,8 +380,9 @@ def test_redact_covers_every_credential() -> None:
 
 def test_time_base_is_real_for_a_real_platform_and_the_clock_for_a_fake() -> None:
     fast = ScaledClock(NOW, speed=600)
-    real = dingtalk_settings("sqlite+aiosqlite:///:memory:",
-                             "https://oapi.dingtalk.com/robot/send?access_token=x").groups[0]
+    real = dingtalk_settings(
+        "sqlite+aiosqlite:///:memory:", "https://oapi.dingtalk.com/robot/send?access_token=x"
+    ).groups[0]
     fake = dingtalk_settings("sqlite+aiosqlite:///:memory:",
                              "http://127.0.0.1:9/robot/send?access_token=x").groups[0]  # fmt: skip
     # A real robot counts real minutes: at speed 600 one real minute is 600 clock minutes.

@@ -120,7 +120,7 @@ async def test_outbox_retry_requeues_and_refuses_unknown_ids(
     assert already.returncode == 2 and "already sent" in already.stderr
     assert (await status_of(database_url, sent)).status == "sent"
     bad = await asyncio.to_thread(carebot, config, "outbox", "retry", "abc")
-    assert bad.returncode == 2 and "invalid int value" in bad.stderr
+    assert bad.returncode == 2 and "not a whole number" in bad.stderr
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 
 from bot import models
 from bot.db import Database
+from bot.names import Names
 from bot.report import (
     CounsellorStats,
     Report,
@@ -274,7 +275,7 @@ async def test_report_text_has_figures_and_names_but_no_message_text(
     settings = make_settings(database_url, "http://127.0.0.1:9/hook")
     async with db.read() as s:
         r = await build_report(s, settings, "g1", at(D, "00:00"), at(NEXT, "00:00"))
-    names = {"c1": "Chen", "c2": "Li", "c3": "Wang"}
+    names = Names({"c1": "Chen", "c2": "Li", "c3": "Wang"})
     en = format_report(r, names, "en")
     zh = format_report(r, names, "zh")
     for text in (en, zh):
@@ -301,9 +302,9 @@ def test_format_of_an_empty_report() -> None:
     r = Report(
         "g1", day, day + timedelta(days=1), 0, 0, 0, None, None, 0, None, 0, 0, (0,) * 24, ()
     )
-    text = format_report(r, {}, "en")
+    text = format_report(r, Names(), "en")
     assert "First response: none in this period." in text
-    assert "首次回复用时：本时段没有首次回复。" in format_report(r, {}, "zh")
+    assert "首次回复用时：本时段没有首次回复。" in format_report(r, Names(), "zh")
     assert "(longest n/a)" in text
     assert "by hour" not in text
     assert text.endswith("Counsellors:\n(nobody on duty)")

@@ -263,12 +263,13 @@ async def test_purge_cli_counts_removes_once_and_refuses_bad_dates(
     tomorrow = (SystemClock().now().astimezone(TZ) + timedelta(days=2)).date().isoformat()
     for args, message in [
         (["--before", tomorrow], f"--before {tomorrow} is in the future"),
-        (["--before", "2026-02-30"], "'2026-02-30' is not a date; write YYYY-MM-DD"),
+        (["--before", "2026-02-30"], "--before: 2026-02-30 is not a day of the calendar"),
         ([], "the following arguments are required: --before"),
     ]:
         bad = carebot("--config", str(cfg), "privacy", "purge", *args)
         assert bad.returncode == 2, bad
         assert message in bad.stderr and bad.stdout == ""
+        assert len(bad.stderr.splitlines()) == 1, bad.stderr
 
 
 async def _all_sent(bot: Bot) -> bool:
@@ -370,11 +371,12 @@ async def test_forget_cli_removes_a_persons_words_everywhere_and_audits_without_
     for args, message in [
         (["w1", "nobody"], "nobody with id 'nobody' has written in group 'w1'"),
         (["nope", "doc1"], "group 'nope' is not in the config; use one of: w1, w2"),
-        (["w1"], "the following arguments are required: person"),
+        (["w1"], "the following arguments are required: PERSON"),
     ]:
         bad = carebot("--config", str(cfg), "privacy", "forget", *args)
         assert bad.returncode == 2, bad
         assert message in bad.stderr and bad.stdout == ""
+        assert len(bad.stderr.splitlines()) == 1, bad.stderr
 
 
 @pytest.mark.parametrize(

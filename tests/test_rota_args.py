@@ -110,8 +110,16 @@ def test_words_join_spaced_spans_and_chinese_separators() -> None:
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("c1", "c1"), ("Chen", "c1"), ("chen", "c1"), ("@Li", "c2"), ("@张三", "zs"),
-     ("me", "c2"), ("我", "c2"), ("l1", "l1")],
+    [
+        ("c1", "c1"),
+        ("Chen", "c1"),
+        ("chen", "c1"),
+        ("@Li", "c2"),
+        ("@张三", "zs"),
+        ("me", "c2"),
+        ("我", "c2"),
+        ("l1", "l1"),
+    ],
 )
 def test_members_by_id_name_mention_or_me(word: str, expected: str) -> None:
     assert resolve_member(word, MEMBERS, sender_id="c2") == expected
@@ -142,8 +150,11 @@ def test_shift_args_and_names_with_spaces() -> None:
     [
         (["Chen", "tomorrow"], "rota_arg_missing", None),
         ([], "rota_arg_missing", None),
-        (["Zhao", "tomorrow", "08:00-10:00"], "rota_arg_unknown_member",
-         ["Chen", "tomorrow", "08:00-10:00"]),
+        (
+            ["Zhao", "tomorrow", "08:00-10:00"],
+            "rota_arg_unknown_member",
+            ["Chen", "tomorrow", "08:00-10:00"],
+        ),
         (["Chen", "someday", "08:00-10:00"], "rota_arg_bad_date", ["Chen", "11-25", "08:00-10:00"]),
         (["Chen", "tomorrow", "8-12"], "rota_arg_bad_span", ["Chen", "tomorrow", "08:00-12:00"]),
         # every fault is fixed in the example; the first one is the reason given
@@ -189,11 +200,16 @@ def test_repeat_days_and_ranges() -> None:
     a = parse_repeat(["today", "tomorrow"], TODAY)
     assert (a.source, a.targets) == (TODAY, (date(2026, 11, 25),))
     a = parse_repeat(["11-24", "11-25~11-27", "11-30"], TODAY)
-    assert a.targets == (date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27),
-                         date(2026, 11, 30))
-    assert parse_repeat(["今天", "明天", "至", "11-27"], TODAY).targets == parse_repeat(
-        ["today", "11-25..11-27"], TODAY
-    ).targets
+    assert a.targets == (
+        date(2026, 11, 25),
+        date(2026, 11, 26),
+        date(2026, 11, 27),
+        date(2026, 11, 30),
+    )
+    assert (
+        parse_repeat(["今天", "明天", "至", "11-27"], TODAY).targets
+        == parse_repeat(["today", "11-25..11-27"], TODAY).targets
+    )
     with pytest.raises(ArgumentError) as err:
         parse_repeat(["today", "tomorrow~someday"], TODAY)
     assert err.value.key == "rota_arg_bad_date" and err.value.fixed == ["today", "tomorrow~11-25"]

@@ -4,7 +4,6 @@ written whole with one audit row, announced when it alters the next 24 hours, an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,30 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models, rota_changes
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.db import Database
 from bot.errors import RotaError
-from tests.conftest import at, make_settings
+from tests.conftest import CTX_NOW, NO_HOOK, MakeCtx, at, make_settings
 
 D = "2026-11-25"  # the day the tests edit; "now" is the evening before unless said otherwise
-NOW = at("2026-11-24", "12:00")
-
-
-async def make_ctx(database_url: str, language: str = "en") -> Context:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook", bot={"language": language})
-    db = Database(database_url)
-    await db.upgrade()
-    await sync_config(db, settings, FrozenClock(NOW))
-    return Context(settings, FrozenClock(NOW), db)
-
-
-@pytest.fixture
-async def ctx(database_url: str) -> AsyncIterator[Context]:
-    c = await make_ctx(database_url)
-    yield c
-    await c.db.dispose()
+NOW = CTX_NOW  # "now" of the `ctx` fixture: the day before D, at noon
 
 
 async def shifts(ctx: Context) -> list[tuple[str, str]]:
@@ -63,14 +45,26 @@ async def outbox(ctx: Context) -> list[models.OutboxRow]:
 
 
 async def add(
-    ctx: Context, member: str, start: str, end: str, day: str = D, *, now: datetime = NOW,
+    ctx: Context,
+    member: str,
+    start: str,
+    end: str,
+    day: str = D,
+    *,
+    now: datetime = NOW,
     actor: str = "l1",
 ) -> rota_changes.Change:
     end_at = at(day, end) if end != "24:00" else at(day, "00:00") + timedelta(days=1)
     async with ctx.db.write() as s:
         return await rota_changes.add_shift(
-            ctx, s, group_id="g1", actor_id=actor, member_id=member,
-            start_at=at(day, start), end_at=end_at, now=now,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id=actor,
+            member_id=member,
+            start_at=at(day, start),
+            end_at=end_at,
+            now=now,
         )
 
 
@@ -85,8 +79,11 @@ async def test_add_writes_shift_audit_and_announcement(ctx: Context) -> None:
     assert (entry.actor_id, entry.action, entry.at) == ("l1", "add", NOW)
     assert entry.before == {"shifts": []}
     assert entry.after["shifts"] == [
-        {"member_id": "c1", "start_at": "2026-11-25T00:00:00+00:00",
-         "end_at": "2026-11-25T02:00:00+00:00"}
+        {
+            "member_id": "c1",
+            "start_at": "2026-11-25T00:00:00+00:00",
+            "end_at": "2026-11-25T02:00:00+00:00",
+        }
     ]
     [post] = await outbox(ctx)  # 20 hours ahead: inside the next 24 hours
     assert post.kind == "shift_change" and post.mentions == ["c1"]
@@ -108,18 +105,34 @@ async def test_24_00_end_is_the_closing_midnight(ctx: Context) -> None:
 @pytest.mark.parametrize(
     ("member", "start", "end", "error"),
     [
-        ("c1", "07:00", "09:00",
-         "11-25 07:00-09:00 is outside service hours 08:00-24:00: shifts must lie inside them, "
-         "e.g. 11-25 08:00-10:00."),
-        ("c1", "12:00", "11:00",
-         "11-25 12:00-11:00 does not end after it starts: the end must come after the start, "
-         "e.g. 11-25 11:00-12:00."),
-        ("c1", "09:00", "11:00",
-         "Chen already has a shift 11-25 08:00-10:00 that overlaps 11-25 09:00-11:00: one "
-         "counsellor's shifts may not overlap, e.g. 11-25 10:00-12:00 instead."),
-        ("l1", "12:00", "14:00",
-         "Lead Liu is not a counsellor of this group: only counsellors go on the rota. "
-         "This group's counsellors: Chen, Li, Wang."),
+        (
+            "c1",
+            "07:00",
+            "09:00",
+            "11-25 07:00-09:00 is outside service hours 08:00-24:00: shifts must lie inside them, "
+            "e.g. 11-25 08:00-10:00.",
+        ),
+        (
+            "c1",
+            "12:00",
+            "11:00",
+            "11-25 12:00-11:00 does not end after it starts: the end must come after the start, "
+            "e.g. 11-25 11:00-12:00.",
+        ),
+        (
+            "c1",
+            "09:00",
+            "11:00",
+            "Chen already has a shift 11-25 08:00-10:00 that overlaps 11-25 09:00-11:00: one "
+            "counsellor's shifts may not overlap, e.g. 11-25 10:00-12:00 instead.",
+        ),
+        (
+            "l1",
+            "12:00",
+            "14:00",
+            "Lead Liu is not a counsellor of this group: only counsellors go on the rota. "
+            "This group's counsellors: Chen, Li, Wang.",
+        ),
         ("nobody", "12:00", "14:00", "nobody is not a counsellor of this group"),
     ],
 )
@@ -127,13 +140,19 @@ async def test_a_broken_rule_is_refused_and_writes_nothing(
     ctx: Context, member: str, start: str, end: str, error: str
 ) -> None:
     await add(ctx, "c1", "08:00", "10:00")
-    before = (await count(ctx, models.Shift), await count(ctx, models.AuditEntry),
-              await count(ctx, models.OutboxRow))
+    before = (
+        await count(ctx, models.Shift),
+        await count(ctx, models.AuditEntry),
+        await count(ctx, models.OutboxRow),
+    )
     with pytest.raises(RotaError) as err:
         await add(ctx, member, start, end)
     assert error in str(err.value)
-    after = (await count(ctx, models.Shift), await count(ctx, models.AuditEntry),
-             await count(ctx, models.OutboxRow))
+    after = (
+        await count(ctx, models.Shift),
+        await count(ctx, models.AuditEntry),
+        await count(ctx, models.OutboxRow),
+    )
     assert after == before
 
 
@@ -150,16 +169,28 @@ async def test_removing_the_rest_of_a_running_shift_keeps_what_is_past(ctx: Cont
     now = at(D, "09:30")
     async with ctx.db.write() as s:
         change = await rota_changes.remove_shift(
-            ctx, s, group_id="g1", actor_id="l1", member_id="c1",
-            start_at=at(D, "12:00"), end_at=at(D, "14:00"), now=now,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id="l1",
+            member_id="c1",
+            start_at=at(D, "12:00"),
+            end_at=at(D, "14:00"),
+            now=now,
         )
     assert change.summary == "Removed Chen's shift 11-25 12:00-14:00"
     assert await shifts(ctx) == [("c1", "11-25 08:00-12:00")]
     async with ctx.db.write() as s:
         with pytest.raises(RotaError, match="09:00 is in the past"):
             await rota_changes.remove_shift(
-                ctx, s, group_id="g1", actor_id="l1", member_id="c1",
-                start_at=at(D, "09:00"), end_at=at(D, "10:00"), now=now,
+                ctx,
+                s,
+                group_id="g1",
+                actor_id="l1",
+                member_id="c1",
+                start_at=at(D, "09:00"),
+                end_at=at(D, "10:00"),
+                now=now,
             )
     assert await shifts(ctx) == [("c1", "11-25 08:00-12:00")]
 
@@ -168,15 +199,27 @@ async def test_remove_a_middle_piece_and_a_missing_shift(ctx: Context) -> None:
     await add(ctx, "c1", "08:00", "14:00")
     async with ctx.db.write() as s:
         await rota_changes.remove_shift(
-            ctx, s, group_id="g1", actor_id="l1", member_id="c1",
-            start_at=at(D, "10:00"), end_at=at(D, "12:00"), now=NOW,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id="l1",
+            member_id="c1",
+            start_at=at(D, "10:00"),
+            end_at=at(D, "12:00"),
+            now=NOW,
         )
     assert await shifts(ctx) == [("c1", "11-25 08:00-10:00"), ("c1", "11-25 12:00-14:00")]
     async with ctx.db.write() as s:
         with pytest.raises(RotaError) as err:
             await rota_changes.remove_shift(
-                ctx, s, group_id="g1", actor_id="l1", member_id="c1",
-                start_at=at(D, "09:00"), end_at=at(D, "13:00"), now=NOW,
+                ctx,
+                s,
+                group_id="g1",
+                actor_id="l1",
+                member_id="c1",
+                start_at=at(D, "09:00"),
+                end_at=at(D, "13:00"),
+                now=NOW,
             )
     assert str(err.value) == (
         "Chen has no shift covering 11-25 09:00-13:00. "
@@ -187,8 +230,15 @@ async def test_remove_a_middle_piece_and_a_missing_shift(ctx: Context) -> None:
 async def swap(ctx: Context, a: str, b: str, start: str, end: str) -> rota_changes.Change:
     async with ctx.db.write() as s:
         return await rota_changes.swap_shift(
-            ctx, s, group_id="g1", actor_id="l1", member_a=a, member_b=b,
-            start_at=at(D, start), end_at=at(D, end), now=NOW,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id="l1",
+            member_a=a,
+            member_b=b,
+            start_at=at(D, start),
+            end_at=at(D, end),
+            now=NOW,
         )
 
 
@@ -199,7 +249,9 @@ async def test_swap_one_way_part_of_a_shift(ctx: Context) -> None:
     assert one_way.summary == "Chen's shift 11-25 08:00-10:00 now goes to Wang"
     assert set(one_way.affected) == {"c1", "c3"}
     assert await shifts(ctx) == [
-        ("c1", "11-25 10:00-12:00"), ("c2", "11-25 10:00-12:00"), ("c3", "11-25 08:00-10:00"),
+        ("c1", "11-25 10:00-12:00"),
+        ("c2", "11-25 10:00-12:00"),
+        ("c3", "11-25 08:00-10:00"),
     ]
     # Both on duty over the same span: trading it changes nothing, and is refused as such.
     with pytest.raises(RotaError, match="leaves the rota as it is"):
@@ -242,7 +294,11 @@ async def test_undo_walks_back_the_callers_own_changes(ctx: Context) -> None:
         await undo(ctx)
     entries = await audit(ctx)
     assert [(e.action, e.undone) for e in entries] == [
-        ("add", True), ("add", False), ("swap", True), ("undo", False), ("undo", False),
+        ("add", True),
+        ("add", False),
+        ("swap", True),
+        ("undo", False),
+        ("undo", False),
     ]
     assert entries[3].after["undoes"] == entries[2].id
     assert entries[3].before["shifts"] == entries[2].after["shifts"]
@@ -252,8 +308,14 @@ async def test_undo_refuses_when_the_rota_moved_on(ctx: Context) -> None:
     await add(ctx, "c1", "08:00", "12:00")
     async with ctx.db.write() as s:  # another lead removes it
         await rota_changes.remove_shift(
-            ctx, s, group_id="g1", actor_id="l2", member_id="c1",
-            start_at=at(D, "08:00"), end_at=at(D, "12:00"), now=NOW,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id="l2",
+            member_id="c1",
+            start_at=at(D, "08:00"),
+            end_at=at(D, "12:00"),
+            now=NOW,
         )
     with pytest.raises(RotaError, match=r"changed since #1 \(Added 11-25 08:00-12:00 for Chen\)"):
         await undo(ctx)
@@ -265,15 +327,27 @@ async def test_take_and_repeat(ctx: Context) -> None:
     await add(ctx, "c2", "12:00", "24:00")
     async with ctx.db.write() as s:
         took = await rota_changes.take_shift(
-            ctx, s, group_id="g1", actor_id="c3", member_from="c1", member_to="c3",
-            start_at=at(D, "08:00"), end_at=at(D, "12:00"), now=NOW,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id="c3",
+            member_from="c1",
+            member_to="c3",
+            start_at=at(D, "08:00"),
+            end_at=at(D, "12:00"),
+            now=NOW,
         )
     assert took.summary == "Wang took over Chen's shift 11-25 08:00-12:00"
     days = [at(D, "00:00").date() + timedelta(days=i) for i in (1, 2)]
     async with ctx.db.write() as s:
         copied = await rota_changes.repeat_day(
-            ctx, s, group_id="g1", actor_id="l1", source=at(D, "00:00").date(),
-            targets=days, now=NOW,
+            ctx,
+            s,
+            group_id="g1",
+            actor_id="l1",
+            source=at(D, "00:00").date(),
+            targets=days,
+            now=NOW,
         )
     assert copied.summary == "Copied the rota of 11-25 to 11-26, 11-27 (4 shifts)"
     assert copied.action == "repeat" and set(copied.affected) == {"c2", "c3"}
@@ -281,49 +355,86 @@ async def test_take_and_repeat(ctx: Context) -> None:
     async with ctx.db.write() as s:
         with pytest.raises(RotaError, match="already have every shift of 11-25"):
             await rota_changes.repeat_day(
-                ctx, s, group_id="g1", actor_id="l1", source=at(D, "00:00").date(),
-                targets=days, now=NOW,
+                ctx,
+                s,
+                group_id="g1",
+                actor_id="l1",
+                source=at(D, "00:00").date(),
+                targets=days,
+                now=NOW,
             )
         with pytest.raises(RotaError, match="11-30 has no shifts to copy"):
             await rota_changes.repeat_day(
-                ctx, s, group_id="g1", actor_id="l1", source=at("2026-11-30", "00:00").date(),
-                targets=days, now=NOW,
+                ctx,
+                s,
+                group_id="g1",
+                actor_id="l1",
+                source=at("2026-11-30", "00:00").date(),
+                targets=days,
+                now=NOW,
             )
     await undo(ctx)  # the repeat goes as one
     assert len(await shifts(ctx)) == 2
 
 
-async def test_messages_are_in_chinese_by_default(database_url: str) -> None:
-    ctx = await make_ctx(database_url, language="zh")
-    try:
-        change = await add(ctx, "c1", "08:00", "10:00")
-        assert change.summary == "已为 Chen 添加 11-25 08:00-10:00"
-        with pytest.raises(RotaError) as err:
-            await add(ctx, "c1", "07:00", "09:00")
-        assert "超出服务时间 08:00-24:00" in str(err.value)
-        assert "例如 11-25 08:00-10:00" in str(err.value)
-    finally:
-        await ctx.db.dispose()
+async def test_messages_are_in_chinese_by_default(database_url: str, make_ctx: MakeCtx) -> None:
+    settings = make_settings(database_url, NO_HOOK, bot={"language": "zh"})
+    ctx = await make_ctx(FrozenClock(NOW), settings)
+    change = await add(ctx, "c1", "08:00", "10:00")
+    assert change.summary == "已为 Chen 添加 11-25 08:00-10:00"
+    with pytest.raises(RotaError) as err:
+        await add(ctx, "c1", "07:00", "09:00")
+    assert "超出服务时间 08:00-24:00" in str(err.value)
+    assert "例如 11-25 08:00-10:00" in str(err.value)
 
 
 async def test_after_commit_hook_runs_only_on_commit(ctx: Context) -> None:
     fired: list[str] = []
     async with ctx.db.write() as s:
-        await rota_changes.add_shift(
-            ctx, s, group_id="g1", actor_id="l1", member_id="c1",
-            start_at=at(D, "08:00"), end_at=at(D, "10:00"), now=NOW,
-        )
         rota_changes.call_after_commit(s, lambda: fired.append("g1"))
         assert fired == []
     assert fired == ["g1"]
-    with pytest.raises(RotaError):
+    with pytest.raises(RuntimeError):
         async with ctx.db.write() as s:
             rota_changes.call_after_commit(s, lambda: fired.append("again"))
-            await rota_changes.add_shift(
-                ctx, s, group_id="g1", actor_id="l1", member_id="c1",
-                start_at=at(D, "09:00"), end_at=at(D, "10:00"), now=NOW,
-            )
+            raise RuntimeError("rolled back")
     assert fired == ["g1"]
+
+
+async def test_a_committed_change_re_aims_its_group_and_wakes_the_outbox_by_itself(
+    make_ctx: MakeCtx,
+) -> None:
+    """No caller announces a change: the change registers that on its session, per commit."""
+    calls: list[str] = []
+    ctx = await make_ctx(
+        FrozenClock(NOW), rota_changed=calls.append, wake_outbox=lambda: calls.append("wake")
+    )
+    add = {"group_id": "g1", "actor_id": "l1", "now": NOW}
+    async with ctx.db.write() as s:
+        await rota_changes.add_shift(
+            ctx, s, member_id="c1", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+        )
+        await rota_changes.add_shift(
+            ctx, s, member_id="c2", start_at=at(D, "08:00"), end_at=at(D, "10:00"), **add
+        )
+        assert calls == []  # not before the commit
+    assert calls == ["g1", "wake"]  # two changes, one transaction: once
+    calls.clear()
+    with pytest.raises(RotaError):  # refused: nothing written, nothing announced
+        async with ctx.db.write() as s:
+            await rota_changes.add_shift(
+                ctx, s, member_id="c1", start_at=at(D, "09:00"), end_at=at(D, "11:00"), **add
+            )
+    with pytest.raises(RuntimeError):  # applied, then rolled back: nothing either
+        async with ctx.db.write() as s:
+            await rota_changes.add_shift(
+                ctx, s, member_id="c3", start_at=at(D, "12:00"), end_at=at(D, "14:00"), **add
+            )
+            raise RuntimeError("the caller fails after the change")
+    assert calls == []
+    async with ctx.db.write() as s:
+        await rota_changes.undo_last(ctx, s, **add)
+    assert calls == ["g1", "wake"]
 
 
 async def test_concurrent_overlapping_adds_one_wins(ctx: Context) -> None:

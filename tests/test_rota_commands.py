@@ -14,14 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.db import Database
 from bot.platforms.base import InboundMessage
-from bot.rota_table import MAX_TEXT_BYTES
 from handlers import commands
-from tests.conftest import at, make_settings
+from tests.conftest import NO_HOOK, at, make_settings, open_db
 
 NOW = at("2026-11-24", "20:00")  # "today" is 11-24, "tomorrow" 11-25
 
@@ -74,8 +71,10 @@ class Chat:
             rows = await s.scalars(select(models.Shift).order_by(models.Shift.start_at))
             tz = self.ctx.hours.tz
             return sorted(
-                (r.member_id, f"{r.start_at.astimezone(tz):%m-%d %H:%M}-"
-                 f"{r.end_at.astimezone(tz):%H:%M}")
+                (
+                    r.member_id,
+                    f"{r.start_at.astimezone(tz):%m-%d %H:%M}-{r.end_at.astimezone(tz):%H:%M}",
+                )
                 for r in rows
             )
 
@@ -85,15 +84,12 @@ class Chat:
 
 
 async def make_chat(database_url: str, **sections: Any) -> Chat:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook", **sections)
+    settings = make_settings(database_url, NO_HOOK, **sections)
     clock = FrozenClock(NOW)
-    db = Database(database_url)
-    await db.upgrade()
-    await sync_config(db, settings, clock)
     commands.load_commands()
-    chat = Chat(Context(settings, clock, db), clock)
-    chat.ctx.rota_changed = chat.rescheduled.append
-    return chat
+    rescheduled: list[str] = []
+    ctx = Context(settings, clock, await open_db(settings, clock), rota_changed=rescheduled.append)
+    return Chat(ctx, clock, rescheduled)
 
 
 @pytest.fixture
@@ -150,25 +146,43 @@ ADD_USAGE = "Usage: /rota add MEMBER DAY HH:MM-HH:MM"
 @pytest.mark.parametrize(
     ("text", "reason", "example"),
     [
-        ("/rota add Chen tomorrow", "Some arguments are missing.",
-         "/rota add Chen tomorrow 08:00-12:00"),
+        (
+            "/rota add Chen tomorrow",
+            "Some arguments are missing.",
+            "/rota add Chen tomorrow 08:00-12:00",
+        ),
         ("/rota add", "Some arguments are missing.", "/rota add Chen tomorrow 08:00-12:00"),
-        ("/rota add Zhao tomorrow 08:00-10:00",
-         "Nobody called \u201cZhao\u201d is in this group: name a member by id, name or @name. "
-         "This group's counsellors: Chen, Li, Wang.",
-         "/rota add Chen tomorrow 08:00-10:00"),
-        ("/rota add Chen someday 08:00-10:00",
-         "\u201csomeday\u201d is not a date: write today, tomorrow, YYYY-MM-DD or MM-DD.",
-         "/rota add Chen 11-25 08:00-10:00"),
-        ("/rota add Chen 2026-02-30 08:00-10:00", "There is no day 2026-02-30.",
-         "/rota add Chen 11-25 08:00-10:00"),
-        ("/rota add Chen tomorrow 8-10",
-         "\u201c8-10\u201d is not a time span: write HH:MM-HH:MM (24:00 may end it).",
-         "/rota add Chen tomorrow 08:00-10:00"),
-        ("/rota add Chen tomorrow 12:00-10:00", "12:00-10:00 does not end after it starts.",
-         "/rota add Chen tomorrow 10:00-12:00"),
-        ("/排班 添加 Chen 明天 25:00-26:00", "is not a time span",
-         "/排班 添加 Chen 明天 08:00-10:00"),
+        (
+            "/rota add Zhao tomorrow 08:00-10:00",
+            "Nobody called \u201cZhao\u201d is in this group: name a member by id, name or @name. "
+            "This group's counsellors: Chen, Li, Wang.",
+            "/rota add Chen tomorrow 08:00-10:00",
+        ),
+        (
+            "/rota add Chen someday 08:00-10:00",
+            "\u201csomeday\u201d is not a date: write today, tomorrow, YYYY-MM-DD or MM-DD.",
+            "/rota add Chen 11-25 08:00-10:00",
+        ),
+        (
+            "/rota add Chen 2026-02-30 08:00-10:00",
+            "There is no day 2026-02-30.",
+            "/rota add Chen 11-25 08:00-10:00",
+        ),
+        (
+            "/rota add Chen tomorrow 8-10",
+            "\u201c8-10\u201d is not a time span: write HH:MM-HH:MM (24:00 may end it).",
+            "/rota add Chen tomorrow 08:00-10:00",
+        ),
+        (
+            "/rota add Chen tomorrow 12:00-10:00",
+            "12:00-10:00 does not end after it starts.",
+            "/rota add Chen tomorrow 10:00-12:00",
+        ),
+        (
+            "/排班 添加 Chen 明天 25:00-26:00",
+            "is not a time span",
+            "/排班 添加 Chen 明天 08:00-10:00",
+        ),
     ],
 )
 async def test_add_argument_faults_get_reason_usage_and_corrected_example(
@@ -188,17 +202,23 @@ async def test_add_argument_faults_get_reason_usage_and_corrected_example(
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("/rota add Chen tomorrow 09:00-11:00",
-         "The rota is unchanged: Chen already has a shift 11-25 08:00-10:00 that overlaps "
-         "11-25 09:00-11:00: one counsellor's shifts may not overlap, e.g. 11-25 10:00-12:00 "
-         "instead."),
-        ("/rota add Chen tomorrow 06:00-09:00",
-         "The rota is unchanged: 11-25 06:00-09:00 is outside service hours 08:00-24:00: "
-         "shifts must lie inside them, e.g. 11-25 08:00-11:00."),
+        (
+            "/rota add Chen tomorrow 09:00-11:00",
+            "The rota is unchanged: Chen already has a shift 11-25 08:00-10:00 that overlaps "
+            "11-25 09:00-11:00: one counsellor's shifts may not overlap, e.g. 11-25 10:00-12:00 "
+            "instead.",
+        ),
+        (
+            "/rota add Chen tomorrow 06:00-09:00",
+            "The rota is unchanged: 11-25 06:00-09:00 is outside service hours 08:00-24:00: "
+            "shifts must lie inside them, e.g. 11-25 08:00-11:00.",
+        ),
         ("/rota add l1 tomorrow 12:00-14:00", "Lead Liu is not a counsellor of this group"),
-        ("/rota add Li today 19:00-21:00",
-         "The rota is unchanged: 11-24 19:00 is in the past: only the rota from now on can "
-         "change, e.g. starting at 11-24 20:05."),
+        (
+            "/rota add Li today 19:00-21:00",
+            "The rota is unchanged: 11-24 19:00 is in the past: only the rota from now on can "
+            "change, e.g. starting at 11-24 20:05.",
+        ),
     ],
 )
 async def test_add_rule_faults_change_nothing(chat: Chat, text: str, error: str) -> None:
@@ -333,8 +353,10 @@ async def test_counsellor_swap_limits_and_lead_approval(chat: Chat) -> None:
 async def test_release_and_take(chat: Chat) -> None:
     await chat.say("l1", "/rota add Chen tomorrow 08:00-12:00")
     asked = await chat.reply("c1", "/代班 明天 08:00-10:00")
-    assert asked.text.startswith("[Cover needed #1] Chen needs someone to take the shift "
-                                 "11-25 08:00-10:00. If you can, answer /rota take 1.")
+    assert asked.text.startswith(
+        "[Cover needed #1] Chen needs someone to take the shift "
+        "11-25 08:00-10:00. If you can, answer /rota take 1."
+    )
     assert await chat.rota() == [("c1", "11-25 08:00-12:00")]  # stays with its owner
     assert (await chat.reply("c1", "/接班 1")).text == (
         "#1 is your own shift; someone else needs to take it."
@@ -388,24 +410,30 @@ async def test_oncall_rota_and_gaps(chat: Chat) -> None:
     assert none == "No gaps 11-24: at least 1 counsellors on duty at all times."
 
 
-async def test_a_long_table_is_split_never_cut(sqlite_chat: Chat) -> None:
+async def test_a_long_table_is_one_reply_whole(sqlite_chat: Chat) -> None:
+    """The command answers once, however long; fitting it to a platform's post is the outbox's
+    (tests/test_outbox.py: parts at line breaks, the first one mentioning)."""
     chat = sqlite_chat
     async with chat.ctx.db.write() as s:
         day0 = at("2026-11-25", "08:00")
         for d in range(7):
             for h in range(32):  # half-hour shifts, each its own line: about 4 KB
-                s.add(models.Shift(
-                    group_id="g1", member_id=("c1", "c2", "c3")[h % 3],
-                    start_at=day0 + timedelta(days=d, minutes=30 * h),
-                    end_at=day0 + timedelta(days=d, minutes=30 * h + 30), created_at=NOW))
+                s.add(
+                    models.Shift(
+                        group_id="g1",
+                        member_id=("c1", "c2", "c3")[h % 3],
+                        start_at=day0 + timedelta(days=d, minutes=30 * h),
+                        end_at=day0 + timedelta(days=d, minutes=30 * h + 30),
+                        created_at=NOW,
+                    )
+                )
     said = await chat.say("doc1", "/rota week tomorrow")
     replies = [r for r in said if r.kind == "command_reply"]
-    assert len(replies) >= 2
-    assert all(len(r.text.encode()) <= MAX_TEXT_BYTES for r in replies)
-    lines = "\n".join(r.text for r in replies).split("\n")
+    assert len(replies) == 1 and len(replies[0].text.encode()) > 2048  # past WeCom's limit
+    lines = replies[0].text.split("\n")
     assert len(lines) == 1 + 7 * (1 + 32)  # title, and per day a label and 32 half hours
     assert lines[-1] == "23:30-24:00 Li"
-    assert replies[0].mentions == ["doc1"] and all(r.mentions == [] for r in replies[1:])
+    assert replies[0].mentions == ["doc1"]
 
 
 # --- ical, help, Chinese -------------------------------------------------------------------

@@ -72,8 +72,12 @@ def test_changed_spans_ignores_pieces_put_back() -> None:
     ]
     assert changed_spans(before, before) == []
     # back-to-back pieces are the same time on duty as one shift
-    assert changed_spans([sh("a", "08:00", "12:00")],
-                         [sh("a", "08:00", "10:00"), sh("a", "10:00", "12:00")]) == []
+    assert (
+        changed_spans(
+            [sh("a", "08:00", "12:00")], [sh("a", "08:00", "10:00"), sh("a", "10:00", "12:00")]
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,9 @@ def test_coverage_and_gaps_of_a_day() -> None:
     two = gaps(shifts, HOURS, [DAY], 2)
     # 10:00-12:00 (one) and 12:00-14:00 (none) differ; 14:00-24:00 has one
     assert [(hm(Shift("", g.start_at, g.end_at)), g.on_duty) for g in two] == [
-        ("10:00-12:00", 1), ("12:00-14:00", 0), ("14:00-00:00", 1),
+        ("10:00-12:00", 1),
+        ("12:00-14:00", 0),
+        ("14:00-00:00", 1),
     ]
     assert gaps(shifts, HOURS, [DAY], 0) == []
     # from 13:00 on, only the rest of the gap counts

@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.errors import RotaError
 from bot.rota_csv import export_csv, import_csv
-from tests.conftest import at, make_settings
+from tests.conftest import MakeCtx, at, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = at("2026-11-24", "12:00")
@@ -27,13 +26,8 @@ g1,2026-11-25,22:00,24:00,c3
 
 
 @pytest.fixture
-async def db(database_url: str) -> Database:
-    settings = make_settings(database_url, "http://127.0.0.1:1/hook")
-    d = Database(database_url)
-    await d.upgrade()
-    await sync_config(d, settings, FrozenClock(NOW))
-    yield d  # type: ignore[misc]
-    await d.dispose()
+async def db(make_ctx: MakeCtx) -> Database:
+    return (await make_ctx(FrozenClock(NOW))).db
 
 
 async def shift_count(db: Database) -> int:
@@ -85,14 +79,22 @@ def test_cli_import_and_export(tmp_path: Path) -> None:
     cfg.write_text(
         f'[bot]\ndatabase_url = "sqlite+aiosqlite:///{tmp_path}/c.db"\n'
         '[[groups]]\nid = "g1"\nplatform = "local"\n'
-        '[[members]]\ngroup = "g1"\nid = "c1"\nname = "Chen"\n', encoding="utf-8")
+        '[[members]]\ngroup = "g1"\nid = "c1"\nname = "Chen"\n',
+        encoding="utf-8",
+    )
     csv_file = tmp_path / "rota.csv"
     csv_file.write_text("group,date,start,end,member\ng1,2030-01-02,08:00,12:00,Chen\n")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), *args],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(cfg), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
 
     assert run("db", "upgrade").returncode == 0
     imported = run("rota", "import", str(csv_file))

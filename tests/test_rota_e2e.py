@@ -39,8 +39,11 @@ class Group:
         before = len(self.fake.of_kind("command_reply"))
         self.n += 1
         resp = await self.bot.post_signed(
-            {"msg_id": f"e{self.n}", "sender": {"id": sender, "name": NAMES.get(sender, sender)},
-             "text": text}
+            {
+                "msg_id": f"e{self.n}",
+                "sender": {"id": sender, "name": NAMES.get(sender, sender)},
+                "text": text,
+            }
         )
         assert resp.status == 200, await resp.text()
         await self.fake.wait_for(lambda r: len(self.fake.of_kind("command_reply")) > before)
@@ -87,15 +90,16 @@ async def test_lead_adds_swaps_and_undoes(group: Group, fake_platform: FakePlatf
     assert all("\n" not in a["text"] and a["text"].startswith("[Rota change]") for a in announced)
     entries = await audit_rows(group.bot)
     assert [(e.actor_id, e.action, e.undone) for e in entries] == [
-        ("l1", "add", False), ("l1", "swap", True), ("l1", "undo", False), ("l1", "add", False),
+        ("l1", "add", False),
+        ("l1", "swap", True),
+        ("l1", "undo", False),
+        ("l1", "add", False),
     ]
     assert entries[1].before["shifts"][0]["member_id"] == "c1"
     assert sorted(x["member_id"] for x in entries[1].after["shifts"]) == ["c1", "c2"]
     exported = await export_csv(group.bot.app[DB], group.bot.settings)
     assert exported == (
-        "group,date,start,end,member\n"
-        "g1,2026-11-25,08:00,12:00,c1\n"
-        "g1,2026-11-25,12:00,16:00,c3\n"
+        "group,date,start,end,member\ng1,2026-11-25,08:00,12:00,c1\ng1,2026-11-25,12:00,16:00,c3\n"
     )
 
 
@@ -109,8 +113,11 @@ async def test_refusals_reach_the_group_and_change_nothing(
     text = await group.reply("l1", "/rota add Chen tomorrow 07:00-09:00")
     assert text.startswith("The rota is unchanged: 11-25 07:00-09:00 is outside service hours")
     unknown_group = await group.bot.post_signed(
-        {"msg_id": "x1", "sender": {"id": "l1", "name": "Lead Liu"},
-         "text": "/rota add Chen tomorrow 08:00-12:00"},
+        {
+            "msg_id": "x1",
+            "sender": {"id": "l1", "name": "Lead Liu"},
+            "text": "/rota add Chen tomorrow 08:00-12:00",
+        },
         group="nope",
     )
     assert unknown_group.status == 404
@@ -248,7 +255,11 @@ def carebot(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "USER": "tester"}
     return subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(cfg), *args],
-        cwd=cfg.parent, capture_output=True, text=True, timeout=60, env=env,
+        cwd=cfg.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
@@ -280,8 +291,14 @@ async def test_done_when_a_lead_builds_a_week_by_chat_exports_it_and_subscribes(
     assert "20:00-24:00 Wang、Chen" in table or "20:00-24:00 Chen、Wang" in table
 
     result = await asyncio.to_thread(
-        carebot, _config(tmp_path, database_url, fake_platform.url),
-        "rota", "export", "--from", "2026-11-25", "--to", "2026-12-01",
+        carebot,
+        _config(tmp_path, database_url, fake_platform.url),
+        "rota",
+        "export",
+        "--from",
+        "2026-11-25",
+        "--to",
+        "2026-12-01",
     )
     assert result.returncode == 0, result.stderr
     rows = result.stdout.strip().split("\n")

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import RotaError
 from bot.rota_csv import import_csv
-from tests.conftest import at, make_settings
+from tests.conftest import NO_HOOK, MakeCtx, at, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = at("2026-11-25", "09:30")
@@ -26,10 +24,10 @@ HEADER = "group,date,start,end,member\n"
 
 
 @pytest.fixture
-async def setup(database_url: str) -> AsyncIterator[tuple[Database, Settings]]:
+async def setup(database_url: str, make_ctx: MakeCtx) -> tuple[Database, Settings]:
     settings = make_settings(
         database_url,
-        "http://127.0.0.1:1/hook",
+        NO_HOOK,
         groups=[
             {"id": "g1", "name": "Group one", "platform": "local"},
             {"id": "g2", "name": "Group two", "platform": "local"},
@@ -40,11 +38,8 @@ async def setup(database_url: str) -> AsyncIterator[tuple[Database, Settings]]:
             {"group": "g2", "id": "c9", "name": "Zhou", "role": "counsellor"},
         ],
     )
-    db = Database(database_url)
-    await db.upgrade()
-    await sync_config(db, settings, FrozenClock(NOW))
-    yield db, settings
-    await db.dispose()
+    ctx = await make_ctx(FrozenClock(NOW), settings)
+    return ctx.db, settings
 
 
 async def count(db: Database, model: object) -> int:
@@ -120,8 +115,14 @@ def test_cli_audit_lists_changes(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "USER": "tester", "LOGNAME": "tester"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), *args],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(cfg), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
 
     empty = run("audit")
     assert empty.returncode == 0 and empty.stdout == "no rota changes recorded\n"

@@ -12,8 +12,7 @@ import pytest
 
 from bot import models
 from bot.clock import FrozenClock
-from bot.db import Database
-from tests.conftest import SECRET, Bot, FakePlatform, at, make_settings
+from tests.conftest import SECRET, Bot, FakePlatform, at, make_settings, open_db
 from tests.test_report import seed_day
 
 D = "2026-11-25"
@@ -27,13 +26,9 @@ async def lead_says(bot: Bot, msg_id: str, text: str, sender: str = "l1") -> Non
 
 @pytest.fixture
 async def bot(database_url: str, fake_platform: FakePlatform, make_bot: Any) -> Bot:
-    db = Database(database_url)
-    await db.upgrade()
-    from bot.app import sync_config
-
     settings = make_settings(database_url, fake_platform.url)
     clock = FrozenClock(at(D, "10:30"))
-    await sync_config(db, settings, clock)
+    db = await open_db(settings, clock)
     async with db.write() as s:
         s.add(models.Group(id="g2", name="Other", platform="generic"))
     await seed_day(db)
@@ -129,12 +124,9 @@ def carebot(*args: str) -> subprocess.CompletedProcess[str]:
 
 async def test_carebot_report_prints_the_day(database_url: str, tmp_path: Path) -> None:
     cfg = write_config(tmp_path, database_url)
-    db = Database(database_url)
-    await db.upgrade()
-    from bot.app import sync_config
     from bot.config import load_settings
 
-    await sync_config(db, load_settings(cfg), FrozenClock(at(D, "08:00")))
+    db = await open_db(load_settings(cfg), FrozenClock(at(D, "08:00")))
     await seed_day(db)
     await db.dispose()
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import models, rota_changes
-from bot.app import sync_config
 from bot.clock import ScaledClock
 from bot.context import Context
 from bot.db import Database
@@ -21,21 +20,26 @@ from bot.keys import JOBS
 from bot.platforms.base import InboundMessage
 from handlers.commands import load_commands
 from handlers.messages import handle_inbound
-from tests.conftest import Bot, FakePlatform, at, make_settings
+from tests.conftest import Bot, FakePlatform, at, make_settings, open_db
 
 D = "2026-11-25"
 SPEED = 600
 
 
 async def seed(database_url: str, settings: Any, shifts: list[tuple[str, str, str]]) -> None:
-    db = Database(database_url)
+    db = await open_db(settings, ScaledClock(at(D, "09:00")))
     try:
-        await db.upgrade()
-        await sync_config(db, settings, ScaledClock(at(D, "09:00")))
         async with db.write() as s:
             for member, start, end in shifts:
-                s.add(models.Shift(group_id="g1", member_id=member, start_at=at(D, start),
-                                   end_at=at(D, end), created_at=at(D, "09:00")))
+                s.add(
+                    models.Shift(
+                        group_id="g1",
+                        member_id=member,
+                        start_at=at(D, start),
+                        end_at=at(D, end),
+                        created_at=at(D, "09:00"),
+                    )
+                )
     finally:
         await db.dispose()
 
@@ -90,11 +94,19 @@ async def test_a_rota_edit_by_another_instance_is_seen_by_the_next_sweep(
     try:
         load_commands()
         async with other.db.write() as s:
-            await rota_changes.add_shift(other, s, group_id="g1", actor_id="l1", member_id="c2",
-                                         start_at=at(D, "10:00"), end_at=at(D, "12:00"),
-                                         now=clock.now())
+            await rota_changes.add_shift(
+                other,
+                s,
+                group_id="g1",
+                actor_id="l1",
+                member_id="c2",
+                start_at=at(D, "10:00"),
+                end_at=at(D, "12:00"),
+                now=clock.now(),
+            )
     finally:
         await other.db.dispose()
+
     def changes() -> list[dict[str, Any]]:
         return [m for m in fake_platform.received if m["text"].startswith("[Shift change")]
 
@@ -107,8 +119,11 @@ async def test_a_rota_edit_by_another_instance_is_seen_by_the_next_sweep(
 async def test_a_deadline_set_by_another_instance_is_escalated_by_the_sweep(
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
-    settings = make_settings(database_url, fake_platform.url,
-                             service={"reminder_minutes": 0, "first_response_minutes": 5})
+    settings = make_settings(
+        database_url,
+        fake_platform.url,
+        service={"reminder_minutes": 0, "first_response_minutes": 5},
+    )
     await seed(database_url, settings, [("c1", "08:00", "12:00"), ("c2", "08:00", "12:00")])
     _, clock = await started(make_bot, settings, "10:00")
     other = Context(settings, clock, Database(database_url))

@@ -54,8 +54,9 @@ async def test_staff_post_is_assigned_and_notices_arrive_live(bot: Bot, browser:
     page.on("pageerror", lambda e: errors.append(str(e)))
     await page.goto(url(bot, "/?group=w1"))
     # With no staff known yet, the picker starts on a new staff member.
-    await page.wait_for_function("document.body.dataset.live === 'w1:' + "
-                                 "document.getElementById('sender').value")
+    await page.wait_for_function(
+        "document.body.dataset.live === 'w1:' + document.getElementById('sender').value"
+    )
     me = await page.eval_on_selector("#sender", "e => e.selectedOptions[0].textContent")
     assert me == "Doctor 1"
     await page.evaluate("window.notReloaded = true")
@@ -87,8 +88,9 @@ async def test_staff_post_is_assigned_and_notices_arrive_live(bot: Bot, browser:
 async def test_private_inbox_is_a_tab_and_never_in_the_group_view(bot: Bot, browser: Any) -> None:
     page = await browser.new_page()
     await page.goto(url(bot, "/?group=w2"))
-    await page.wait_for_function("document.body.dataset.live && "
-                                 "document.body.dataset.live.startsWith('w2:')")
+    await page.wait_for_function(
+        "document.body.dataset.live && document.body.dataset.live.startsWith('w2:')"
+    )
     await page.fill("#text", "a worry I only want the counsellor to read")
     await page.click("#send")
     await page.locator(".post.bot[data-kind=assignment]").wait_for(timeout=WAIT_MS)

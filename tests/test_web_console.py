@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from bot import models
-from bot.clock import FrozenClock, FrozenWallClock
-from bot.keys import DB
+from bot.clock import FrozenClock, FrozenWallClock, ScaledClock
+from bot.keys import DB, JOBS
 from bot.web import console_auth
-from tests.conftest import Bot, at
+from tests.conftest import Bot, FakePlatform, at, make_settings
 from tests.fake_web import LEAD_TOKEN, OTHER_TOKEN, local_message, web_settings
 
 D = "2026-11-25"  # a Wednesday: the week shown runs 11-23 to 11-29
@@ -79,11 +79,19 @@ async def test_every_console_route_refuses_without_a_session(bot: Bot) -> None:
     routes = console_routes(bot.app)
     # The list is read from the router, so a route added later is checked too; these must be in it.
     paths = {p for _, p in routes}
-    assert {"/console", "/console/api/me", "/console/api/groups/w1/rota",
-            "/console/api/groups/w1/rota/add", "/console/logout"} <= paths
+    assert {
+        "/console",
+        "/console/api/me",
+        "/console/api/groups/w1/rota",
+        "/console/api/groups/w1/rota/add",
+        "/console/logout",
+    } <= paths
     assert len(routes) >= 12
-    routes += [("GET", "/console/no-such-page"), ("GET", "/console/api/no-such-thing"),
-               ("POST", "/console/api/groups/w1/rota/undo")]
+    routes += [
+        ("GET", "/console/no-such-page"),
+        ("GET", "/console/api/no-such-thing"),
+        ("POST", "/console/api/groups/w1/rota/undo"),
+    ]
     for method, path in routes:
         if path == "/console/login":
             continue  # the sign-in form, the one public path (its refusals: the tests below)
@@ -128,8 +136,9 @@ async def test_login_sets_a_random_strict_httponly_cookie_and_it_works(bot: Bot)
     assert form.status == 200 and 'name="token"' in await form.text()
     values = []
     for _ in range(2):
-        resp = await bot.client.post("/console/login", data={"token": LEAD_TOKEN},
-                                     allow_redirects=False)
+        resp = await bot.client.post(
+            "/console/login", data={"token": LEAD_TOKEN}, allow_redirects=False
+        )
         assert resp.status == 303 and resp.headers["Location"] == "/console"
         cookie = resp.headers["Set-Cookie"]
         assert cookie.startswith(console_auth.COOKIE + "=")
@@ -158,8 +167,7 @@ async def test_session_expires_and_a_changed_token_ends_it(database_url: str) ->
         wall.advance(timedelta(seconds=2))
         assert (await b.client.get("/console/api/me")).status == 401
         await login(b)
-        cookie = next(c.value for c in b.client.session.cookie_jar
-                      if c.key == console_auth.COOKIE)
+        cookie = next(c.value for c in b.client.session.cookie_jar if c.key == console_auth.COOKIE)
         await b.stop()
         # The same database, the lead's token changed in the config: the session is over.
         data = b.settings.model_dump()
@@ -172,8 +180,9 @@ async def test_session_expires_and_a_changed_token_ends_it(database_url: str) ->
         b2.client.session.cookie_jar.update_cookies({console_auth.COOKIE: cookie})
         assert (await b2.client.get("/console/api/me")).status == 401
         b2.client.session.cookie_jar.clear()
-        resp = await b2.client.post("/console/login", data={"token": LEAD_TOKEN},
-                                    allow_redirects=False)
+        resp = await b2.client.post(
+            "/console/login", data={"token": LEAD_TOKEN}, allow_redirects=False
+        )
         assert resp.status == 401  # the old token no longer signs in either
         await b2.stop()
     finally:
@@ -217,7 +226,9 @@ async def test_rota_json_has_blocks_gaps_and_the_now_marker(bot: Bot) -> None:
     wed = data["days"][2]
     assert wed["day"] == D and wed["is_today"] and wed["now_minute"] == 9 * 60 + 30
     assert [(s["member_id"], s["start_minute"], s["end_minute"]) for s in wed["shifts"]] == [
-        ("c1", 480, 720), ("c2", 840, 1080)]
+        ("c1", 480, 720),
+        ("c2", 840, 1080),
+    ]
     gaps = [h["hour"] for h in wed["hours"] if h["is_gap"]]
     assert gaps == [12, 13, *range(18, 24)]
     assert data["gaps"] == 8 + 6 * 16  # every hour of the six empty days
@@ -232,9 +243,11 @@ async def test_duty_now_and_next(bot: Bot) -> None:
     await login(bot)
     data = await (await bot.client.get("/console/api/groups/w1/duty")).json()
     assert [(d["member_id"], datetime.fromisoformat(d["until"])) for d in data["on_duty"]] == [
-        ("c1", at(D, "12:00"))]
+        ("c1", at(D, "12:00"))
+    ]
     assert [(d["member_id"], datetime.fromisoformat(d["start_at"])) for d in data["next"]] == [
-        ("c2", at(D, "14:00"))]
+        ("c2", at(D, "14:00"))
+    ]
 
 
 async def test_conversations_list_ages_and_flags_but_never_text(bot: Bot) -> None:
@@ -250,8 +263,12 @@ async def test_conversations_list_ages_and_flags_but_never_text(bot: Bot) -> Non
     assert conv["id"] == cid and conv["status"] == "open" and conv["counsellor_id"] == "c1"
     assert conv["staff_name"] == "Doc1" and conv["age_s"] == 7 * 60
     assert conv["first_response_at"] is None and conv["is_crisis"] is False
-    for path in ("/console", "/console/api/groups/w1/rota", "/console/api/groups/w1/duty",
-                 "/console/api/groups/w1/audit"):
+    for path in (
+        "/console",
+        "/console/api/groups/w1/rota",
+        "/console/api/groups/w1/duty",
+        "/console/api/groups/w1/audit",
+    ):
         assert SECRET_TEXT not in await (await bot.client.get(path)).text(), path
     # Opened on purpose by the lead, in a group not in privacy mode: the text is shown.
     opened = await (await bot.client.get(f"/console/api/groups/w1/conversations/{cid}")).json()
@@ -278,11 +295,25 @@ async def test_audit_rows_are_listed_with_names(bot: Bot) -> None:
     assert bot.client is not None
     await login(bot)
     async with bot.app[DB].write() as s:
-        s.add(models.AuditEntry(
-            at=at(D, "09:00"), group_id="w1", actor_id="l1", action="add", before={},
-            after={"shifts": [{"member_id": "c3", "start_at": at(D, "12:00").isoformat(),
-                               "end_at": at(D, "14:00").isoformat()}]},
-            undone=False))
+        s.add(
+            models.AuditEntry(
+                at=at(D, "09:00"),
+                group_id="w1",
+                actor_id="l1",
+                action="add",
+                before={},
+                after={
+                    "shifts": [
+                        {
+                            "member_id": "c3",
+                            "start_at": at(D, "12:00").isoformat(),
+                            "end_at": at(D, "14:00").isoformat(),
+                        }
+                    ]
+                },
+                undone=False,
+            )
+        )
     data = await (await bot.client.get("/console/api/groups/w1/audit")).json()
     [row] = data["audit"]
     assert row["actor_name"] == "Lead Liu" and row["action"] == "add"
@@ -336,9 +367,11 @@ async def test_rota_edits_go_through_rota_changes_with_audit(bot: Bot) -> None:
     assert bot.client is not None
     csrf = await login(bot)
     h = {"X-CSRF-Token": csrf}
-    add = await bot.client.post("/console/api/groups/w1/rota/add", headers=h,
-                                json={"date": D, "start": "12:00", "end": "14:00",
-                                      "member_id": "c3"})
+    add = await bot.client.post(
+        "/console/api/groups/w1/rota/add",
+        headers=h,
+        json={"date": D, "start": "12:00", "end": "14:00", "member_id": "c3"},
+    )
     assert add.status == 200, await add.text()
     change = (await add.json())["change"]
     assert change["action"] == "add" and change["affected"] == ["c3"]
@@ -347,27 +380,33 @@ async def test_rota_edits_go_through_rota_changes_with_audit(bot: Bot) -> None:
     audit = (await (await bot.client.get("/console/api/groups/w1/audit")).json())["audit"]
     assert audit[0]["id"] == change["audit_id"] and audit[0]["actor_id"] == "l1"
     # A broken rule: 400 with the rule's message, nothing written.
-    bad = await bot.client.post("/console/api/groups/w1/rota/add", headers=h,
-                                json={"date": D, "start": "13:00", "end": "15:00",
-                                      "member_id": "c3"})
+    bad = await bot.client.post(
+        "/console/api/groups/w1/rota/add",
+        headers=h,
+        json={"date": D, "start": "13:00", "end": "15:00", "member_id": "c3"},
+    )
     assert bad.status == 400 and (await bad.json())["ok"] is False
     after = (await (await bot.client.get("/console/api/groups/w1/audit")).json())["audit"]
     assert len(after) == len(audit)
-    swap = await bot.client.post("/console/api/groups/w1/rota/swap", headers=h,
-                                 json={"date": D, "start": "12:00", "end": "14:00",
-                                       "member_a": "c3", "member_b": "c2"})
+    swap = await bot.client.post(
+        "/console/api/groups/w1/rota/swap",
+        headers=h,
+        json={"date": D, "start": "12:00", "end": "14:00", "member_a": "c3", "member_b": "c2"},
+    )
     assert swap.status == 200, await swap.text()
-    remove = await bot.client.post("/console/api/groups/w1/rota/remove", headers=h,
-                                   json={"date": D, "start": "12:00", "end": "14:00",
-                                         "member_id": "c2"})
+    remove = await bot.client.post(
+        "/console/api/groups/w1/rota/remove",
+        headers=h,
+        json={"date": D, "start": "12:00", "end": "14:00", "member_id": "c2"},
+    )
     assert remove.status == 200, await remove.text()
     undo = await bot.client.post("/console/api/groups/w1/rota/undo", headers=h, json={})
     assert undo.status == 200 and (await undo.json())["change"]["action"] == "undo"
-    for body, error in (({"date": "x", "start": "12:00", "end": "14:00", "member_id": "c3"},
-                         "YYYY-MM-DD"),
-                        ({"date": D, "start": "25:00", "end": "14:00", "member_id": "c3"},
-                         "start/end"),
-                        ({"date": D, "start": "12:00", "end": "14:00"}, "member_id")):
+    for body, error in (
+        ({"date": "x", "start": "12:00", "end": "14:00", "member_id": "c3"}, "YYYY-MM-DD"),
+        ({"date": D, "start": "25:00", "end": "14:00", "member_id": "c3"}, "start/end"),
+        ({"date": D, "start": "12:00", "end": "14:00"}, "member_id"),
+    ):
         resp = await bot.client.post("/console/api/groups/w1/rota/add", headers=h, json=body)
         assert resp.status == 400 and error in (await resp.json())["error"]
     nope = await bot.client.post("/console/api/groups/w1/rota/explode", headers=h, json={})
@@ -397,3 +436,86 @@ async def test_out_of_range_dates_answer_400_not_500(bot: Bot) -> None:
         )
         assert resp.status == 400, (far, resp.status, await resp.text())
     assert (await bot.client.get("/console", params={"week": "2999-12-31"})).status == 200
+
+
+async def test_every_time_in_the_json_is_in_the_service_timezone(bot: Bot) -> None:
+    """Asia/Shanghai, +08:00: a message received at 10:00 there says 10:00 (not 02:00, its UTC
+    time), so a page shows the time the server wrote whatever its browser's timezone."""
+    assert bot.client is not None
+    await login(bot)
+    bot.clock.set(at(D, "10:00"))
+    await staff_says(bot, "w1", "m1", "doc1", "hello")
+    cid = await wait_for_conversation(bot, "w1")
+    opened = await (await bot.client.get(f"/console/api/groups/w1/conversations/{cid}")).json()
+    [m] = opened["messages"]
+    assert (m["day"], m["time"]) == (D, "10:00")
+    assert m["received_at"] == "2026-11-25T10:00:00+08:00"
+    [conv] = (await (await bot.client.get("/console/api/groups/w1/conversations")).json())[
+        "conversations"]
+    assert conv["opened_at"] == "2026-11-25T10:00:00+08:00"
+    assert conv["assigned_at"].endswith("+08:00") and conv["response_due_at"].endswith("+08:00")
+    duty = await (await bot.client.get("/console/api/groups/w1/duty")).json()
+    assert duty["now"] == "2026-11-25T10:00:00+08:00"
+    assert duty["on_duty"][0]["until"] == "2026-11-25T12:00:00+08:00"
+    csrf = await login(bot)
+    resp = await bot.client.post("/console/api/groups/w1/rota/add", headers={"X-CSRF-Token": csrf},
+                                 json={"date": D, "start": "12:00", "end": "14:00",
+                                       "member_id": "c3"})
+    assert resp.status == 200, await resp.text()
+    [row] = (await (await bot.client.get("/console/api/groups/w1/audit")).json())["audit"]
+    assert row["at"] == "2026-11-25T10:00:00+08:00"
+    report = await (await bot.client.get("/console/api/groups/w1/report")).json()
+    assert report["report"]["start_at"] == "2026-11-25T00:00:00+08:00"
+    posts = await (await bot.client.get("/local/api/w1/posts?viewer=doc1&after=0")).json()
+    assert {p["posted_at"][-6:] for p in posts["posts"]} == {"+08:00"}
+    assert {p["time"] for p in posts["posts"]} == {"10:00"}
+
+
+async def test_a_console_edit_re_aims_the_groups_job_and_is_announced(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    """The console handler does nothing after a change: the change itself re-aims the group's
+    job and wakes the outbox once it commits. On a running clock (one minute = 1 s) with the
+    sweep removed, only that can make the 10:00 boundary of a shift added at 09:50 post (the
+    job stays aimed at 12:00 otherwise, and 10:00 is then past the 30-minute catch-up)."""
+    members = [
+        {"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"},
+        {"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"},
+        {
+            "group": "g1",
+            "id": "l1",
+            "name": "Lead Liu",
+            "role": "lead",
+            "console_token": LEAD_TOKEN,
+        },
+    ]
+    settings = make_settings(database_url, fake_platform.url, members=members)
+    clock = ScaledClock(at(D, "09:50"), 60)
+    bot: Bot = await make_bot(settings, clock)
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "12:00"))
+    scheduler = bot.app[JOBS]._scheduler
+    scheduler.remove_job("boundary-sweep")  # no net under the jobs: the change must aim them
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while (job := scheduler.get_job("boundary:g1")) is None or (
+        job.next_run_time < datetime.now(UTC) + timedelta(seconds=60)  # 12:00: 130 s away
+    ):
+        assert loop.time() < deadline, "the group's job was never aimed at 12:00"
+        await asyncio.sleep(0.01)
+    csrf = await login(bot)
+    assert bot.client is not None
+    add = await bot.client.post(
+        "/console/api/groups/g1/rota/add",
+        headers={"X-CSRF-Token": csrf},
+        json={"date": D, "start": "10:00", "end": "12:00", "member_id": "c2"},
+    )
+    assert add.status == 200, await add.text()
+    assert clock.now() < at(D, "10:00"), "too slow to test the boundary"
+
+    def posted(start: str) -> list[str]:
+        return [m["text"] for m in fake_platform.received if m["text"].startswith(start)]
+
+    await fake_platform.wait_for(lambda r: bool(posted("[Rota change]")), 5.0)
+    await fake_platform.wait_for(lambda r: bool(posted("[Shift change 10:00]")), 20.0)
+    [boundary] = posted("[Shift change 10:00]")
+    assert "late" not in boundary and clock.now() < at(D, "10:30")

@@ -93,8 +93,9 @@ async def test_two_instances_cannot_both_spend_a_link(bots: Any, wall: FrozenWal
         assert sorted(r.status for r in results) == [303, 401], n
 
 
-async def test_a_link_expires_and_names_its_group(database_url: str, bots: Any,
-                                                  wall: FrozenWallClock) -> None:
+async def test_a_link_expires_and_names_its_group(
+    database_url: str, bots: Any, wall: FrozenWallClock
+) -> None:
     data = web_settings(database_url).model_dump()
     # l1 leads w1 and w2 here; a link for --group w2 opens w2 only.
     data["members"].append({**data["members"][3], "group": "w2"})
@@ -138,59 +139,91 @@ async def test_failed_sign_ins_are_limited_overall_and_xff_only_from_a_trusted_p
     # Without a trusted proxy, X-Forwarded-For is the client's claim: every guess is 127.0.0.1.
     assert plain.client is not None
     for n in range(console_auth.MAX_FAILURES_PER_ADDRESS):
-        resp = await plain.client.post("/console/login", data={"token": f"g{n}"},
-                                       headers={"X-Forwarded-For": f"198.51.100.{n}"})
+        resp = await plain.client.post(
+            "/console/login",
+            data={"token": f"g{n}"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        )
         assert resp.status == 401
     assert (await sign_in(plain, token="g")).status == 429
     settings = web_settings(database_url).model_copy(deep=True)
-    settings = type(settings)(**{**settings.model_dump(),
-                                 "bot": {**settings.bot.model_dump(),
-                                         "trusted_proxies": ["127.0.0.1"]}})
+    settings = type(settings)(
+        **{
+            **settings.model_dump(),
+            "bot": {**settings.bot.model_dump(), "trusted_proxies": ["127.0.0.1"]},
+        }
+    )
     proxied = await bots(settings)
     assert proxied.client is not None
     for n in range(console_auth.MAX_FAILURES_OVERALL):
-        resp = await proxied.client.post("/console/login", data={"token": f"g{n}"},
-                                         headers={"X-Forwarded-For": f"10.1.{n // 250}.{n % 250}"})
+        resp = await proxied.client.post(
+            "/console/login",
+            data={"token": f"g{n}"},
+            headers={"X-Forwarded-For": f"10.1.{n // 250}.{n % 250}"},
+        )
         assert resp.status == 401, n  # each address stays under its own limit
-    fresh = await proxied.client.post("/console/login", data={"token": LEAD_TOKEN},
-                                      headers={"X-Forwarded-For": "203.0.113.77"})
+    fresh = await proxied.client.post(
+        "/console/login", data={"token": LEAD_TOKEN}, headers={"X-Forwarded-For": "203.0.113.77"}
+    )
     assert fresh.status == 429 and int(fresh.headers["Retry-After"]) > 0
 
 
-async def test_the_cookie_is_secure_behind_a_trusted_https_proxy(database_url: str,
-                                                                 bots: Any) -> None:
+async def test_the_cookie_is_secure_behind_a_trusted_https_proxy(
+    database_url: str, bots: Any
+) -> None:
     plain = await bots()
     resp = await plain.client.post(  # type: ignore[union-attr]
-        "/console/login", data={"token": LEAD_TOKEN}, allow_redirects=False,
-        headers={"X-Forwarded-Proto": "https"})
+        "/console/login",
+        data={"token": LEAD_TOKEN},
+        allow_redirects=False,
+        headers={"X-Forwarded-Proto": "https"},
+    )
     assert resp.status == 303 and "Secure" not in resp.headers["Set-Cookie"]  # not believed
     settings = web_settings(database_url).model_copy(deep=True)
-    settings = type(settings)(**{**settings.model_dump(),
-                                 "bot": {**settings.bot.model_dump(),
-                                         "trusted_proxies": ["127.0.0.1/32"]}})
+    settings = type(settings)(
+        **{
+            **settings.model_dump(),
+            "bot": {**settings.bot.model_dump(), "trusted_proxies": ["127.0.0.1/32"]},
+        }
+    )
     proxied = await bots(settings)
     resp = await proxied.client.post(  # type: ignore[union-attr]
-        "/console/login", data={"token": LEAD_TOKEN}, allow_redirects=False,
-        headers={"X-Forwarded-Proto": "https"})
+        "/console/login",
+        data={"token": LEAD_TOKEN},
+        allow_redirects=False,
+        headers={"X-Forwarded-Proto": "https"},
+    )
     assert resp.status == 303 and "Secure" in resp.headers["Set-Cookie"]
 
 
 async def test_a_sign_in_posted_from_another_site_is_refused(bots: Any) -> None:
     a = await bots()
     assert a.client is not None
-    resp = await a.client.post("/console/login", data={"token": LEAD_TOKEN},
-                               headers={"Origin": "http://evil.example"}, allow_redirects=False)
+    resp = await a.client.post(
+        "/console/login",
+        data={"token": LEAD_TOKEN},
+        headers={"Origin": "http://evil.example"},
+        allow_redirects=False,
+    )
     assert resp.status == 403 and "set-cookie" not in resp.headers
     port = a.client.server.port
-    ok = await a.client.post("/console/login", data={"token": LEAD_TOKEN},
-                             headers={"Origin": f"http://127.0.0.1:{port}"}, allow_redirects=False)
+    ok = await a.client.post(
+        "/console/login",
+        data={"token": LEAD_TOKEN},
+        headers={"Origin": f"http://127.0.0.1:{port}"},
+        allow_redirects=False,
+    )
     assert ok.status == 303
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
 
 
@@ -201,7 +234,9 @@ def test_console_link_cli(tmp_path: Path) -> None:
         'public_url = "https://care.example.org/"\n'
         '[[groups]]\nid = "g1"\nplatform = "local"\n'
         '[[members]]\ngroup = "g1"\nid = "boss"\nrole = "lead"\n'
-        '[[members]]\ngroup = "g1"\nid = "c1"\nrole = "counsellor"\n', encoding="utf-8")
+        '[[members]]\ngroup = "g1"\nid = "c1"\nrole = "counsellor"\n',
+        encoding="utf-8",
+    )
     ok = run_cli("--config", str(cfg), "console", "link", "boss", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     url = ok.stdout.splitlines()[0]

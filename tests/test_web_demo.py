@@ -28,10 +28,21 @@ def free_port() -> int:
 async def test_demo_prints_one_line_and_the_page_works(tmp_path: Path) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--listen", f"127.0.0.1:{port}",
-        "--database", str(tmp_path / "demo.db"), "--start-at", "2026-11-25T09:59:57",
-        "--language", "en",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--database",
+        str(tmp_path / "demo.db"),
+        "--start-at",
+        "2026-11-25T09:59:57",
+        "--language",
+        "en",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert proc.stdout is not None
@@ -46,8 +57,11 @@ async def test_demo_prints_one_line_and_the_page_works(tmp_path: Path) -> None:
             events = await http.get(f"{url}local/api/demo/events?viewer=staff-1")
             sse = SSEReader(events)
             await sse.next()
-            body = {"msg_id": "d1", "sender": {"id": "staff-1", "name": "Doctor 1"},
-                    "text": "I have not slept for two days"}
+            body = {
+                "msg_id": "d1",
+                "sender": {"id": "staff-1", "name": "Doctor 1"},
+                "text": "I have not slept for two days",
+            }
             async with http.post(f"{url}webhooks/local/demo", json=body) as r:
                 assert r.status == 200
             got = await sse.posts_until(lambda p: p["kind"] == "assignment", within_s=15)

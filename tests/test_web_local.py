@@ -52,8 +52,13 @@ async def test_groups_lists_local_groups_members_and_the_clock(bot: Bot) -> None
     data = await (await bot.client.get("/local/api/groups")).json()
     w1 = next(g for g in data["groups"] if g["id"] == "w1")
     roles = {m["id"]: m["role"] for m in w1["members"]}
-    assert roles == {"doc1": "staff", "c1": "counsellor", "c2": "counsellor",
-                     "c3": "counsellor", "l1": "lead"}
+    assert roles == {
+        "doc1": "staff",
+        "c1": "counsellor",
+        "c2": "counsellor",
+        "c3": "counsellor",
+        "l1": "lead",
+    }
     assert w1["members"][0]["id"] == "doc1"  # staff first, for the picker
     assert next(g for g in data["groups"] if g["id"] == "w2")["privacy"] is True
     assert datetime.fromisoformat(data["clock"]["now"]) == at(D, "09:30")
@@ -198,9 +203,19 @@ async def test_post_written_by_another_process_arrives_by_the_poll(bot: Bot) -> 
     await sse.next()
     # Written straight to the database, as another instance would: nobody here is notified.
     async with bot.app[DB].write() as s:
-        s.add(models.LocalPost(group_id="w1", sender_id="carebot", sender_name="carebot",
-                               text="from elsewhere", mentions=[], kind="reminder",
-                               private_to=[], is_bot=True, posted_at=bot.clock.now()))
+        s.add(
+            models.LocalPost(
+                group_id="w1",
+                sender_id="carebot",
+                sender_name="carebot",
+                text="from elsewhere",
+                mentions=[],
+                kind="reminder",
+                private_to=[],
+                is_bot=True,
+                posted_at=bot.clock.now(),
+            )
+        )
     p = await sse.next_post(within_s=6.0)
     assert p["text"] == "from elsewhere"
     resp.close()

@@ -54,8 +54,13 @@ async def test_a_body_split_across_two_writes_is_read_whole(
     database_url: str, make_bot: Any
 ) -> None:
     bot = await start(database_url, make_bot)
-    body = json.dumps({"msg_id": "split-1", "sender": {"id": "doc1", "name": "Doc"},
-                       "text": "a message the network delivered in two pieces"}).encode()
+    body = json.dumps(
+        {
+            "msg_id": "split-1",
+            "sender": {"id": "doc1", "name": "Doc"},
+            "text": "a message the network delivered in two pieces",
+        }
+    ).encode()
     headers = generic.signed_headers(SECRET, body, bot.clock.now())
     reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
     try:
@@ -75,12 +80,15 @@ async def test_a_body_split_across_two_writes_is_read_whole(
     assert texts == ["a message the network delivered in two pieces"]
 
 
-async def test_a_chunked_body_past_the_limit_is_refused_413(database_url: str,
-                                                            make_bot: Any) -> None:
+async def test_a_chunked_body_past_the_limit_is_refused_413(
+    database_url: str, make_bot: Any
+) -> None:
     bot = await start(database_url, make_bot)
     reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
-    head = (b"POST /webhooks/generic/g1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Transfer-Encoding: chunked\r\n\r\n")
+    head = (
+        b"POST /webhooks/generic/g1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
     try:
         writer.write(head)
         piece = b"x" * 65536
@@ -112,8 +120,7 @@ async def closed_within(reader: asyncio.StreamReader, within_s: float) -> tuple[
     return loop.time() - started, got
 
 
-async def test_headers_sent_one_byte_a_second_are_cut_off(database_url: str,
-                                                          make_bot: Any) -> None:
+async def test_headers_sent_one_byte_a_second_are_cut_off(database_url: str, make_bot: Any) -> None:
     bot = await start(database_url, make_bot)
     reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
     head = request_head("/webhooks/generic/g1", {"X-Padding": "p" * 200}, 2)
@@ -133,8 +140,9 @@ async def test_headers_sent_one_byte_a_second_are_cut_off(database_url: str,
     assert elapsed <= HEADER_TIMEOUT_S + 1.5, elapsed
 
 
-async def test_a_body_that_never_comes_is_answered_408_and_closed(database_url: str,
-                                                                  make_bot: Any) -> None:
+async def test_a_body_that_never_comes_is_answered_408_and_closed(
+    database_url: str, make_bot: Any
+) -> None:
     bot = await start(database_url, make_bot)
     reader, writer = await asyncio.open_connection("127.0.0.1", port(bot))
     headers = generic.signed_headers(SECRET, b"{}", bot.clock.now())

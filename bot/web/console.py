@@ -21,6 +21,7 @@ from bot.config import parse_hhmm
 from bot.errors import RotaError
 from bot.i18n import t
 from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL
+from bot.names import Names
 from bot.report import Report, build_report
 from bot.web import access, console_auth, console_data, console_page, params
 
@@ -259,17 +260,19 @@ async def me(request: web.Request) -> web.Response:
     return web.json_response({"name": session.lead.name, "groups": groups, "csrf": session.csrf})
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat()
+def _iso(request: web.Request, value: datetime) -> str:
+    """An instant as ISO 8601 in the service timezone (with its offset), like every time the
+    console shows: what a lead reads does not depend on where their browser is."""
+    return value.astimezone(request.app[SETTINGS].bot.tz).isoformat()
 
 
-def _duty_json(duties: list[Any]) -> list[dict[str, Any]]:
+def _duty_json(request: web.Request, duties: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "member_id": d.member_id,
             "name": d.name,
-            "start_at": _iso(d.start_at),
-            "until": _iso(d.until),
+            "start_at": _iso(request, d.start_at),
+            "until": _iso(request, d.until),
         }
         for d in duties
     ]
@@ -313,7 +316,11 @@ async def duty_json(request: web.Request) -> web.Response:
     async with app[DB].read() as s:
         view = await console_data.overview(app[CONTEXT], s, gid, _today(request), now)
     return web.json_response(
-        {"now": _iso(now), "on_duty": _duty_json(view.now_on), "next": _duty_json(view.next_on)}
+        {
+            "now": _iso(request, now),
+            "on_duty": _duty_json(request, view.now_on),
+            "next": _duty_json(request, view.next_on),
+        }
     )
 
 
@@ -325,7 +332,8 @@ async def conversations_json(request: web.Request) -> web.Response:
     async with app[DB].read() as s:
         names = await store.member_names(s, gid)
         rows = await console_data.active_conversations(s, gid, names)
-    return web.json_response({"conversations": [r.as_json(now) for r in rows]})
+    tz = app[SETTINGS].bot.tz
+    return web.json_response({"conversations": [r.as_json(now, tz) for r in rows]})
 
 
 async def conversation_json(request: web.Request) -> web.Response:
@@ -340,7 +348,9 @@ async def conversation_json(request: web.Request) -> web.Response:
     except ValueError:
         raise _json_error(400, "conversation id must be a number") from None
     async with request.app[DB].read() as s:
-        messages = await console_data.conversation_messages(s, gid, cid)
+        messages = await console_data.conversation_messages(
+            s, gid, cid, request.app[SETTINGS].bot.tz
+        )
     if messages is None:
         raise _json_error(404, f"no conversation {cid} in group {gid!r}")
     return web.json_response({"id": cid, "messages": messages})
@@ -352,7 +362,9 @@ async def audit_json(request: web.Request) -> web.Response:
     async with app[DB].read() as s:
         names = await store.member_names(s, gid)
         rows = await console_data.audit_rows(s, app[CONTEXT].hours, gid, names, limit=100)
-    return web.json_response({"audit": [{**dataclasses.asdict(r), "at": _iso(r.at)} for r in rows]})
+    return web.json_response(
+        {"audit": [{**dataclasses.asdict(r), "at": _iso(request, r.at)} for r in rows]}
+    )
 
 
 async def _report(request: web.Request, s: Any, gid: str, day: date) -> Report:
@@ -363,7 +375,7 @@ async def _report(request: web.Request, s: Any, gid: str, day: date) -> Report:
     return await build_report(s, request.app[SETTINGS], gid, start_at, end_at)
 
 
-async def _report_for(request: web.Request) -> tuple[str, date, Report, dict[str, str]]:
+async def _report_for(request: web.Request) -> tuple[str, date, Report, Names]:
     gid = _group(request)
     day = params.day_query(request, "day", _today(request))
     async with request.app[DB].read() as s:
@@ -375,12 +387,19 @@ async def _report_for(request: web.Request) -> tuple[str, date, Report, dict[str
 async def report_json(request: web.Request) -> web.Response:
     """The daily report of `day` (default today) as JSON: counts and times, never message text."""
     gid, day, report, names = await _report_for(request)
+    tz = request.app[SETTINGS].bot.tz
+
+    def as_text(value: object) -> str:
+        if isinstance(value, datetime):
+            return value.astimezone(tz).isoformat()
+        return str(value)
+
     data = dataclasses.asdict(report)
     for c in data.get("per_counsellor", []):
-        c["name"] = names.get(c["member_id"], c["member_id"])
+        c["name"] = names[c["member_id"]]
     return web.json_response(
         {"group": gid, "day": day.isoformat(), "report": data},
-        dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str),
+        dumps=lambda o: json.dumps(o, ensure_ascii=False, default=as_text),
     )
 
 
@@ -456,8 +475,6 @@ async def rota_edit(request: web.Request) -> web.Response:
                 change = await rota_changes.undo_last(ctx, s, **common)
     except RotaError as e:
         return web.json_response({"ok": False, "error": str(e)}, status=400)
-    ctx.rota_changed(gid)
-    ctx.wake_outbox()
     return web.json_response(
         {
             "ok": True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota, store
 from bot.context import Context
+from bot.names import Names
 from bot.web import grid
 
 
@@ -21,7 +22,7 @@ class Overview:
     week: grid.WeekGrid
     now_on: list[grid.Duty]
     next_on: list[grid.Duty]
-    names: dict[str, str]
+    names: Names
     counsellors: list[tuple[str, str]]  # (id, name) of the group's counsellors
 
 
@@ -41,9 +42,7 @@ async def overview(
         s, group_id, now - timedelta(days=1), now + timedelta(days=8)
     )
     week_grid = grid.week_grid(week, hours, start_day, ctx.settings.service.min_on_duty, names, now)
-    counsellors = [
-        (m.id, m.display_name) for m in ctx.settings.members_of(group_id) if m.role == "counsellor"
-    ]
+    counsellors = [(m.id, m.display_name) for m in ctx.settings.counsellors_of(group_id)]
     return Overview(
         week_grid,
         grid.on_duty_now(around, names, now),
@@ -71,7 +70,12 @@ class ConversationRow:
     response_due_at: datetime | None
     reassign_count: int
 
-    def as_json(self, now: datetime) -> dict[str, Any]:
+    def as_json(self, now: datetime, tz: tzinfo) -> dict[str, Any]:
+        """As JSON, every instant in the service timezone `tz` (ISO 8601 with its offset)."""
+
+        def iso(at: datetime | None) -> str | None:
+            return at.astimezone(tz).isoformat() if at is not None else None
+
         return {
             "id": self.id,
             "staff_id": self.staff_id,
@@ -80,22 +84,18 @@ class ConversationRow:
             "counsellor_id": self.counsellor_id,
             "counsellor_name": self.counsellor_name,
             "is_crisis": self.is_crisis,
-            "opened_at": self.opened_at.isoformat(),
+            "opened_at": iso(self.opened_at),
             "age_s": int((now - self.opened_at).total_seconds()),
-            "assigned_at": self.assigned_at.isoformat() if self.assigned_at else None,
-            "first_assigned_at": (
-                self.first_assigned_at.isoformat() if self.first_assigned_at else None
-            ),
-            "first_response_at": (
-                self.first_response_at.isoformat() if self.first_response_at else None
-            ),
-            "response_due_at": self.response_due_at.isoformat() if self.response_due_at else None,
+            "assigned_at": iso(self.assigned_at),
+            "first_assigned_at": iso(self.first_assigned_at),
+            "first_response_at": iso(self.first_response_at),
+            "response_due_at": iso(self.response_due_at),
             "reassign_count": self.reassign_count,
         }
 
 
 async def active_conversations(
-    s: AsyncSession, group_id: str, names: dict[str, str]
+    s: AsyncSession, group_id: str, names: Names
 ) -> list[ConversationRow]:
     """Waiting and open conversations, crises first, then oldest first."""
     c = models.Conversation
@@ -109,10 +109,10 @@ async def active_conversations(
         ConversationRow(
             r.id,
             r.staff_id,
-            names.get(r.staff_id, r.staff_id),
+            names[r.staff_id],
             r.status,
             holder := (r.counsellor_id if r.status == "open" else None),
-            names.get(holder, holder) if holder else None,
+            names[holder] if holder else None,
             r.is_crisis,
             r.opened_at,
             r.assigned_at,
@@ -126,9 +126,11 @@ async def active_conversations(
 
 
 async def conversation_messages(
-    s: AsyncSession, group_id: str, conversation_id: int
+    s: AsyncSession, group_id: str, conversation_id: int, tz: tzinfo
 ) -> list[dict[str, Any]] | None:
-    """The messages of one conversation of `group_id` (None: no such conversation there)."""
+    """The messages of one conversation of `group_id` (None: no such conversation there), each
+    with its time in the service timezone `tz` (`day`, `time`, and `received_at` with that
+    offset): the page shows them as they are, whatever timezone the lead's browser is in."""
     conv = await s.get(models.Conversation, conversation_id)
     if conv is None or conv.group_id != group_id:
         return None
@@ -143,7 +145,9 @@ async def conversation_messages(
             "sender_role": r.sender_role,
             "text": r.text,
             "text_removed": r.text_removed_at is not None,
-            "received_at": r.received_at.isoformat(),
+            "received_at": (local := r.received_at.astimezone(tz)).isoformat(),
+            "day": f"{local:%Y-%m-%d}",
+            "time": f"{local:%H:%M}",
             "is_crisis": r.is_crisis,
         }
         for r in rows
@@ -162,7 +166,7 @@ class AuditRow:
 
 
 def describe_change(
-    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
+    hours: rota.ServiceHours, before: dict[str, Any], after: dict[str, Any], names: Names
 ) -> str:
     """A line for an audit entry: its summary if it has one, else its shifts before → after."""
     for side in (after, before):
@@ -172,7 +176,7 @@ def describe_change(
     return f"{_describe_side(hours, before, names)} → {_describe_side(hours, after, names)}"
 
 
-def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -> str:
+def _describe_side(hours: rota.ServiceHours, side: Any, names: Names) -> str:
     shifts: list[Any] = []
 
     def collect(node: Any) -> None:
@@ -196,17 +200,15 @@ def _describe_side(hours: rota.ServiceHours, side: Any, names: dict[str, str]) -
             start = datetime.fromisoformat(str(sh["start_at"]))
             end = datetime.fromisoformat(str(sh.get("end_at", sh["start_at"])))
         except ValueError:
-            parts.append(f"{names.get(member, member)} ?")
+            parts.append(f"{names[member]} ?")
             continue
         day = start.astimezone(hours.tz)
-        parts.append(
-            f"{names.get(member, member)} {day:%m-%d} {rota.format_span(hours, start, end)}"
-        )
+        parts.append(f"{names[member]} {day:%m-%d} {rota.format_span(hours, start, end)}")
     return "、".join(parts)
 
 
 async def audit_rows(
-    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: dict[str, str], limit: int = 30
+    s: AsyncSession, hours: rota.ServiceHours, group_id: str, names: Names, limit: int = 30
 ) -> list[AuditRow]:
     a = models.AuditEntry
     rows = await s.scalars(
@@ -217,7 +219,7 @@ async def audit_rows(
             r.id,
             r.at,
             r.actor_id,
-            names.get(r.actor_id, r.actor_id),
+            names[r.actor_id],
             r.action,
             describe_change(hours, r.before, r.after, names),
             r.undone,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 from bot.config import Settings
 from bot.i18n import t
+from bot.names import Names
 from bot.web import charts, console_auth, grid, strings
 from bot.web.console_data import AuditRow, ConversationRow, Overview
 
@@ -119,7 +121,32 @@ def _duty_html(settings: Settings, lang: str, view: Overview) -> str:
     )
 
 
+LANE_MIN_PX = 60  # the narrowest a shift block gets: a three-character name and its padding
+LANE_MAX_PX = 140  # a name with a longer word than this wraps inside its word
+BLOCK_PAD_PX = 18  # a block's borders and padding (console.css .shift) and the gap to the next
+
+
+def lane_px(names: Sequence[str]) -> int:
+    """How wide a day's lanes must be for the longest word of its names to fit on one line
+    (bold 12 px): a name wraps between its words, never inside one ("陈…" is never shown)."""
+    words = [w for n in names for w in n.split()]
+    widest = max((charts.text_width(w, 12, bold=True) for w in words), default=0.0)
+    return int(min(LANE_MAX_PX, max(LANE_MIN_PX, math.ceil(widest) + BLOCK_PAD_PX)))
+
+
+def day_min_px(lang: str, d: grid.DayColumn) -> int:
+    """The narrowest a day column may get: each of its lanes wide enough for its names, and its
+    head (bold 14 px) whole. On a screen narrower than that (a phone) the week scrolls sideways;
+    console.css also keeps one day no wider than the phone's screen."""
+    lanes = max([1, *(b.lanes for b in d.blocks)])
+    head = math.ceil(charts.text_width(_day_label(lang, d.day), 14, bold=True)) + 16
+    return max(head, lanes * lane_px([b.name for b in d.blocks]))
+
+
 def _grid_html(lang: str, g: grid.WeekGrid) -> str:
+    """The week as day columns beside a time column. The columns never get narrower than their
+    names need (day_min_px): where the screen is narrower (a phone) the week scrolls sideways
+    inside its card, the time column staying put."""
     span = g.closes_minute - g.opens_minute
 
     def pct(minute: int) -> str:
@@ -152,13 +179,15 @@ def _grid_html(lang: str, g: grid.WeekGrid) -> str:
             )
         for b in d.blocks:
             w = 100 / b.lanes
+            start, end = _hhmm(b.start_minute), _hhmm(b.end_minute)
             parts.append(
-                f'<div class="shift" tabindex="0" data-member="{escape(b.member_id)}" '
-                f'data-name="{escape(b.name)}" data-start="{_hhmm(b.start_minute)}" '
-                f'data-end="{_hhmm(b.end_minute)}" style="top:{pct(b.start_minute)};'
+                f'<div class="shift" tabindex="0" role="button" '
+                f'data-member="{escape(b.member_id)}" data-name="{escape(b.name)}" '
+                f'data-start="{start}" data-end="{end}" '
+                f'title="{escape(b.name)} {start}-{end}" style="top:{pct(b.start_minute)};'
                 f"height:{height(b.start_minute, b.end_minute)};left:calc({w * b.lane:.3f}% + 2px);"
                 f'width:calc({w:.3f}% - 4px)"><b>{escape(b.name)}</b>'
-                f"<span>{_hhmm(b.start_minute)}-{_hhmm(b.end_minute)}</span></div>"
+                f"<span>{start}-<wbr>{end}</span></div>"
             )
         if d.now_minute is not None:
             parts.append(
@@ -167,13 +196,17 @@ def _grid_html(lang: str, g: grid.WeekGrid) -> str:
             )
         today = " today" if d.is_today else ""
         cols.append(
-            f'<div class="day{today}" data-day="{d.day.isoformat()}">'
+            f'<div class="day{today}" data-day="{d.day.isoformat()}" '
+            f'style="--day-min:{day_min_px(lang, d)}px">'
             f'<div class="day-head">{escape(_day_label(lang, d.day))}</div>'
             f'<div class="col-body editable" '
             f'data-day="{d.day.isoformat()}">'
             f"{''.join(parts)}</div></div>"
         )
-    return f'<div id="grid" class="grid" data-gaps="{g.gap_count}">{"".join(cols)}</div>'
+    return (
+        '<div class="scroll-x grid-scroll" id="grid-scroll">'
+        f'<div id="grid" class="grid" data-gaps="{g.gap_count}">{"".join(cols)}</div></div>'
+    )
 
 
 def _conversations_html(
@@ -181,8 +214,8 @@ def _conversations_html(
 ) -> str:
     if not rows:
         return f'<p class="muted" id="no-conversations">{_t(lang, "console_no_conversations")}</p>'
-    head = "".join(
-        f"<th>{escape(t(lang, k))}</th>"
+    cols = [
+        t(lang, k)
         for k in (
             "console_col_staff",
             "console_col_status",
@@ -191,7 +224,9 @@ def _conversations_html(
             "console_col_reply",
             "console_col_flags",
         )
-    )
+    ]
+    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    staff_l, status_l, assignee_l, age_l, reply_l, flags_l = (escape(c) for c in cols)
     body = []
     for r in rows:
         flags = []
@@ -218,16 +253,21 @@ def _conversations_html(
             f'data-staff="{escape(r.staff_name)}">{_t(lang, "console_open_conversation")}</button>'
         )
         status = t(lang, f"console_status_{r.status}")
+        flags_cls = "" if flags else ' class="none"'
         body.append(
             f'<tr class="conv {escape(r.status)}{" crisis" if r.is_crisis else ""}" '
             f'data-id="{r.id}">'
-            f"<td>{escape(r.staff_name)}</td><td>{escape(status)}</td>"
-            f"<td>{escape(r.counsellor_name or '–')}</td><td>{escape(opened)}</td><td>{reply}</td>"
-            f"<td>{''.join(flags)}</td><td>{action}</td></tr>"
+            f'<td data-label="{staff_l}">{escape(r.staff_name)}</td>'
+            f'<td data-label="{status_l}">{escape(status)}</td>'
+            f'<td data-label="{assignee_l}">{escape(r.counsellor_name or "–")}</td>'
+            f'<td data-label="{age_l}">{escape(opened)}</td>'
+            f'<td data-label="{reply_l}">{reply}</td>'
+            f'<td data-label="{flags_l}"{flags_cls}>{"".join(flags)}</td>'
+            f'<td class="action">{action}</td></tr>'
         )
     note = f'<p class="muted">{_t(lang, "console_privacy_hidden")}</p>' if privacy else ""
     return (
-        f'{note}<table id="conversations"><thead><tr>{head}<th></th></tr></thead>'
+        f'{note}<table id="conversations" class="stack"><thead><tr>{head}<th></th></tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -235,19 +275,26 @@ def _conversations_html(
 def _audit_html(settings: Settings, lang: str, rows: Sequence[AuditRow]) -> str:
     if not rows:
         return f'<p class="muted" id="no-audit">{_t(lang, "console_no_audit")}</p>'
-    head = "".join(
-        f"<th>{escape(t(lang, k))}</th>"
+    cols = [
+        t(lang, k)
         for k in ("console_col_when", "console_col_who", "console_col_action", "console_col_change")
-    )
+    ]
+    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    when_l, who_l, action_l, change_l = (escape(c) for c in cols)
     body = "".join(
         f'<tr class="audit{" undone" if r.undone else ""}" data-id="{r.id}" '
         f'data-action="{escape(r.action)}">'
-        f"<td>{_local(settings, r.at):%m-%d %H:%M}</td><td>{escape(r.actor_name)}</td>"
-        f"<td>{escape(r.action)}</td><td>{escape(r.change)}"
+        f'<td data-label="{when_l}">{_local(settings, r.at):%m-%d %H:%M}</td>'
+        f'<td data-label="{who_l}">{escape(r.actor_name)}</td>'
+        f'<td data-label="{action_l}">{escape(r.action)}</td>'
+        f'<td data-label="{change_l}">{escape(r.change)}'
         f"{escape(t(lang, 'console_undone')) if r.undone else ''}</td></tr>"
         for r in rows
     )
-    return f'<table id="audit"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'<table id="audit" class="stack"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def _duration(lang: str, seconds: float | None) -> str:
@@ -258,17 +305,17 @@ def _duration(lang: str, seconds: float | None) -> str:
     return _age(lang, seconds)
 
 
-def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
+def chart(name: str, report: Any, names: Names, lang: str) -> str:
     """One chart of a bot.report Report as SVG."""
     empty = t(lang, "console_no_data")
     people = list(report.per_counsellor)
-    labels = [names.get(c.member_id, c.member_id) for c in people]
+    labels = [names[c.member_id] for c in people]
     if name == "messages":
         return charts.bar_chart(
             list(report.messages_per_hour),
             [f"{h:02d}" for h in range(24)],
             title=t(lang, "console_chart_messages"),
-            label_every=2,
+            label_every=3,
             empty_text=empty,
         )
     if name == "first-response":
@@ -295,7 +342,7 @@ def chart(name: str, report: Any, names: dict[str, str], lang: str) -> str:
     )
 
 
-def _report_html(lang: str, report: Any, names: dict[str, str]) -> str:
+def _report_html(lang: str, report: Any, names: Names) -> str:
     summary = t(
         lang,
         "console_report_summary",
@@ -358,16 +405,20 @@ def group_page(
     )
     edit_note = f'<span class="muted">{_t(lang, "console_grid_help")}</span>'
     undo = f'<button type="button" id="undo">{_t(lang, "console_undo")}</button>'
+    add = f'<button type="button" id="add-shift">{_t(lang, "console_add_shift")}</button>'
     config = {
         "group": group_id,
         "csrf": session.csrf,
         "opens": g.opens_minute,
         "closes": g.closes_minute,
+        "today": today.isoformat(),
+        "now_minute": _local(settings, now).hour * 60 + _local(settings, now).minute,
+        "week": [d.day.isoformat() for d in g.days],
         "counsellors": view.counsellors,
         "texts": strings.console(lang),
     }
     config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    names = dict(view.names)
+    names = Names(view.names)
     local_now = _local(settings, now)
     fields = {
         "title": escape(title),
@@ -386,6 +437,8 @@ def group_page(
         "now_legend": _t(lang, "console_now"),
         "edit_note": edit_note,
         "undo": undo,
+        "add": add,
+        "scroll_hint": _t(lang, "console_grid_scroll"),
         "grid": _grid_html(lang, g),
         "queue_title": _t(lang, "console_queue"),
         "conversations": _conversations_html(settings, lang, conversations, now, group.privacy),
@@ -408,6 +461,7 @@ def group_page(
         "remove",
         "swap_to",
         "swap",
+        "close",
     ):
         fields["t_" + key] = escape(t(lang, "console_" + key))
     body = Template(_asset("console_group.html")).substitute(fields)

@@ -6,11 +6,12 @@ console are both drawn from a WeekGrid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import rota
+from bot.names import Names
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def day_column(
     hours: rota.ServiceHours,
     day: date,
     min_on_duty: int,
-    names: Mapping[str, str],
+    names: Names,
     now: datetime,
 ) -> DayColumn:
     opens_at, closes_at = hours.window(day)
@@ -130,7 +131,7 @@ def day_column(
     ]
     lanes = _lanes(spans)
     blocks = tuple(
-        Block(s.id, s.member_id, names.get(s.member_id, s.member_id), a, b, lane, width)
+        Block(s.id, s.member_id, names[s.member_id], a, b, lane, width)
         for (a, b, s), (lane, width) in zip(spans, lanes, strict=True)
     )
     cells = []
@@ -149,7 +150,7 @@ def week_grid(
     hours: rota.ServiceHours,
     start_day: date,
     min_on_duty: int,
-    names: Mapping[str, str],
+    names: Names,
     now: datetime,
     days: int = 7,
 ) -> WeekGrid:
@@ -170,20 +171,16 @@ class Duty:
     until: datetime
 
 
-def on_duty_now(
-    shifts: Sequence[rota.Shift], names: Mapping[str, str], now: datetime
-) -> list[Duty]:
+def on_duty_now(shifts: Sequence[rota.Shift], names: Names, now: datetime) -> list[Duty]:
     """Who is on duty at `now`, each with when they go off (back-to-back shifts joined)."""
     out = []
     for m in rota.on_duty_members(shifts, now):
         start = min(s.start_at for s in shifts if s.member_id == m and s.covers(now))
-        out.append(Duty(m, names.get(m, m), start, rota.duty_until(shifts, m, now)))
+        out.append(Duty(m, names[m], start, rota.duty_until(shifts, m, now)))
     return out
 
 
-def on_duty_next(
-    shifts: Sequence[rota.Shift], names: Mapping[str, str], now: datetime
-) -> list[Duty]:
+def on_duty_next(shifts: Sequence[rota.Shift], names: Names, now: datetime) -> list[Duty]:
     """Who comes on duty next: the soonest start after `now` that is not a counsellor simply
     continuing from a shift that ends there."""
 
@@ -201,7 +198,7 @@ def on_duty_next(
     return [
         Duty(
             s.member_id,
-            names.get(s.member_id, s.member_id),
+            names[s.member_id],
             s.start_at,
             rota.duty_until(shifts, s.member_id, s.start_at),
         )

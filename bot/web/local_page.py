@@ -21,9 +21,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot import models
+from bot import models, store
 from bot.i18n import t
 from bot.keys import CLOCK, DB, SETTINGS
+from bot.names import Names
 from bot.web import access, live, strings
 
 BACKLOG = 300  # posts a newly opened page starts with
@@ -162,7 +163,7 @@ def _int_query(request: web.Request, name: str) -> int:
     return value
 
 
-def _as_json(request: web.Request, row: models.LocalPost, names: dict[str, str]) -> dict[str, Any]:
+def _as_json(request: web.Request, row: models.LocalPost, names: Names) -> dict[str, Any]:
     tz = request.app[SETTINGS].bot.tz
     local = row.posted_at.astimezone(tz)
     return {
@@ -172,11 +173,11 @@ def _as_json(request: web.Request, row: models.LocalPost, names: dict[str, str])
         "text": row.text,
         "text_removed": row.text_removed_at is not None,
         "mentions": list(row.mentions),
-        "mention_names": [names.get(m, m) for m in row.mentions],
+        "mention_names": [names[m] for m in row.mentions],
         "kind": row.kind,
         "is_bot": row.is_bot,
         "private": bool(row.private_to),
-        "posted_at": row.posted_at.isoformat(),
+        "posted_at": local.isoformat(),  # with the service timezone's offset, as day and time
         "day": f"{local:%Y-%m-%d}",
         "time": f"{local:%H:%M}",
     }
@@ -200,14 +201,7 @@ async def visible_posts(
         if not rows:
             return [], after
         mentioned = {m for r in rows for m in r.mentions}
-        names: dict[str, str] = {}
-        if mentioned:
-            found = await s.execute(
-                select(models.Member.id, models.Member.name).where(
-                    models.Member.group_id == gid, models.Member.id.in_(mentioned)
-                )
-            )
-            names = {r[0]: r[1] or r[0] for r in found}
+        names = await store.member_names(s, gid, mentioned) if mentioned else Names()
     out = [
         _as_json(request, r, names)
         for r in rows

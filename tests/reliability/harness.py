@@ -195,18 +195,21 @@ class Request:
     body: bytes
 
 
-def _generic(group: str, msg_id: str, sender: str, text: str, now: datetime,
-             secret: str) -> Request:
-    body = json.dumps({"msg_id": msg_id, "sender": {"id": sender, "name": sender.title()},
-                       "text": text}).encode()
-    return Request("POST", f"/webhooks/generic/{group}",
-                   generic.signed_headers(secret, body, now), body)
+def _generic(
+    group: str, msg_id: str, sender: str, text: str, now: datetime, secret: str
+) -> Request:
+    body = json.dumps(
+        {"msg_id": msg_id, "sender": {"id": sender, "name": sender.title()}, "text": text}
+    ).encode()
+    return Request(
+        "POST", f"/webhooks/generic/{group}", generic.signed_headers(secret, body, now), body
+    )
 
 
-def _local(group: str, msg_id: str, sender: str, text: str, now: datetime,
-           secret: str) -> Request:
-    body = json.dumps({"msg_id": msg_id, "sender": {"id": sender, "name": sender.title()},
-                       "text": text}).encode()
+def _local(group: str, msg_id: str, sender: str, text: str, now: datetime, secret: str) -> Request:
+    body = json.dumps(
+        {"msg_id": msg_id, "sender": {"id": sender, "name": sender.title()}, "text": text}
+    ).encode()
     return Request("POST", f"/webhooks/local/{group}", {"Content-Type": "application/json"}, body)
 
 
@@ -217,8 +220,15 @@ VALID_REQUEST = {"generic": _generic, "local": _local}
 UNSIGNED = {"local"}
 
 
-def valid_request(platform: str, group: str, msg_id: str, sender: str, text: str,
-                  now: datetime, secret: str = SECRET) -> Request:
+def valid_request(
+    platform: str,
+    group: str,
+    msg_id: str,
+    sender: str,
+    text: str,
+    now: datetime,
+    secret: str = SECRET,
+) -> Request:
     return VALID_REQUEST[platform](group, msg_id, sender, text, now, secret)
 
 
@@ -237,13 +247,15 @@ _TEXT = "@@TEXT@@"
 
 
 def _authenticate_generic(group: str, content: bytes, now: datetime) -> Request:
-    return Request("POST", f"/webhooks/generic/{group}",
-                   generic.signed_headers(SECRET, content, now), content)
+    return Request(
+        "POST", f"/webhooks/generic/{group}", generic.signed_headers(SECRET, content, now), content
+    )
 
 
 def _authenticate_local(group: str, content: bytes, now: datetime) -> Request:
-    return Request("POST", f"/webhooks/local/{group}", {"Content-Type": "application/json"},
-                   content)
+    return Request(
+        "POST", f"/webhooks/local/{group}", {"Content-Type": "application/json"}, content
+    )
 
 
 def _authenticate_dingtalk(group: str, content: bytes, now: datetime) -> Request:
@@ -261,8 +273,10 @@ def _authenticate_wecom(group: str, content: bytes, now: datetime) -> Request:
     encrypt = cipher.encrypt(content, CORP_ID)
     ts, nonce = str(int(now.timestamp())), secrets.token_hex(5)
     query = f"msg_signature={cipher.signature(ts, nonce, encrypt)}&timestamp={ts}&nonce={nonce}"
-    body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
-            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode()
+    body = (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    ).encode()
     return Request("POST", f"/webhooks/wecom/{group}?{query}", {"Content-Type": "text/xml"}, body)
 
 
@@ -280,14 +294,23 @@ def _splice(template: dict[str, Any], text_json: str) -> bytes:
 
 
 def _message_generic(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
-    return _splice({"msg_id": msg_id, "sender": {"id": sender, "name": "Doc"}, "text": _TEXT},
-                   text_json)
+    return _splice(
+        {"msg_id": msg_id, "sender": {"id": sender, "name": "Doc"}, "text": _TEXT}, text_json
+    )
 
 
 def _message_dingtalk(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
-    return _splice({"msgId": msg_id, "senderStaffId": sender, "senderNick": "Doc",
-                    "conversationType": "2", "msgtype": "text", "text": {"content": _TEXT}},
-                   text_json)
+    return _splice(
+        {
+            "msgId": msg_id,
+            "senderStaffId": sender,
+            "senderNick": "Doc",
+            "conversationType": "2",
+            "msgtype": "text",
+            "text": {"content": _TEXT},
+        },
+        text_json,
+    )
 
 
 def _message_feishu(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:

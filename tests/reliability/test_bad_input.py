@@ -45,39 +45,64 @@ pytestmark = pytest.mark.slow  # about a minute in all on 2 cores
 
 D = "2026-11-25"
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-POSTGRES = pytest.mark.parametrize("database_url", ["postgres"] if PG_URL else [],
-                                   indirect=True)
+POSTGRES = pytest.mark.parametrize("database_url", ["postgres"] if PG_URL else [], indirect=True)
 HYPOTHESIS = {
     "deadline": None,
     "database": None,  # each run explores afresh; a failure prints its reproduction
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                              HealthCheck.data_too_large],
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 }
 
 # --- strategies -------------------------------------------------------------------------------
 
 PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
-HEADER_NAMES = [generic.TS_HEADER, generic.SIG_HEADER, "X-Carebot-Delivery", "Content-Type",
-                "timestamp", "sign", "X-Lark-Signature", "X-Lark-Request-Timestamp",
-                "X-Lark-Request-Nonce", "Authorization", "Cookie", "Accept"]
+HEADER_NAMES = [
+    generic.TS_HEADER,
+    generic.SIG_HEADER,
+    "X-Carebot-Delivery",
+    "Content-Type",
+    "timestamp",
+    "sign",
+    "X-Lark-Signature",
+    "X-Lark-Request-Timestamp",
+    "X-Lark-Request-Nonce",
+    "Authorization",
+    "Cookie",
+    "Accept",
+]
 headers_st = st.dictionaries(
     st.sampled_from(HEADER_NAMES) | st.from_regex(r"\AX-[A-Za-z0-9-]{1,20}\Z"),
     st.text(PRINTABLE, max_size=120).map(str.strip),
     max_size=6,
 )
 query_st = st.dictionaries(
-    st.sampled_from(["msg_signature", "timestamp", "nonce", "echostr", "signature",
-                     "challenge", "token", "encrypt"]) | st.text(PRINTABLE, min_size=1,
-                                                                  max_size=12),
+    st.sampled_from(
+        [
+            "msg_signature",
+            "timestamp",
+            "nonce",
+            "echostr",
+            "signature",
+            "challenge",
+            "token",
+            "encrypt",
+        ]
+    )
+    | st.text(PRINTABLE, min_size=1, max_size=12),
     st.text(max_size=60),
     max_size=5,
 )
-json_leaf = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-             | st.text(max_size=60))
+json_leaf = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=60)
+)
 json_st = st.recursive(
     json_leaf,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 text_or_json = st.text(max_size=300) | json_st
@@ -85,8 +110,8 @@ message_like = st.fixed_dictionaries(
     {},
     optional={
         "msg_id": text_or_json,
-        "sender": st.fixed_dictionaries({}, optional={"id": text_or_json,
-                                                      "name": text_or_json}) | json_st,
+        "sender": st.fixed_dictionaries({}, optional={"id": text_or_json, "name": text_or_json})
+        | json_st,
         "text": text_or_json,
         "sent_at": st.datetimes().map(lambda d: d.isoformat()) | text_or_json,
         "encrypt": text_or_json,
@@ -105,6 +130,7 @@ segment_st = st.text(max_size=20).map(lambda t: quote(t, safe=""))
 
 
 # --- the app under fuzz -----------------------------------------------------------------------
+
 
 class Target:
     """The real app with one group per platform, and a one-query count of every table."""
@@ -138,13 +164,15 @@ class Target:
             row = (await s.execute(self.count_query)).one()
         return dict(row._mapping)
 
-    async def send(self, method: str, path: str, headers: dict[str, str],
-                   query: dict[str, str], body: bytes) -> int:
+    async def send(
+        self, method: str, path: str, headers: dict[str, str], query: dict[str, str], body: bytes
+    ) -> int:
         """Send one request; check it answered below 500 and, if refused, wrote nothing."""
         if not self.counts:
             self.counts = await self.count()
-        async with self.client.request(method, path, headers=headers, params=query,
-                                       data=body if method != "GET" else None) as resp:
+        async with self.client.request(
+            method, path, headers=headers, params=query, data=body if method != "GET" else None
+        ) as resp:
             await resp.read()
             status = resp.status
         self.cases += 1
@@ -172,8 +200,10 @@ async def target(database_url: str, make_bot: Any) -> AsyncIterator[Target]:
     groups = one_group_per_platform(webhook)
     members = []
     for g in groups:
-        members += [{"group": g["id"], "id": "c1", "name": "Chen", "role": "counsellor"},
-                    {"group": g["id"], "id": "l1", "name": "Liu", "role": "lead"}]
+        members += [
+            {"group": g["id"], "id": "c1", "name": "Chen", "role": "counsellor"},
+            {"group": g["id"], "id": "l1", "name": "Liu", "role": "lead"},
+        ]
     s = make_settings(database_url, webhook, groups=groups, members=members)
     bot: Bot = await make_bot(s, FrozenClock(at(D, "10:00")))
     for g in groups:
@@ -190,6 +220,7 @@ def _signed(route: InboundRoute) -> bool:
 
 # --- 1. anything at all, to every inbound route ------------------------------------------------
 
+
 async def _anything(target: Target, data: st.DataObject) -> None:
     route = data.draw(st.sampled_from(target.routes), label="route")
     method = route.method
@@ -199,9 +230,13 @@ async def _anything(target: Target, data: st.DataObject) -> None:
     if data.draw(st.integers(0, 9), label="mangle path") == 0:  # unknown platform or group
         path = f"/webhooks/{data.draw(segment_st)}/{data.draw(segment_st)}"
     before = dict(target.counts) if target.counts else await target.count()
-    status = await target.send(method, path, data.draw(headers_st, label="headers"),
-                               data.draw(query_st, label="query"),
-                               data.draw(bodies_st, label="body"))
+    status = await target.send(
+        method,
+        path,
+        data.draw(headers_st, label="headers"),
+        data.draw(query_st, label="query"),
+        data.draw(bodies_st, label="body"),
+    )
     if _signed(route) and path == route.path:
         # Without the secret nothing may be stored, whatever the platform answered.
         assert target.counts == before, f"unsigned request to {path} ({status}) wrote rows"
@@ -217,16 +252,25 @@ async def test_anything_to_any_inbound_route(target: Target, data: st.DataObject
 @POSTGRES
 @settings(max_examples=400, **HYPOTHESIS)
 @given(data=st.data())
-async def test_anything_to_any_inbound_route_postgres(target: Target,
-                                                      data: st.DataObject) -> None:
+async def test_anything_to_any_inbound_route_postgres(target: Target, data: st.DataObject) -> None:
     await _anything(target, data)
 
 
 # --- 2. generic webhooks that are nearly right: each one must be refused -----------------------
 
 GOOD = {"msg_id": "ok-1", "sender": {"id": "doc1", "name": "Doc"}, "text": "hello"}
-SIG_FAULTS = ["none", "wrong secret", "body changed", "stale", "future", "ts not digits",
-              "signature mangled", "ts only", "signature only", "empty signature"]
+SIG_FAULTS = [
+    "none",
+    "wrong secret",
+    "body changed",
+    "stale",
+    "future",
+    "ts not digits",
+    "signature mangled",
+    "ts only",
+    "signature only",
+    "empty signature",
+]
 
 
 async def _near_miss(target: Target, data: st.DataObject) -> None:
@@ -240,26 +284,35 @@ async def _near_miss(target: Target, data: st.DataObject) -> None:
     if fault == "none":
         headers = {}
     elif fault == "wrong secret":
-        other = data.draw(st.text(PRINTABLE, min_size=1, max_size=30).filter(
-            lambda k: k != SECRET))
+        other = data.draw(st.text(PRINTABLE, min_size=1, max_size=30).filter(lambda k: k != SECRET))
         headers[generic.SIG_HEADER] = generic.sign(other, ts, body)
     elif fault == "body changed":
         extra = data.draw(st.binary(min_size=1, max_size=8))
         body = body + extra if data.draw(st.booleans()) else extra + body
     elif fault in ("stale", "future"):
         skew = data.draw(st.integers(301, 10**9))
-        t = str(int((now + timedelta(seconds=skew if fault == "future" else -skew))
-                    .timestamp()))
+        t = str(int((now + timedelta(seconds=skew if fault == "future" else -skew)).timestamp()))
         headers = {generic.TS_HEADER: t, generic.SIG_HEADER: generic.sign(SECRET, t, body)}
     elif fault == "ts not digits":
-        t = data.draw(st.text(PRINTABLE, min_size=1, max_size=14).filter(
-            lambda x: not (x.isascii() and x.isdigit())))
+        t = data.draw(
+            st.text(PRINTABLE, min_size=1, max_size=14).filter(
+                lambda x: not (x.isascii() and x.isdigit())
+            )
+        )
         headers = {generic.TS_HEADER: t, generic.SIG_HEADER: generic.sign(SECRET, t, body)}
     elif fault == "signature mangled":
-        mangled = data.draw(st.sampled_from([
-            sig.upper(), sig[:-1], sig + "0", sig.replace("sha256=", ""),
-            sig.replace("sha256=", "sha1="), sig[:-1] + ("0" if sig[-1] != "0" else "1"),
-        ]))
+        mangled = data.draw(
+            st.sampled_from(
+                [
+                    sig.upper(),
+                    sig[:-1],
+                    sig + "0",
+                    sig.replace("sha256=", ""),
+                    sig.replace("sha256=", "sha1="),
+                    sig[:-1] + ("0" if sig[-1] != "0" else "1"),
+                ]
+            )
+        )
         headers[generic.SIG_HEADER] = mangled.strip() or "x"
     elif fault == "ts only":
         del headers[generic.SIG_HEADER]
@@ -280,6 +333,7 @@ async def test_generic_near_misses_are_refused(target: Target, data: st.DataObje
 
 # --- 3. correctly signed (or unsigned-by-design) bodies of every shape, on every platform -------
 
+
 async def _shapes(target: Target, data: st.DataObject) -> None:
     platform = data.draw(st.sampled_from(target.platforms), label="platform")
     body = data.draw(bodies_st, label="body")
@@ -296,7 +350,9 @@ async def _shapes(target: Target, data: st.DataObject) -> None:
     else:
         # Feishu's content carries its own token too (checked after decryption): 401 if wrong.
         assert status in ((400, 401, 413) if platform == "feishu" else (400, 413)), (
-            platform, status)
+            platform,
+            status,
+        )
 
 
 @SQLITE
@@ -309,20 +365,31 @@ async def test_signed_bodies_of_every_shape(target: Target, data: st.DataObject)
 @POSTGRES
 @settings(max_examples=300, **HYPOTHESIS)
 @given(data=st.data())
-async def test_signed_bodies_of_every_shape_postgres(target: Target,
-                                                     data: st.DataObject) -> None:
+async def test_signed_bodies_of_every_shape_postgres(target: Target, data: st.DataObject) -> None:
     await _shapes(target, data)
 
 
 # --- 4. what is not text or nests without end: 400 on every platform, signed or not ------------
 
 DEEP_XML = "<xml>" + "<a>" * 20_000 + "x" + "</a>" * 20_000 + "</xml>"
-BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa">'
-                  + "".join(f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
-                            for p, c in zip("abcdefgh", "bcdefghi", strict=True))
-                  + "]><xml><Content>&i;</Content></xml>")
-BAD_CONTENT = ["surrogate in text", "surrogate in sender", "deep text", "deep body",
-               "number too long", "deep xml", "billion laughs", "not utf-8"]
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(
+        f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "]><xml><Content>&i;</Content></xml>"
+)
+BAD_CONTENT = [
+    "surrogate in text",
+    "surrogate in sender",
+    "deep text",
+    "deep body",
+    "number too long",
+    "deep xml",
+    "billion laughs",
+    "not utf-8",
+]
 
 
 @dataclass(frozen=True)
@@ -402,21 +469,25 @@ async def _bad(target: Target, platform: str, bad: Bad, signed: bool) -> int:
 @SQLITE
 @settings(max_examples=300, **HYPOTHESIS)
 @given(data=st.data())
-async def test_bad_content_is_refused_on_every_platform(target: Target,
-                                                        data: st.DataObject) -> None:
+async def test_bad_content_is_refused_on_every_platform(
+    target: Target, data: st.DataObject
+) -> None:
     platform = data.draw(st.sampled_from(target.platforms), label="platform")
-    await _bad(target, platform, data.draw(bad_st, label="bad"),
-               data.draw(st.booleans(), label="signed"))
+    await _bad(
+        target, platform, data.draw(bad_st, label="bad"), data.draw(st.booleans(), label="signed")
+    )
 
 
 @POSTGRES
 @settings(max_examples=100, **HYPOTHESIS)
 @given(data=st.data())
-async def test_bad_content_is_refused_on_every_platform_postgres(target: Target,
-                                                                 data: st.DataObject) -> None:
+async def test_bad_content_is_refused_on_every_platform_postgres(
+    target: Target, data: st.DataObject
+) -> None:
     platform = data.draw(st.sampled_from(target.platforms), label="platform")
-    await _bad(target, platform, data.draw(bad_st, label="bad"),
-               data.draw(st.booleans(), label="signed"))
+    await _bad(
+        target, platform, data.draw(bad_st, label="bad"), data.draw(st.booleans(), label="signed")
+    )
 
 
 @SQLITE
@@ -439,6 +510,7 @@ async def test_every_platform_has_request_builders(target: Target) -> None:
 
 
 # --- afterwards ----------------------------------------------------------------------------------
+
 
 async def test_routes_found_and_server_healthy_after_a_storm_of_garbage(target: Target) -> None:
     """The route list is what the app has (generic and local today), and a burst of refused

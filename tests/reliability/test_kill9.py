@@ -36,11 +36,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import models
-from bot.app import sync_config
 from bot.clock import FrozenClock, SystemWallClock
 from bot.config import load_settings
-from bot.db import Database
 from bot.platforms import generic
+from tests.conftest import open_db
 from tests.reliability.harness import SECRET, Receiver, serve_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,11 +72,22 @@ def _toml(database_url: str, port: int, hook: str) -> str:
         "reminder_minutes = 0",
     ]
     for g in GROUPS:
-        lines += ["[[groups]]", f'id = "{g}"', 'platform = "generic"', f'secret = "{SECRET}"',
-                  f'webhook_url = "{hook}"', "privacy = true"]
+        lines += [
+            "[[groups]]",
+            f'id = "{g}"',
+            'platform = "generic"',
+            f'secret = "{SECRET}"',
+            f'webhook_url = "{hook}"',
+            "privacy = true",
+        ]
         for c in COUNSELLORS:
-            lines += ["[[members]]", f'group = "{g}"', f'id = "{c}"', f'name = "{c.upper()}"',
-                      'role = "counsellor"']
+            lines += [
+                "[[members]]",
+                f'group = "{g}"',
+                f'id = "{c}"',
+                f'name = "{c.upper()}"',
+                'role = "counsellor"',
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -96,9 +106,20 @@ class Server:
         self.sim_anchor, self.mono_anchor = self.sim_now(), time.monotonic()
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve", "--config", str(self.config),
-                 "--start-at", self.sim_anchor.isoformat()],
-                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "serve",
+                    "--config",
+                    str(self.config),
+                    "--start-at",
+                    self.sim_anchor.isoformat(),
+                ],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
             )
 
     async def start(self) -> None:
@@ -144,8 +165,13 @@ class Sender:
         marker = f"k{i:04d}"
         group = GROUPS[i % len(GROUPS)]
         staff = f"doc{(i // len(GROUPS)) % STAFF}"
-        body = json.dumps({"msg_id": marker, "sender": {"id": staff, "name": staff.title()},
-                           "text": f"[{marker}] I have not slept since the night shift"})
+        body = json.dumps(
+            {
+                "msg_id": marker,
+                "sender": {"id": staff, "name": staff.title()},
+                "text": f"[{marker}] I have not slept since the night shift",
+            }
+        )
         self.bodies[marker] = (group, body.encode())
         return marker
 
@@ -175,15 +201,20 @@ async def test_kill9_under_load_loses_nothing_and_posts_nothing_twice(
         config = tmp_path / "carebot.toml"
         config.write_text(_toml(database_url, port, rx.url), encoding="utf-8")
         settings = load_settings(config)
-        db = Database(database_url)
-        await db.upgrade()
-        await sync_config(db, settings, FrozenClock(START_AT))
+        db = await open_db(settings, FrozenClock(START_AT))
         day = START_AT.replace(hour=0)
         async with db.write() as s:
             for g in GROUPS:
                 for c in COUNSELLORS:
-                    s.add(models.Shift(group_id=g, member_id=c, start_at=day + timedelta(hours=8),
-                                       end_at=day + timedelta(hours=24), created_at=START_AT))
+                    s.add(
+                        models.Shift(
+                            group_id=g,
+                            member_id=c,
+                            start_at=day + timedelta(hours=8),
+                            end_at=day + timedelta(hours=24),
+                            created_at=START_AT,
+                        )
+                    )
         server = Server(config, port, tmp_path / "serve.log")
         sender = Sender(server)
         try:

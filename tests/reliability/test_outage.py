@@ -28,11 +28,17 @@ MARK = re.compile(r"\[(o\d-\d+)\]")
 async def _bot(make_bot: Any, database_url: str, rx: Receiver, rate: int | None = None) -> Bot:
     extra = {"rate_per_minute": rate} if rate else {}
     settings = make_settings(
-        database_url, rx.url,
-        groups=[group_config("generic", g, rx.url, secret=CONFTEST_SECRET, privacy=True, **extra)
-                for g in GROUPS],
-        members=[{"group": g, "id": c, "name": c.upper(), "role": "counsellor"}
-                 for g in GROUPS for c in ("c1", "c2")],
+        database_url,
+        rx.url,
+        groups=[
+            group_config("generic", g, rx.url, secret=CONFTEST_SECRET, privacy=True, **extra)
+            for g in GROUPS
+        ],
+        members=[
+            {"group": g, "id": c, "name": c.upper(), "role": "counsellor"}
+            for g in GROUPS
+            for c in ("c1", "c2")
+        ],
     )
     b: Bot = await make_bot(settings, FrozenClock(at(D, "10:00")))
     for g in GROUPS:
@@ -46,8 +52,11 @@ async def _send_all(b: Bot, per_group: int) -> None:
         for n, g in enumerate(GROUPS, start=1):
             who = f"doc{i % 4}"
             resp = await b.post_signed(
-                {"msg_id": f"{g}-{i}", "sender": {"id": who, "name": who},
-                 "text": f"[o{n}-{i}] still here"},
+                {
+                    "msg_id": f"{g}-{i}",
+                    "sender": {"id": who, "name": who},
+                    "text": f"[o{n}-{i}] still here",
+                },
                 group=g,
             )
             assert resp.status == 200, await resp.text()

@@ -78,7 +78,20 @@
     } catch (err) { showError(shiftForm, err); }
   });
 
+  // On a narrow screen the week scrolls sideways: start at today (or the week's first day).
+  function scrollToToday() {
+    const box = $("#grid-scroll"); const today = $(".day.today", box);
+    if (!box || !today || box.scrollWidth <= box.clientWidth) return;
+    box.scrollLeft = today.offsetLeft - $(".gutter", box).offsetWidth;
+  }
+  scrollToToday();
+
   document.addEventListener("click", async (e) => {
+    if (e.target.id === "add-shift") {
+      const day = C.week.includes(C.today) ? C.today : C.week[0];
+      openAdd(day, day === C.today ? C.now_minute + 60 : C.opens);
+      return;
+    }
     const shift = e.target.closest(".shift");
     if (shift) { openShift(shift); return; }
     const body = e.target.closest(".col-body.editable");
@@ -99,7 +112,7 @@
       const r = await fetch(`/console/api/groups/${encodeURIComponent(C.group)}/conversations/${conv.dataset.id}`, { credentials: "same-origin" });
       const data = await r.json();
       $(".messages", dlg).innerHTML = r.ok
-        ? data.messages.map((m) => `<p><b>${esc(m.sender_name)}</b> <span class="muted">${esc(m.received_at.slice(11, 16))}</span><br>${m.text_removed ? `<i class="muted">${esc(T.text_removed)}</i>` : esc(m.text)}</p>`).join("")
+        ? data.messages.map((m) => `<p><b>${esc(m.sender_name)}</b> <time class="muted" datetime="${esc(m.received_at)}">${esc(m.day === C.today ? m.time : `${m.day.slice(5)} ${m.time}`)}</time><br>${m.text_removed ? `<i class="muted">${esc(T.text_removed)}</i>` : esc(m.text)}</p>`).join("")
         : `<p class="error">${esc(data.error)}</p>`;
       dlg.showModal();
     }
@@ -114,10 +127,12 @@
     const r = await fetch(location.href, { credentials: "same-origin" });
     if (!r.ok) return;
     const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+    const scrolled = $("#grid-scroll") ? $("#grid-scroll").scrollLeft : 0;
     for (const id of ["duty", "rota", "queue", "report", "changes"]) {
       const fresh = doc.getElementById(id); const old = document.getElementById(id);
       if (fresh && old) old.replaceWith(fresh);
     }
+    if ($("#grid-scroll")) $("#grid-scroll").scrollLeft = scrolled;
     const clock = doc.getElementById("clock"); if (clock) $("#clock").textContent = clock.textContent;
   }, 30000);
 })();

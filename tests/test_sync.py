@@ -1,4 +1,4 @@
-"""sync_config (bot/app.py): config mirrored into the database on every start, config wins."""
+"""sync_config (bot/sync.py): config mirrored into the database on every start, config wins."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot import models
-from bot.app import SYNC_BATCH_ROWS, sync_config
 from bot.clock import FrozenClock
 from bot.db import Database
+from bot.sync import SYNC_BATCH_ROWS, sync_config
 from tests.conftest import at, make_settings
 
 NOW = at("2026-11-24", "12:00")
@@ -28,18 +28,29 @@ async def test_config_wins_and_first_seen_and_staff_are_kept(database_url: str) 
         first = make_settings(database_url, "http://127.0.0.1:1/hook")
         await sync_config(db, first, FrozenClock(NOW))
         async with db.write() as s:  # staff seen posting, not in the config (yet)
-            s.add(models.Member(group_id="g1", id="doc1", name="Doc", role="staff",
-                                first_seen_at=NOW))
-            s.add(models.Member(group_id="g1", id="doc2", name="Doc 2", role="staff",
-                                first_seen_at=NOW))
+            s.add(
+                models.Member(group_id="g1", id="doc1", name="Doc", role="staff", first_seen_at=NOW)
+            )
+            s.add(
+                models.Member(
+                    group_id="g1", id="doc2", name="Doc 2", role="staff", first_seen_at=NOW
+                )
+            )
         before = await rows(db)
         assert before[("g1", "c1")] == ("Chen", "counsellor", NOW)
 
         renamed = make_settings(
             database_url,
             "http://127.0.0.1:1/hook",
-            groups=[{"id": "g1", "name": "Renamed", "platform": "generic", "secret": "x",
-                     "webhook_url": "http://127.0.0.1:1/hook"}],
+            groups=[
+                {
+                    "id": "g1",
+                    "name": "Renamed",
+                    "platform": "generic",
+                    "secret": "x",
+                    "webhook_url": "http://127.0.0.1:1/hook",
+                }
+            ],
             members=[
                 {"group": "g1", "id": "c1", "name": "Chen Wei", "role": "lead"},
                 {"group": "g1", "id": "c9", "name": "", "role": "counsellor"},
