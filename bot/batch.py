@@ -60,6 +60,8 @@ class Batch:
     ahead: timedelta = timedelta(0)  # how far the rota is read for each one's end of duty
     staff_by_group: dict[str, set[str]] = field(default_factory=dict)
     _views: dict[str, GroupView] = field(default_factory=dict)
+    # (group, person) first seen in this batch: their first reply may carry the privacy notice.
+    new_people: set[tuple[str, str]] = field(default_factory=set)
     _refresh: bool = False
     _message_updates: list[tuple[int, models.Conversation, dict[str, Any]]] = field(
         default_factory=list

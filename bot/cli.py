@@ -1,4 +1,4 @@
-"""The `carebot` command: serve, demo, db, check-config, rota, audit, outbox, report."""
+"""The `carebot` command: serve, demo, db, check-config, rota, audit, outbox, report, privacy."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from aiohttp import web
 
@@ -35,6 +35,9 @@ from bot.config import (
 from bot.db import Database, probe
 from bot.errors import ConfigError, RotaError
 from bot.protocols import Clock
+
+if TYPE_CHECKING:
+    from bot import retention
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("carebot")
@@ -169,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
         "--day", type=_iso_day, metavar="YYYY-MM-DD", help="service day (default: today)"
     )
     report.add_argument("--group", metavar="GROUP", help="one group id (default: every group)")
+    _privacy_parser(sub, command)
     return p
 
 
@@ -284,6 +288,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_audit(args, settings))
     if args.command == "report":
         return asyncio.run(_report(args, settings))
+    if args.command == "privacy":
+        return asyncio.run(_privacy(args, settings))
     if args.command == "console":
         url = asyncio.run(_console_link(settings, args.lead, args.group))
         minutes = settings.bot.console_link_minutes
@@ -571,4 +577,137 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.dispose()
     print("\n\n".join(texts))
+    return EXIT_OK
+
+
+# carebot privacy: retention and erasure of what people wrote (bot/retention.py)
+
+
+def _privacy_parser(sub: Any, command: Any) -> None:
+    """`carebot privacy purge|forget`, made with `_parser`'s `command` (help, --config)."""
+    privacy = command(sub, "privacy", "remove what people wrote: by age, or at a person's request")
+    privacy_sub = privacy.add_subparsers(
+        dest="privacy_command", required=True, metavar="ACTION", title="actions"
+    )
+    purge = command(
+        privacy_sub,
+        "purge",
+        "remove the text written before a day, as the daily retention purge does; "
+        "the counts and times the reports use stay",
+    )
+    purge.add_argument(
+        "--before", required=True, type=_iso_day, metavar="YYYY-MM-DD",
+        help="text from before the start of this day (bot.timezone) goes",
+    )  # fmt: skip
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    forget = command(
+        privacy_sub, "forget", "remove everything a person wrote in a group, at their request"
+    )
+    forget.add_argument("group", metavar="GROUP", help="the group id")
+    forget.add_argument(
+        "person", metavar="PERSON", help="the person's id on the platform (their sender id)"
+    )
+
+
+def _describe_removal(r: retention.Removal, verb: str) -> str:
+    """What was (or would be) removed, in one clause."""
+    return (
+        f"{verb} the text of {r.messages} messages, {r.posts} bot posts, "
+        f"{r.local_posts} local chat posts and {r.notes} handover notes"
+    )
+
+
+def _describe_kept(r: retention.Removal) -> str:
+    return (
+        f"kept until delivered: {r.kept_messages} messages of conversations waiting for a "
+        f"counsellor, {r.kept_notes} handover notes of conversations not closed, {r.kept_posts} "
+        "posts not sent yet (run it again once they are assigned, closed and sent)"
+    )
+
+
+async def _privacy(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import retention
+
+    now = SystemClock().now()
+    tz = settings.bot.tz
+    if args.privacy_command == "forget" and settings.group(args.group) is None:
+        known = ", ".join(g.id for g in settings.groups) or "none configured"
+        raise ConfigError(f"group {args.group!r} is not in the config; use one of: {known}")
+    if args.privacy_command == "purge":
+        before = datetime.combine(args.before, time(0), tz)
+        if before > now:
+            raise ConfigError(
+                f"--before {args.before} is in the future; text from before today is "
+                f"--before {now.astimezone(tz).date()}"
+            )
+    db = await _open_db(settings)
+    try:
+        if args.privacy_command == "forget":
+            return await _forget(db, settings, args.group, args.person, now)
+        removed = await retention.purge_all(db, before, now, dry_run=args.dry_run)
+        if not args.dry_run:
+            await _audit_purge(db, settings, removed, args.before, now)
+    finally:
+        await db.dispose()
+    total = sum(removed.values(), retention.Removal())
+    verb = "would remove" if args.dry_run else "removed"
+    for group_id, r in removed.items():
+        print(f"{group_id}: {_describe_removal(r, verb)}")
+    print(f"written before {before:%Y-%m-%d %H:%M} ({tz.key}): {_describe_removal(total, verb)}")
+    print(_describe_kept(total))
+    print("the counts and times the reports use are kept")
+    return EXIT_OK
+
+
+async def _audit_purge(
+    db: Database,
+    settings: Settings,
+    removed: dict[str, retention.Removal],
+    before: date,
+    now: datetime,
+) -> None:
+    """One audit entry per group that lost text: who ran the purge, when, how many rows."""
+    from bot import retention
+    from bot.i18n import t
+
+    lang = settings.bot.language
+    async with db.write() as s:
+        for group_id, r in removed.items():
+            if not r.removed:
+                continue
+            summary = t(lang, "privacy_audit_purge", before=str(before), kept=r.kept, **r.as_dict())
+            retention.audit(
+                s, action=retention.PURGE_ACTION, group_id=group_id, actor_id=_cli_actor(),
+                removal=r, summary=summary, now=now, before=str(before),
+            )  # fmt: skip
+
+
+async def _forget(
+    db: Database, settings: Settings, group_id: str, person: str, now: datetime
+) -> int:
+    from bot import retention
+    from bot.i18n import t
+
+    if not await retention.is_known(db, group_id, person):
+        raise ConfigError(
+            f"nobody with id {person!r} has written in group {group_id!r}; give the person's "
+            "id on the platform (the sender id of their messages), not their name"
+        )
+    r = await retention.forget(db, group_id, person, now)
+    summary = t(settings.bot.language, "privacy_audit_forget", person=person, kept=r.kept,
+                **r.as_dict())  # fmt: skip
+    async with db.write() as s:
+        entry = retention.audit(
+            s, action=retention.FORGET_ACTION, group_id=group_id, actor_id=_cli_actor(),
+            removal=r, summary=summary, now=now, person=person,
+        )  # fmt: skip
+        await s.flush()
+        entry_id = entry.id
+    print(f"{person} in {group_id}: {_describe_removal(r, 'removed')}")
+    if r.kept:
+        print(_describe_kept(r))
+    print(
+        f"recorded in the audit log as #{entry_id} (who, when and how many; never the text); "
+        "their id and display name stay, so the reports still count their messages"
+    )
     return EXIT_OK

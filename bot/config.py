@@ -166,6 +166,16 @@ class OutboxSection(_Section):
     send_timeout_s: float = Field(10, gt=0)
 
 
+class PrivacySection(_Section):
+    # Days that what people wrote is kept (messages, the bot's copies, local chat, handover
+    # notes); a daily purge removes older text and keeps the counts and times reports need.
+    # 0 keeps it forever. See README "Retention".
+    retain_text_days: int = Field(365, ge=0, le=36500)
+    # The bot's first reply to someone it has not seen before says, in one line, who reads
+    # what they write and for how long it is kept.
+    first_reply_notice: bool = False
+
+
 class GroupConfig(_Section):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = ""
@@ -311,6 +321,7 @@ class Settings(BaseSettings):
     bot: BotSection = Field(default_factory=BotSection)
     service: ServiceSection = Field(default_factory=ServiceSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
+    privacy: PrivacySection = Field(default_factory=PrivacySection)
     groups: list[GroupConfig] = Field(default_factory=list)
     members: list[MemberConfig] = Field(default_factory=list)
 

@@ -144,10 +144,15 @@ async def route_staff_message(
     names = view.names
     staff = quote(msg.sender_name) if msg.sender_name else _name(names, msg.sender_id)
     text = msg.text or media_word(ctx.language_of(msg.group_id), msg.msg_type)
+    # Someone new hears once who reads what they write; a crisis reply says nothing else.
+    person = (msg.group_id, msg.sender_id)
+    notice = privacy_notice(ctx, msg.group_id) if person in batch.new_people else ""
+    batch.new_people.discard(person)
+    notice = "" if is_crisis else notice
 
     if isinstance(decision, OffHours):
         await batch.write_messages()  # whether tonight's reply went out is read from them
-        await _answer_off_hours(ctx, s, msg, staff, decision, is_crisis, message_id, now)
+        await _answer_off_hours(ctx, s, msg, staff, decision, is_crisis, message_id, now, notice)
         if became_crisis:
             _alert_crisis(ctx, s, conv, staff, text, None, now)
         return
@@ -156,7 +161,7 @@ async def route_staff_message(
         if conv.status == "open":  # its counsellor went off duty and nobody has room
             conv.status = "waiting"  # counsellor_id stays: who held it last, for the statistics
         if is_new:
-            _tell_waiting(ctx, s, msg, staff, decision, now)
+            _tell_waiting(ctx, s, msg, staff, decision, now, notice)
         if is_crisis:
             _crisis_reply(ctx, s, conv, staff, None, now)
         if became_crisis:
@@ -176,12 +181,39 @@ async def route_staff_message(
                 s,
                 OutboundMessage(msg.group_id, private, "assignment", (), (decision.counsellor_id,)),
                 now,
+                quotes=(conv,),
             )
         if became_crisis:
             _alert_crisis(ctx, s, conv, staff, text, decision.counsellor_id, now, names)
     else:  # assign() alerts the assignee and the leads of a crisis, this one's or an earlier one
-        await assign(ctx, s, conv, decision.counsellor_id, now, staff=staff, text=text, names=names)
+        await assign(
+            ctx,
+            s,
+            conv,
+            decision.counsellor_id,
+            now,
+            staff=staff,
+            text=text,
+            names=names,
+            suffix=notice,
+        )
         view.moved(before, (conv.status, conv.counsellor_id), now)
+
+
+def privacy_notice(ctx: Context, group_id: str) -> str:
+    """The line a new person's first reply ends with (privacy.first_reply_notice), or "".
+
+    True to the group's mode: in a privacy group carebot passes the text only to counsellors
+    and leads; elsewhere it quotes it in the group."""
+    policy = ctx.settings.privacy
+    if not policy.first_reply_notice:
+        return ""
+    days = policy.retain_text_days
+    if _privacy(ctx, group_id):
+        key = "privacy_notice_private_days" if days else "privacy_notice_private_forever"
+    else:
+        key = "privacy_notice_group_days" if days else "privacy_notice_group_forever"
+    return "\n" + t(ctx.language_of(group_id), key, days=days)
 
 
 def give(ctx: Context, conv: models.Conversation, counsellor_id: str, now: datetime) -> None:
@@ -211,6 +243,7 @@ async def assign(
     names: Names,
     key: str = "assignment",
     announce: bool = True,
+    suffix: str = "",
     **extra: object,
 ) -> None:
     """Give `conv` to `counsellor_id` and announce it: the one way every path assigns.
@@ -219,7 +252,7 @@ async def assign(
     comes here. The assignment post (`announce`; a boundary notice says it for the handover)
     quotes the text only outside privacy mode and never for a crisis conversation, whose text and
     mark go privately to the assignee and the leads, with who took it. `staff` is quoted already;
-    `text` is what was written, quoted here.
+    `text` is what was written, quoted here. `suffix` ends the group's post.
     """
     give(ctx, conv, counsellor_id, now)
     if announce:
@@ -233,6 +266,7 @@ async def assign(
             names=names,
             key=key,
             now=now,
+            suffix=suffix,
             **extra,
         )
     if conv.is_crisis:
@@ -250,6 +284,7 @@ def _announce(
     names: Names,
     key: str,
     now: datetime,
+    suffix: str = "",
     **extra: object,
 ) -> None:
     lang = ctx.language_of(conv.group_id)
@@ -258,15 +293,23 @@ def _announce(
     note = t(lang, "handover_note", note=quote(conv.handover_note)) if conv.handover_note else ""
     if _privacy(ctx, conv.group_id):
         group_text = t(lang, "assignment_private_group", staff=staff, counsellor=counsellor)
+        group_text += suffix
         enqueue(s, OutboundMessage(conv.group_id, group_text, "assignment", mentions), now)
         private = t(lang, "assignment_private", staff=staff, text=quote(text)) + note
-        enqueue(s, OutboundMessage(conv.group_id, private, "assignment", (), (counsellor_id,)), now)
+        enqueue(
+            s,
+            OutboundMessage(conv.group_id, private, "assignment", (), (counsellor_id,)),
+            now,
+            quotes=(conv,),
+        )
         return
-    if text and not conv.is_crisis:
+    quoted = bool(text and not conv.is_crisis)
+    if quoted:
         body = t(lang, key, counsellor=counsellor, staff=staff, excerpt=_excerpt(text), **extra)
     else:  # nothing to quote (a conversation that only waited), or nothing for the group to see
         body = t(lang, "assignment_bare", counsellor=counsellor, staff=staff)
-    enqueue(s, OutboundMessage(conv.group_id, body + note, "assignment", mentions), now)
+    post = OutboundMessage(conv.group_id, body + note + suffix, "assignment", mentions)
+    enqueue(s, post, now, quotes=(conv,) if quoted or note else ())
 
 
 def _tell(
@@ -277,26 +320,31 @@ def _tell(
     staff_id: str,
     now: datetime,
     kind: str = "off_hours",
+    suffix: str = "",
     **values: object,
 ) -> None:
-    enqueue(
-        s,
-        OutboundMessage(group_id, t(ctx.language_of(group_id), key, **values), kind, (staff_id,)),
-        now,
-    )
+    text = t(ctx.language_of(group_id), key, **values) + suffix
+    enqueue(s, OutboundMessage(group_id, text, kind, (staff_id,)), now)
 
 
 def _tell_waiting(
-    ctx: Context, s: AsyncSession, msg: InboundMessage, staff: str, decision: Wait, now: datetime
+    ctx: Context,
+    s: AsyncSession,
+    msg: InboundMessage,
+    staff: str,
+    decision: Wait,
+    now: datetime,
+    suffix: str = "",
 ) -> None:
     """What is true: everyone on duty is busy (queued), or nobody is on duty right now."""
     if decision.reason == "full":
-        _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, staff=staff)
+        _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, suffix=suffix, staff=staff)
         return
     hotlines = join(ctx.language_of(msg.group_id), ctx.settings.service.crisis_hotlines)
     _tell(
-        ctx, s, msg.group_id, "waiting_nobody", msg.sender_id, now, staff=staff, hotlines=hotlines
-    )
+        ctx, s, msg.group_id, "waiting_nobody", msg.sender_id, now, suffix=suffix, staff=staff,
+        hotlines=hotlines,
+    )  # fmt: skip
 
 
 async def _answer_off_hours(
@@ -308,6 +356,7 @@ async def _answer_off_hours(
     is_crisis: bool,
     message_id: int,
     now: datetime,
+    suffix: str = "",
 ) -> None:
     """One auto-reply per night; a crisis gets the hotlines at once, also once per night."""
     svc = ctx.settings.service
@@ -330,7 +379,7 @@ async def _answer_off_hours(
                 _tell(ctx, s, msg.group_id, "crisis_off_hours_group", msg.sender_id, now, **values)
         return
     if not await _told_tonight(s, msg, since, message_id, crisis=False):
-        _tell(ctx, s, msg.group_id, "off_hours", msg.sender_id, now, **values)
+        _tell(ctx, s, msg.group_id, "off_hours", msg.sender_id, now, suffix=suffix, **values)
 
 
 async def _told_tonight(
@@ -409,7 +458,7 @@ def _alert_crisis(
         log.error("group %s has no lead to alert about a crisis; add a lead", conv.group_id,
                   extra=ids(group=conv.group_id, conversation=conv.id))  # fmt: skip
         return
-    enqueue(s, OutboundMessage(conv.group_id, body, "crisis", to, to), now)
+    enqueue(s, OutboundMessage(conv.group_id, body, "crisis", to, to), now, quotes=(conv,))
 
 
 async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetime) -> None:

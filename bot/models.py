@@ -21,7 +21,7 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # SQLite has no 64-bit autoincrement type of its own: INTEGER PRIMARY KEY is the rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -136,6 +136,8 @@ class Conversation(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
     # Counsellors who let it time out: the chain never hands it back to them.
     tried: Mapped[list[str]] = mapped_column(default=list)
+    # When the retention policy or a person's request removed the handover note (migration 0011).
+    text_removed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         ForeignKeyConstraint(["group_id"], ["groups.id"]),
@@ -171,6 +173,9 @@ class Message(Base):
     is_command: Mapped[bool] = mapped_column(Boolean, default=False)
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     is_off_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the retention policy or the sender's request removed `text` (migration 0011); the row,
+    # its times and flags stay, so the reports count it as before.
+    text_removed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         UniqueConstraint("platform", "group_id", "platform_msg_id", name="uq_messages_platform_id"),
@@ -217,8 +222,31 @@ class OutboxRow(Base):
     # The order a row keeps (migration 0010): "" for the group's posts, one lane per set of
     # private recipients, so a private post that waits never holds up the group's.
     lane: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # When `text` was removed (migration 0011): only ever of a row that was sent or is dead.
+    text_removed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (Index("ix_outbox_pending", "status", "group_id", "lane", "id"),)
+
+
+class OutboxQuote(Base):
+    """A post that quotes what was written in a conversation: the staff member's words, or a
+    handover note about them (migration 0011). A person's request to be forgotten finds every
+    copy of their words through these links, never by searching the posts' text."""
+
+    __tablename__ = "outbox_quotes"
+    outbox_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Set from unsaved rows at enqueue time; the flush fills in both ids.
+    outbox: Mapped[OutboxRow] = relationship(lazy="raise")
+    conversation: Mapped[Conversation] = relationship(lazy="raise")
+
+    __table_args__ = (
+        # A link goes with either end, so a reused id (SQLite reuses the highest rowid once
+        # its row is deleted) never meets a stale link.
+        ForeignKeyConstraint(["outbox_id"], ["outbox.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
+        Index("ix_outbox_quotes_conversation", "conversation_id"),
+    )
 
 
 class OutboxSend(Base):
@@ -260,6 +288,7 @@ class LocalPost(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     outbox_id: Mapped[int | None] = mapped_column(BigId, unique=True, default=None)
     posted_at: Mapped[datetime]
+    text_removed_at: Mapped[datetime | None] = mapped_column(default=None)  # migration 0011
 
     __table_args__ = (Index("ix_local_posts_group", "group_id", "id"),)
 

@@ -378,7 +378,10 @@ async def _post_boundary(
         dict.fromkeys([*b.going_off, *(m for m, _ in b.coming_on), *handover_mentions])
     )
     text = text_of(ctx, BoundaryParts(b, lang, names, on, off), shifts)
-    enqueue(s, OutboundMessage(group_id, text + handover + suffix, b.kind, mentions), now)
+    # The notes it shows (outside a privacy group) are about the people they name.
+    noted = [m.conversation_id for m in moved if m.note and not _privacy(ctx, group_id)]
+    post = OutboundMessage(group_id, text + handover + suffix, b.kind, mentions)
+    enqueue(s, post, now, quotes=noted)
     _private_handover_notes(ctx, s, group_id, moved, names, now)
     if b.kind != "close" and not b.on_duty and hours.is_open(now):
         # A rota gap begins: whoever waits now is news to the leads again, told once for it.
@@ -388,6 +391,11 @@ async def _post_boundary(
         await alert_queue(ctx, s, group_id, now)
     if b.kind == "open" or b.coming_on or moved:
         await drain_queue(ctx, s, group_id, now)
+
+
+def _privacy(ctx: Context, group_id: str) -> bool:
+    group = ctx.settings.group(group_id)
+    return bool(group and group.privacy)
 
 
 def _handover_text(
@@ -471,7 +479,8 @@ def _private_handover_notes(
                 staff=names.get(m.staff_id, m.staff_id),
                 note=quote(m.note),
             )
-            enqueue(s, OutboundMessage(group_id, text, "shift_change", (), (m.to_id,)), now)
+            post = OutboundMessage(group_id, text, "shift_change", (), (m.to_id,))
+            enqueue(s, post, now, quotes=(m.conversation_id,))
 
 
 def _reminder_expires(ev: Event) -> datetime:

@@ -62,7 +62,7 @@ from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.logs import ids
 from bot.metrics import Metrics
-from bot.models import OutboxRow, OutboxSend
+from bot.models import Conversation, OutboxQuote, OutboxRow, OutboxSend
 from bot.platforms import PLATFORMS, spec_of
 from bot.platforms.base import OutboundMessage
 from bot.platforms.spec import redact
@@ -121,8 +121,19 @@ def channel_of(row: OutboxRow, group: GroupConfig | None) -> str:
     return "group"
 
 
-def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> OutboxRow:
-    """Add a post to the outbox inside the caller's transaction."""
+def enqueue(
+    session: AsyncSession,
+    message: OutboundMessage,
+    now: datetime,
+    *,
+    quotes: Sequence[Conversation | int] = (),
+) -> OutboxRow:
+    """Add a post to the outbox inside the caller's transaction.
+
+    `quotes`: the conversations (or their ids) whose words the post carries, the staff member's
+    text or a handover note, so that a person's request to be forgotten finds it
+    (bot/retention.py); a conversation not saved yet gets its id at the flush.
+    """
     row = OutboxRow(
         group_id=message.group_id,
         kind=message.kind,
@@ -137,6 +148,11 @@ def enqueue(session: AsyncSession, message: OutboundMessage, now: datetime) -> O
         lane=lane_of(message.private_to),
     )
     session.add(row)
+    for conv in dict.fromkeys(quotes):
+        if isinstance(conv, int):
+            session.add(OutboxQuote(outbox=row, conversation_id=conv))
+        else:
+            session.add(OutboxQuote(outbox=row, conversation=conv))
     session.info[ENQUEUED] = True
     return row
 

@@ -87,6 +87,11 @@ async def requeue(db: Database, row_id: int, now: datetime) -> str | None:
             return f"there is no outbox row {row_id}; `carebot outbox` lists the rows not yet sent"
         if row.status == "sent":
             return f"outbox row {row_id} was already sent; there is nothing to retry"
+        if row.text_removed_at is not None:
+            return (
+                f"outbox row {row_id} has no text left (removed under the retention policy); "
+                "it cannot be sent again"
+            )
         row.status, row.attempts, row.next_attempt_at = "pending", 0, now
         row.created_at = now  # the give-up period starts again
         return None

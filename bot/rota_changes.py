@@ -21,7 +21,7 @@ from typing import Any, Literal
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import models, rota, store
+from bot import models, retention, rota, store
 from bot.context import Context
 from bot.errors import RotaError
 from bot.i18n import join, t
@@ -214,7 +214,7 @@ async def undo_last(
             a.group_id == group_id,
             a.actor_id == actor_id,
             a.undone.is_(False),
-            a.action != "undo",
+            a.action.not_in(("undo", *retention.ACTIONS)),  # a removal of text is not undone
         )
         .order_by(a.id.desc())
         .limit(1)

@@ -170,6 +170,7 @@ async def _remember_staff(
             new.append(msg)
     if not new:
         return
+    batch.new_people.update((msg.group_id, msg.sender_id) for msg in new)
     await s.execute(
         ctx.db.insert(models.Member).on_conflict_do_nothing(index_elements=["group_id", "id"]),
         [

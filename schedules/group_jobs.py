@@ -5,7 +5,8 @@ reschedules it at once, and a new first-response deadline earlier than the job's
 forward. A sweep every few seconds is the net under it: it runs the groups whose job should have
 run by now and did not, and those another instance changed (a rota edit in its audit log, or a
 conversation past its deadline); every ten minutes it runs every group. It used to run every
-group each time, which at 1,000 groups kept a core 80% busy doing nothing.
+group each time, which at 1,000 groups kept a core 80% busy doing nothing. The daily retention
+purge (schedules/purge.py) is started by the sweep when it is due.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.context import Context
 from bot.conversations import handle_deadlines, next_deadline
 from bot.logs import ids
 from bot.notices import handle_due, next_event_at
+from schedules.purge import DailyPurge
 
 log = logging.getLogger(__name__)
 SWEEP_S = 5.0  # at real speed; faster clocks sweep more often (sweep_s)
@@ -66,6 +68,7 @@ class GroupJobs:
         self._sweep_s = sweep_s(ctx.settings.service.catch_up_minutes, ctx.clock.speed)
         self._audit_seen: int | None = None  # the newest audit row the sweep has looked at
         self._full_sweep_at = 0.0  # loop time of the last sweep of every group
+        self.purge = DailyPurge(ctx)  # the retention purge, once a day, started by the sweep
 
     async def prime(self) -> None:
         """Before `start`: note the newest rota edit, so the sweep sees every later one."""
@@ -86,6 +89,7 @@ class GroupJobs:
             coalesce=True,
             misfire_grace_time=None,
         )
+        self.purge.start()
 
     def aim(self, group_id: str, at: datetime) -> None:
         """Make sure the group's job runs by clock instant `at` (only ever moves it earlier)."""
@@ -157,6 +161,7 @@ class GroupJobs:
         transaction) and is done again by the next start.
         """
         self._stopped = True
+        await self.purge.stop(timeout_s)
         me = asyncio.current_task()
         running = [t for t in self._running if t is not me and not t.done()]
         if not running:
@@ -169,6 +174,7 @@ class GroupJobs:
     async def _sweep(self, *, full: bool | None = None) -> list[str]:
         """Run the groups that need it (every group when `full`, or when it is time); return
         their ids."""
+        self.purge.poke()
         loop_now = asyncio.get_running_loop().time()
         if full is None:
             full = loop_now - self._full_sweep_at >= FULL_SWEEP_S

@@ -22,6 +22,8 @@ REQUIRED = {
     ("rota", "import"): ["rota.csv"],
     ("outbox", "retry"): ["7"],
     ("console", "link"): ["zuzhang"],
+    ("privacy", "purge"): ["--before", "2026-01-01"],
+    ("privacy", "forget"): ["g1", "zhangsan"],
 }
 
 
@@ -47,7 +49,7 @@ LEAVES = [
 def test_every_command_is_walked() -> None:
     top = {path[0] for path in LEAVES}
     assert top == {"serve", "demo", "db", "check-config", "rota", "outbox", "audit", "console",
-                   "report"}  # fmt: skip
+                   "report", "privacy"}  # fmt: skip
     assert ("rota", "import") in LEAVES and ("console", "link") in LEAVES
 
 

@@ -210,4 +210,38 @@ WORDS: Words = {
         "zh": "【值班提醒】{names}，您的值班 {span} 将在 1 分钟后开始。",
         "en": "[Reminder] {names}: your shift {span} starts in a minute.",
     },
+    # What a new person hears once about who reads their words (issue 20 item 11).
+    "privacy_notice_private_days": {
+        "zh": "（carebot 只把你写的内容转给值班老师和组长，保存 {days} 天后删除。）",
+        "en": "(carebot passes what you write only to the counsellors and leads, and deletes "
+        "it after {days} days.)",
+    },
+    "privacy_notice_private_forever": {
+        "zh": "（carebot 只把你写的内容转给值班老师和组长；如需删除，请联系组长。）",
+        "en": "(carebot passes what you write only to the counsellors and leads; ask a lead "
+        "to have it deleted.)",
+    },
+    "privacy_notice_group_days": {
+        "zh": "（carebot 会在本群引用你写的内容交给值班老师，保存 {days} 天后删除。）",
+        "en": "(carebot quotes what you write to the counsellor on duty in this group, and "
+        "deletes it after {days} days.)",
+    },
+    "privacy_notice_group_forever": {
+        "zh": "（carebot 会在本群引用你写的内容交给值班老师；如需删除，请联系组长。）",
+        "en": "(carebot quotes what you write to the counsellor on duty in this group; ask a "
+        "lead to have it deleted.)",
+    },
+    "privacy_audit_forget": {
+        "zh": "应本人要求删除 {person} 所写的内容：消息 {messages} 条、机器人转述 {posts} 条、"
+        "本地聊天 {local_posts} 条、交接备注 {notes} 条；尚未送达而保留 {kept} 条",
+        "en": "Deleted what {person} wrote, at their request: {messages} messages, {posts} bot "
+        "posts, {local_posts} local chat posts, {notes} handover notes; {kept} kept until "
+        "delivered",
+    },
+    "privacy_audit_purge": {
+        "zh": "删除 {before} 之前写的内容：消息 {messages} 条、机器人转述 {posts} 条、"
+        "本地聊天 {local_posts} 条、交接备注 {notes} 条；尚未送达而保留 {kept} 条",
+        "en": "Removed text written before {before}: {messages} messages, {posts} bot posts, "
+        "{local_posts} local chat posts, {notes} handover notes; {kept} kept until delivered",
+    },
 }

@@ -215,4 +215,13 @@ WORDS: Words = {
         "en": "Swipe sideways for the rest of the week.",
     },
     "console_close": {"zh": "关闭", "en": "Close"},
+    # What the retention purge removed (issue 20 item 11).
+    "console_text_removed": {
+        "zh": "（已按保存期限删除）",
+        "en": "(removed under the retention policy)",
+    },
+    "web_text_removed": {
+        "zh": "（已按保存期限删除）",
+        "en": "(removed under the retention policy)",
+    },
 }

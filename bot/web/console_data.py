@@ -144,6 +144,7 @@ async def conversation_messages(
             "sender_name": r.sender_name or r.sender_id,
             "sender_role": r.sender_role,
             "text": r.text,
+            "text_removed": r.text_removed_at is not None,
             "received_at": (local := r.received_at.astimezone(tz)).isoformat(),
             "day": f"{local:%Y-%m-%d}",
             "time": f"{local:%H:%M}",

@@ -171,6 +171,7 @@ def _as_json(request: web.Request, row: models.LocalPost, names: Names) -> dict[
         "sender_id": row.sender_id,
         "sender_name": row.sender_name or row.sender_id,
         "text": row.text,
+        "text_removed": row.text_removed_at is not None,
         "mentions": list(row.mentions),
         "mention_names": [names[m] for m in row.mentions],
         "kind": row.kind,

@@ -112,7 +112,7 @@
       const r = await fetch(`/console/api/groups/${encodeURIComponent(C.group)}/conversations/${conv.dataset.id}`, { credentials: "same-origin" });
       const data = await r.json();
       $(".messages", dlg).innerHTML = r.ok
-        ? data.messages.map((m) => `<p><b>${esc(m.sender_name)}</b> <time class="muted" datetime="${esc(m.received_at)}">${esc(m.day === C.today ? m.time : `${m.day.slice(5)} ${m.time}`)}</time><br>${esc(m.text)}</p>`).join("")
+        ? data.messages.map((m) => `<p><b>${esc(m.sender_name)}</b> <time class="muted" datetime="${esc(m.received_at)}">${esc(m.day === C.today ? m.time : `${m.day.slice(5)} ${m.time}`)}</time><br>${m.text_removed ? `<i class="muted">${esc(T.text_removed)}</i>` : esc(m.text)}</p>`).join("")
         : `<p class="error">${esc(data.error)}</p>`;
       dlg.showModal();
     }
