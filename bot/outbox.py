@@ -165,7 +165,7 @@ def is_loopback(url: str) -> bool:
 def time_scale(group: GroupConfig | None, clock: Clock) -> float:
     """Clock seconds per second of the receiver's time: 1 for a fake on loopback, else speed."""
     if group is not None and (
-        spec_of(group.platform).on_service_clock or is_loopback(group.webhook_url)
+        spec_of(group.platform).on_service_clock or is_loopback(group.keys.receiver_url())
     ):
         return 1.0
     return clock.speed

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
+
+from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     import aiohttp
@@ -21,6 +23,31 @@ if TYPE_CHECKING:
 # "always": the chat platforms block robots that post too fast; "when_set": only when the group
 # sets rate_per_minute (our own generic protocol); "never": nothing to throttle (the local chat).
 RateLimit = Literal["always", "when_set", "never"]
+
+
+class PlatformKeys(BaseModel):
+    """A platform's own keys of a `[[groups]]` table: each platform subclasses it with its keys
+    (and their formats as validators), names its subclass in its spec, and reads them with
+    `keys_of`. Users write them flat beside the keys every group has (bot/config.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: str  # which platform's keys these are (each subclass narrows it to its name)
+
+    def receiver_url(self) -> str:
+        """Where the group's posts go; a receiver on loopback is a fake on the service clock."""
+        return ""
+
+
+K = TypeVar("K", bound=PlatformKeys)
+
+
+def keys_of(group: GroupConfig, model: type[K]) -> K:
+    """The group's platform keys as the platform's own model (TypeError for another platform's)."""
+    keys = group.keys
+    if not isinstance(keys, model):
+        raise TypeError(f"group {group.id!r} is on {group.platform!r}, not {model.__name__}")
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +69,12 @@ class PlatformSpec:
 
     name: str
     build: Callable[[PlatformDeps], Platform]
+    keys: type[PlatformKeys]  # the model of the group keys this platform reads
     # Keys a group on this platform must set, in the order a missing-keys error names them.
     required_keys: tuple[str, ...] = ()
     # Keys of the platform's application that sends 1:1 messages; () when private posts need
     # no application (generic carries `private_to` in its payload, local shows it privately).
     private_keys: tuple[str, ...] = ()
-    api_base: str = ""  # the default host of that application's API
     # The group's keys that must never be printed (bot/platforms/spec.py `redact`).
     secret_fields: tuple[str, ...] = ()
     # Platform-specific checks of a group's keys: given the missing required keys, the list to
@@ -73,18 +100,19 @@ class PlatformSpec:
 
 def redact(text: str, group: GroupConfig | None, also: Iterable[str] = ()) -> str:
     """`text` with the group's secrets, keys and webhook credentials (and `also`) replaced by
-    ***. Every platform's secret fields are hidden, whichever platform the group is on, so a key
-    set on the wrong platform is not printed either."""
-    from bot.platforms import PLATFORMS  # the list imports every platform module, which use this
+    ***: the secret fields its platform declares, and of a secret URL its query values and long
+    path segments too (a webhook's access token, a Feishu hook id)."""
+    from bot.platforms import spec_of  # the list imports every platform module, which use this
 
     values = list(also)
     if group is not None:
-        fields = dict.fromkeys(f for spec in PLATFORMS for f in spec.secret_fields)
-        values += [str(getattr(group, f)) for f in fields]
-        if group.webhook_url:
-            parts = urlsplit(group.webhook_url)
-            values += [v for _, v in parse_qsl(parts.query)]
-            values += [seg for seg in parts.path.split("/") if len(seg) >= 16]  # Feishu hook ids
+        for field_name in spec_of(group.platform).secret_fields:
+            value = str(getattr(group.keys, field_name))
+            values.append(value)
+            if value.startswith(("https://", "http://")):
+                parts = urlsplit(value)
+                values += [v for _, v in parse_qsl(parts.query)]
+                values += [seg for seg in parts.path.split("/") if len(seg) >= 16]
     for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
         text = text.replace(value, "***")
     return text

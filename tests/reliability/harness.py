@@ -22,10 +22,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from bot import models
-from bot.config import PLATFORMS
+from bot.config import PLATFORMS, GroupConfig
 from bot.db import Database
 from bot.keys import PLATFORMS as PLATFORMS_KEY
-from bot.platforms import generic
+from bot.platforms import generic, spec_of
 from bot.platforms.wecom_crypto import WeComCipher
 from tests.fake_chat import dingtalk_headers, feishu_encrypt, feishu_headers, feishu_message_event
 from tests.fake_wecom import aibot_json
@@ -40,11 +40,9 @@ VERIFICATION_TOKEN = "reliability-verification"
 
 
 def group_config(platform: str, group_id: str, webhook_url: str, **extra: Any) -> dict[str, Any]:
-    """A [[groups]] table for `platform` with every key any platform needs filled in."""
-    return {
-        "id": group_id,
-        "name": f"{platform} group",
-        "platform": platform,
+    """A [[groups]] table for `platform` with every key it needs filled in: of the keys any
+    platform needs (and `extra`), those every group or this platform has."""
+    keys: dict[str, Any] = {
         "webhook_url": webhook_url,
         "secret": SECRET,
         "token": WECOM_TOKEN,
@@ -52,8 +50,11 @@ def group_config(platform: str, group_id: str, webhook_url: str, **extra: Any) -
         "corp_id": CORP_ID,
         "encrypt_key": ENCRYPT_KEY,
         "verification_token": VERIFICATION_TOKEN,
+        "name": f"{platform} group",
         **extra,
     }
+    own = {*spec_of(platform).keys.model_fields, *GroupConfig.model_fields}
+    return {"id": group_id, "platform": platform, **{k: v for k, v in keys.items() if k in own}}
 
 
 def one_group_per_platform(webhook_url: str) -> list[dict[str, Any]]:
