@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -39,12 +40,13 @@ from bot.platforms import PLATFORMS as SPECS
 from bot.platforms import spec_of
 from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
 from bot.platforms.spec import PlatformDeps
-from bot.protocols import Clock, Platform, SignsOnce, WallClock
+from bot.protocols import Clock, Platform, Runs, SignsOnce, WallClock
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import load_commands
 from handlers.inbox import Inbox, failure
 from handlers.inbox import ids as inbox_ids
+from handlers.messages import handle_in_session
 from schedules.group_jobs import GroupJobs
 
 log = logging.getLogger(__name__)
@@ -107,14 +109,22 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     ctx, wall = app[CONTEXT], app[WALL]
     timeout_s, lang = app[SETTINGS].outbox.send_timeout_s, ctx.language
-    deps = PlatformDeps(app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify)
+    deps = PlatformDeps(
+        app[HTTP], wall, ctx.clock, timeout_s, lang, ctx.db, app[LIVE].notify, ctx.settings,
+        store=partial(handle_in_session, ctx), wake=lambda: ctx.wake_outbox(),
+    )  # fmt: skip
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
     worker = OutboxWorker(ctx.db, ctx.clock, ctx.settings, platforms, wall=wall)
     app[OUTBOX] = worker
     ctx.wake_outbox = worker.wake
     task = asyncio.create_task(worker.run(), name="outbox-worker")
+    running = [p for p in platforms.values() if isinstance(p, Runs)]
+    for p in running:
+        await p.start()
     yield
+    for p in running:
+        await p.stop()
     # A post the platform is answering right now must be recorded as sent, or the next start
     # sends it again: let the pass under way finish (bounded by the send timeout), then stop.
     worker.stop()

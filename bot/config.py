@@ -335,6 +335,15 @@ class Settings(BaseSettings):
                     f"members[{i}].id {m.id!r} appears twice in group {m.group!r}; list each once"
                 )
             pairs.add((m.group, m.id))
+        for g in self.groups:
+            if (team_key := spec_of(g.platform).team_key) and (
+                team := str(getattr(g.keys, team_key))
+            ) not in seen:
+                raise ValueError(
+                    f"{team_key} {team!r} of group {g.id!r} is not a group; set it to the id "
+                    f"of the [[groups]] table where its counsellors read their posts (one of "
+                    f"{', '.join(sorted(seen))})"
+                )
         local = [g.id for g in self.groups if spec_of(g.platform).loopback_only]
         if local and not is_loopback(self.bot.host) and not self.bot.allow_local_on_network:
             raise ValueError(

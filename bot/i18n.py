@@ -825,3 +825,20 @@ def media_word(language: str, msg_type: str) -> str:
     """How a message without text is named to people: "[图片]", "[image]", ..."""
     kind = msg_type if msg_type in ("image", "voice", "video", "file") else "other"
     return t(language, "media_" + kind)
+
+
+# ---- the 1:1 channels (微信客服, bot/platforms/wecom_kf.py): kept apart for easy merges --------
+CATALOGUE.update(
+    {
+        "person_ack": {
+            "zh": "收到，值班的{counsellor}老师会尽快回复你。",
+            "en": "Got it: {counsellor}, on duty now, will answer you soon.",
+        },
+        "kf_welcome": {
+            "zh": "你好，这里是心理支持服务，服务时间 {opens}-{closes}。"
+            "想说什么都可以直接发给我们。如需紧急帮助，请拨打：{hotlines}。",
+            "en": "Hello, this is the support service, open {opens}-{closes}. Write to us "
+            "about anything. If you need help right now, call: {hotlines}.",
+        },
+    }
+)

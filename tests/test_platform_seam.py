@@ -132,7 +132,7 @@ def _add_echo(code: Path) -> list[str]:
     before = init.read_text(encoding="utf-8")
     after = before.replace(
         "from bot.platforms import dingtalk,", "from bot.platforms import dingtalk, echo,"
-    ).replace("    local.SPEC,\n)", "    local.SPEC,\n    echo.SPEC,\n)")
+    ).replace(",\n)\nNAMES", ",\n    echo.SPEC,\n)\nNAMES")
     assert after.count("echo") == 2, "the list in bot/platforms/__init__.py changed shape"
     init.write_text(after, encoding="utf-8")
     return list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0))

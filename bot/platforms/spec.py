@@ -3,7 +3,7 @@ these declarations (the list in bot/platforms/__init__.py) instead of naming pla
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import aiohttp
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.config import GroupConfig
+    from bot.config import GroupConfig, Settings
     from bot.db import Database
     from bot.platforms.base import InboundMessage, Reply
     from bot.protocols import Clock, Platform, WallClock
@@ -61,6 +61,11 @@ class PlatformDeps:
     language: str
     db: Database
     notify_live: Callable[[str], None]  # wakes the local chat's live streams of a group
+    settings: Settings | None = None
+    # Stores and acts on messages a platform fetched itself (a pull), in the caller's
+    # transaction: per message, whether it was a duplicate (handlers/messages.py).
+    store: Callable[[AsyncSession, list[InboundMessage]], Awaitable[list[bool]]] | None = None
+    wake: Callable[[], None] = lambda: None  # the outbox has new rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,15 @@ class PlatformSpec:
     wakes_live: bool = False  # an accepted message wakes the local chat's live streams
     # Shows an accepted inbound message in the platform's own timeline, in its transaction.
     record_inbound: Callable[[AsyncSession, InboundMessage, datetime], None] | None = None
+    # A 1:1 channel (the person alone, not a group) names the key of the group where its
+    # team reads: the outbox sends that group every post whose audience is not the person
+    # (bot/outbox.py `audience_of`), and the config checks that the group exists.
+    team_key: str = ""
+    # Its webhook only says there is something new; messages come from its API (a pull).
+    pulls: bool = False
+    # Whether the person's words may be quoted to the counsellors (a 1:1 channel hands them
+    # over in its own client: carebot never repeats them).
+    relays_text: bool = True
 
 
 def redact(text: str, group: GroupConfig | None, also: Iterable[str] = ()) -> str:
