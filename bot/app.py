@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import deadlines, models, replay
 from bot.clock import SystemWallClock
@@ -39,15 +40,16 @@ from bot.outbox import OutboxWorker
 from bot.platforms import NAMES as SPEC_NAMES
 from bot.platforms import PLATFORMS as SPECS
 from bot.platforms import spec_of
-from bot.platforms.base import MAX_BODY_BYTES, RawRequest, Reply, refuse_nul
+from bot.platforms.base import MAX_BODY_BYTES, InboundMessage, RawRequest, Reply, refuse_nul
 from bot.platforms.spec import PlatformDeps
-from bot.protocols import Clock, Platform, SignsOnce, WallClock
+from bot.protocols import Clock, Platform, Runs, SignsOnce, WallClock
 from bot.sync import sync_config
 from bot.web import access, console, ical, local_page
 from bot.web.live import LIVE
 from handlers.commands import Router
 from handlers.inbox import Inbox, failure
 from handlers.inbox import ids as inbox_ids
+from handlers.messages import handle_in_session
 from handlers.registry import bot_commands
 from schedules.group_jobs import GroupJobs
 
@@ -117,13 +119,27 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
     settings, clock, db, wall = app[SETTINGS], app[CLOCK], app[DB], app[WALL]
     timeout_s, lang = settings.outbox.send_timeout_s, settings.bot.language
-    deps = PlatformDeps(app[HTTP], wall, clock, timeout_s, lang, db, app[LIVE].notify)
+
+    def store(s: AsyncSession, messages: list[InboundMessage]) -> Awaitable[list[bool]]:
+        # A platform that pulls (wecom_kf) stores what it fetched as a webhook's messages are:
+        # the context and the commands are the app's, built by the time anything is pulled.
+        return handle_in_session(app[CONTEXT], app[COMMANDS], s, messages)
+
+    deps = PlatformDeps(
+        app[HTTP], wall, clock, timeout_s, lang, db, app[LIVE].notify, settings,
+        store=store, wake=lambda: app[CONTEXT].wake_outbox(),
+    )  # fmt: skip
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms
     worker = OutboxWorker(db, clock, settings, platforms, wall=wall, metrics=app[METRICS])
     app[OUTBOX] = worker
     task = asyncio.create_task(worker.run(), name="outbox-worker")
+    running = [p for p in platforms.values() if isinstance(p, Runs)]
+    for p in running:
+        await p.start()
     yield
+    for p in running:
+        await p.stop()
     # A post the platform is answering right now must be recorded as sent, or the next start
     # sends it again: let the pass under way finish (bounded by the send timeout), then stop.
     worker.stop()

@@ -10,16 +10,17 @@ import tomllib
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
-    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -27,12 +28,20 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot import dburl
 from bot.errors import ConfigError
 from bot.platforms import NAMES, spec_of
+from bot.platforms import PLATFORMS as SPECS
+from bot.platforms.spec import PlatformKeys
 from bot.web.access import is_loopback
 
 if TYPE_CHECKING:
     PlatformName = str
+    PlatformKeysOf = PlatformKeys
 else:  # the names the platform modules declare, in the order errors list them
     PlatformName = Literal[NAMES]
+    # Each platform's keys model, told apart by the group's platform (copied into its keys).
+    PlatformKeysOf = Annotated[
+        Union[tuple(spec.keys for spec in SPECS)],  # noqa: UP007 (a Union built from the list)
+        Field(discriminator="platform"),
+    ]
 PLATFORMS: tuple[str, ...] = NAMES
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -177,44 +186,37 @@ class PrivacySection(_Section):
 
 
 class GroupConfig(_Section):
+    """A `[[groups]]` table: the keys every group has, and its platform's own keys (written flat
+    in the same table) as the model its platform declares, validated there."""
+
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = ""
     platform: PlatformName  # required: a missing key must not quietly make an open local chat
-    webhook_url: str = ""
-    secret: str = ""
     privacy: bool = False
     language: Literal["zh", "en"] | None = None  # the group's words; default bot.language
     rate_per_minute: int | None = Field(None, ge=1)
-    # wecom
-    token: str = ""
-    encoding_aes_key: str = ""
-    corp_id: str = ""
-    corp_secret: str = ""
-    agent_id: str = ""
-    wecom_mode: Literal["robot", "aibot", "app", "auto"] = "auto"
-    # The platform's API host for private messages (tests point it at a fake); the default is
-    # the platform's own (its spec's api_base).
-    api_base: str = Field("", validate_default=True)
-    robot_name: str = ""  # the robot's name, to strip its @mention exactly (else the first @word)
-    # feishu
-    encrypt_key: str = ""
-    verification_token: str = ""
-    chat_id: str = ""  # the group chat's chat_id (oc_...): events from other chats are refused
-    # dingtalk: the outgoing robot's signing key when it is not the custom robot's `secret`
-    inbound_secret: str = ""
-    conversation_id: str = ""  # the group's conversationId: messages from others are refused
-    # private messages through the platform's app: dingtalk app_key + app_secret (+ robot_code,
-    # default app_key), feishu app_id + app_secret
-    app_key: str = ""
-    app_id: str = ""
-    app_secret: str = ""
-    robot_code: str = ""
+    keys: PlatformKeysOf  # the platform's keys (its spec's `keys` model)
 
-    @field_validator("api_base")
+    @model_validator(mode="before")
     @classmethod
-    def _platform_api_base(cls, v: str, info: ValidationInfo) -> str:
-        platform = info.data.get("platform")
-        return v or (spec_of(platform).api_base if platform in NAMES else "")
+    def _gather_keys(cls, data: Any) -> Any:
+        """The keys that are not every group's, handed to the platform's model."""
+        if not isinstance(data, dict):
+            return data
+        common = {k: v for k, v in data.items() if k in cls.model_fields and k != "keys"}
+        given = data.get("keys", {})
+        keys = given.model_dump() if isinstance(given, BaseModel) else dict(given)
+        keys.update({k: v for k, v in data.items() if k not in cls.model_fields})
+        keys["platform"] = data.get("platform")
+        return {**common, "keys": keys}
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Dumped in the shape users write: the platform's keys beside the common ones."""
+        data: dict[str, Any] = handler(self)
+        keys = data.pop("keys", {})
+        keys.pop("platform", None)
+        return {**data, **keys}
 
     @property
     def missing_private_keys(self) -> tuple[str, ...]:
@@ -223,7 +225,7 @@ class GroupConfig(_Section):
         Generic carries `private_to` in its payload and local shows it privately; the others
         need their platform's application (its spec's private_keys). Without it a private post
         becomes a mention in the group without the text."""
-        return tuple(k for k in spec_of(self.platform).private_keys if not getattr(self, k))
+        return tuple(k for k in spec_of(self.platform).private_keys if not getattr(self.keys, k))
 
     @property
     def has_private_app(self) -> bool:
@@ -233,7 +235,7 @@ class GroupConfig(_Section):
     @model_validator(mode="after")
     def _platform_needs(self) -> GroupConfig:
         spec = spec_of(self.platform)
-        missing = [k for k in spec.required_keys if not getattr(self, k)]
+        missing = [k for k in spec.required_keys if not getattr(self.keys, k)]
         if spec.check is not None:
             missing = spec.check(self, missing)
         if missing:
@@ -359,6 +361,15 @@ class Settings(BaseSettings):
                     f"members[{i}].id {m.id!r} appears twice in group {m.group!r}; list each once"
                 )
             pairs.add((m.group, m.id))
+        for g in self.groups:
+            if (team_key := spec_of(g.platform).team_key) and (
+                team := str(getattr(g.keys, team_key))
+            ) not in seen:
+                raise ValueError(
+                    f"{team_key} {team!r} of group {g.id!r} is not a group; set it to the id "
+                    f"of the [[groups]] table where its counsellors read their posts (one of "
+                    f"{', '.join(sorted(seen))})"
+                )
         local = [g.id for g in self.groups if spec_of(g.platform).loopback_only]
         if local and not is_loopback(self.bot.host) and not self.bot.allow_local_on_network:
             raise ValueError(
@@ -449,13 +460,31 @@ def env_warnings(environ: Mapping[str, str]) -> list[str]:
     ]
 
 
-def _describe(err: ValidationError, environ: Mapping[str, str] | None = None) -> str:
+def _owners(key: str) -> list[str]:
+    """The platforms that have a group key named `key`."""
+    return [spec.name for spec in SPECS if key in spec.keys.model_fields and key != "platform"]
+
+
+def _describe(
+    err: ValidationError, environ: Mapping[str, str] | None = None, groups: Any = None
+) -> str:
+    """One line per fault: where (`groups[0].token`, with the group's id), what, and the fix."""
     from_env = {name.upper(): name for name in (os.environ if environ is None else environ)}
     lines = []
     for e in err.errors():
-        loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(
-            ".[", "["
-        )
+        loc = list(e["loc"])
+        platform = ""
+        if loc[:1] == ["groups"] and len(loc) >= 3 and loc[2] == "keys":
+            if e["type"].startswith("union_tag"):
+                continue  # an unknown or missing platform: its own error says so
+            platform = str(loc[3])
+            del loc[2:4]  # a platform's key is written in the group's table: groups[0].token
+        where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
+        where = where.replace(".[", "[")
+        if loc[:1] == ["groups"] and len(loc) > 2 and isinstance(loc[1], int):
+            group = groups[loc[1]] if isinstance(groups, list) and loc[1] < len(groups) else None
+            if isinstance(group, dict) and isinstance(group.get("id"), str):
+                where += f" (group {group['id']!r})"
         msg = e["msg"].removeprefix("Value error, ")
         env_name = ENV_PREFIX + "__".join(str(p) for p in e["loc"]).upper()
         if e["type"] == "extra_forbidden" and env_name in from_env:
@@ -463,11 +492,17 @@ def _describe(err: ValidationError, environ: Mapping[str, str] | None = None) ->
             msg = f"unknown key, set by environment variable {name}{_closest(name)}"
         elif e["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling against config.example.toml"
+            owners = _owners(str(loc[-1])) if platform else []
+            if owners:
+                msg = (
+                    f"a key of {' and '.join(owners)}, which a {platform} group does not have; "
+                    "remove it, or check the group's platform"
+                )
         elif e["type"] == "missing":
             msg = "required key missing; add it (config.example.toml shows each key)"
         elif e["type"] == "literal_error":
             msg = f"{msg} (got {e['input']!r})"
-        lines.append(f"{loc or 'config'}: {msg}" if loc else msg)
+        lines.append(f"{where or 'config'}: {msg}" if where else msg)
     if len(lines) == 1:
         return f"invalid configuration: {lines[0]}"
     return "invalid configuration:\n  " + "\n  ".join(lines)
@@ -490,7 +525,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as e:
-        raise ConfigError(_describe(e)) from None
+        raise ConfigError(_describe(e, groups=data.get("groups"))) from None
 
 
 def default_config_path() -> Path | None:

@@ -28,6 +28,7 @@ from bot.i18n import join, media_word, t
 from bot.logs import ids
 from bot.names import Names
 from bot.outbox import enqueue
+from bot.platforms import spec_of
 from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
 from bot.routing import CounsellorLoad, OffHours, Timing, Wait, choose, reroute_after_timeout, route
@@ -64,6 +65,13 @@ def _excerpt(text: str) -> str:
 def _privacy(ctx: Context, group_id: str) -> bool:
     group = ctx.settings.group(group_id)
     return bool(group and group.privacy)
+
+
+def _relays_text(ctx: Context, group_id: str) -> bool:
+    """Whether the person's words may be quoted to the counsellors: not on a 1:1 channel, which
+    hands them over in its own client (its spec's relays_text)."""
+    group = ctx.settings.group(group_id)
+    return group is None or spec_of(group.platform).relays_text
 
 
 def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
@@ -173,7 +181,7 @@ async def route_staff_message(
     if is_crisis:  # the person first: help is coming, and the hotlines
         _crisis_reply(ctx, s, conv, staff, _name(names, decision.counsellor_id), now)
     if decision.continuing:
-        if _privacy(ctx, msg.group_id):
+        if _privacy(ctx, msg.group_id) and _relays_text(ctx, msg.group_id):
             private = t(
                 ctx.language_of(msg.group_id), "assignment_private", staff=staff, text=quote(text)
             )
@@ -291,6 +299,15 @@ def _announce(
     counsellor = _name(names, counsellor_id)
     mentions = (counsellor_id, conv.staff_id)
     note = t(lang, "handover_note", note=quote(conv.handover_note)) if conv.handover_note else ""
+    if not _relays_text(ctx, conv.group_id):
+        # A 1:1 channel: the team sees who takes whom (the names only outside privacy mode),
+        # never the words; the person hears who will answer.
+        bare = "assignment_private_group" if _privacy(ctx, conv.group_id) else "assignment_bare"
+        team_text = t(lang, bare, staff=staff, counsellor=counsellor)
+        enqueue(s, OutboundMessage(conv.group_id, team_text, "assignment", mentions), now)
+        ack = t(lang, "person_ack", counsellor=counsellor)
+        enqueue(s, OutboundMessage(conv.group_id, ack, "assignment", (conv.staff_id,)), now)
+        return
     if _privacy(ctx, conv.group_id):
         group_text = t(lang, "assignment_private_group", staff=staff, counsellor=counsellor)
         group_text += suffix

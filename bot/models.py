@@ -379,3 +379,14 @@ class SignatureUse(Base):
         UniqueConstraint("group_id", "timestamp_ms", "sign", name="uq_signature_uses_pair"),
         Index("ix_signature_uses_expires", "expires_at"),
     )
+
+
+class KfCursor(Base):
+    """Where a WeCom customer-service account's sync_msg pull goes on from (migration 0011):
+    written in the transaction that stores the messages it covers, its row locked for the pull
+    (PostgreSQL), so instances never both advance it."""
+
+    __tablename__ = "kf_cursors"
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]

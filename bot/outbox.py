@@ -50,6 +50,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, text
@@ -112,6 +113,33 @@ def lane_of(private_to: Sequence[str]) -> str:
         return GROUP_LANE
     digest = hashlib.sha256("\n".join(sorted(set(private_to))).encode()).hexdigest()
     return "to:" + digest[:24]
+
+
+Audience = Literal["person", "team", "private"]
+
+
+def audience_of(row: OutboxRow, settings: Settings) -> Audience:
+    """Who a post is for: the person (staff: an acknowledgement, the off-hours or crisis reply,
+    "you are next"), the team (assignments, notices, escalations, reports), or people on the
+    team privately (a crisis alert to the leads). Read from whom it names: a post that names
+    only people who are not the group's counsellors or leads is the person's.
+
+    On a group platform the person and the team are the same group, as they always were; a 1:1
+    channel (its spec's team_key) sends the person's posts itself and the rest to its team's
+    group (`delivery_group`)."""
+    to = row.private_to or row.mentions
+    if to and all(settings.member(row.group_id, m) is None for m in to):
+        return "person"
+    return "private" if row.private_to else "team"
+
+
+def delivery_group(row: OutboxRow, group: GroupConfig, settings: Settings) -> GroupConfig | None:
+    """The group whose platform delivers `row`: its own, or, for a post of a 1:1 channel that
+    is not the person's, its team's group (None if that group is not in the config)."""
+    team_key = spec_of(group.platform).team_key
+    if not team_key or audience_of(row, settings) == "person":
+        return group
+    return settings.group(str(getattr(group.keys, team_key)))
 
 
 def channel_of(row: OutboxRow, group: GroupConfig | None) -> str:
@@ -183,7 +211,7 @@ def is_loopback(url: str) -> bool:
 def time_scale(group: GroupConfig | None, clock: Clock) -> float:
     """Clock seconds per second of the receiver's time: 1 for a fake on loopback, else speed."""
     if group is not None and (
-        spec_of(group.platform).on_service_clock or is_loopback(group.webhook_url)
+        spec_of(group.platform).on_service_clock or is_loopback(group.keys.receiver_url())
     ):
         return 1.0
     return clock.speed
@@ -351,9 +379,11 @@ class OutboxWorker:
         """What to send for `head`'s lane now; None while its channel's rate limit is used up
         (or, on PostgreSQL, another instance is posting through the same group robot)."""
         group = self._settings.group(head.group_id)
+        if group is not None:
+            group = delivery_group(head, group, self._settings)
         if group is None:
             # Retried, not refused: a group taken out of the config may come back.
-            err = Retry(f"group {head.group_id!r} is not in the config")
+            err = Retry(f"group {head.group_id!r} (or its team group) is not in the config")
             return _Plan([head], None, None, error=err)
         platform = self._platforms.get(group.platform)
         if platform is None:
@@ -369,7 +399,9 @@ class OutboxWorker:
         limits = PRIVATE_TEXT_LIMIT_BYTES if channel == "private" else TEXT_LIMIT_BYTES
         limit = limits.get(group.platform)
         rows = [head]
-        if limit is not None and _is_mergeable(head, head, now, limit):
+        # A 1:1 channel's lane holds the person's posts and the team's: never merged together.
+        own = spec_of(group.platform).team_key == "" and group.id == head.group_id
+        if limit is not None and own and _is_mergeable(head, head, now, limit):
             rows = await self._merge_batch(s, head, now, limit)
         text = "\n\n".join(r.text for r in rows)
         parts = split_text(text, limit) if limit is not None else [text]
@@ -474,7 +506,8 @@ class OutboxWorker:
             head_id = o.plan.head.id
             for part, _, wall_at in o.accepted:
                 logged = self._db.insert(OutboxSend).values(
-                    group_id=o.plan.head.group_id,
+                    # the group whose rate windows it counts in: a team's, for a 1:1 channel's
+                    group_id=o.plan.group.id if o.plan.group else o.plan.head.group_id,
                     outbox_id=head_id,
                     part=part,
                     sent_at=wall_at,

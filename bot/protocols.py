@@ -54,4 +54,14 @@ class SignsOnce(Protocol):
     def signed_once(self, request: RawRequest) -> SignedOnce: ...
 
 
+@runtime_checkable
+class Runs(Protocol):
+    """A platform with work of its own while the app runs (a periodic pull): started after the
+    platforms are built, stopped before the database closes."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 Job = Callable[[], Awaitable[None]]

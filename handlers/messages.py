@@ -35,35 +35,46 @@ async def handle_inbound(
     if not messages:
         return []
     async with ctx.db.write() as s:
-        now = ctx.clock.now()
-        roles = [_role(ctx, m) for m in messages]
-        ids = await _store(ctx, s, messages, roles, now)
-        batch = Batch(s, now, ahead(ctx))
-        routed = [
-            i is not None and _is_routed(ctx, commands, m, role)
-            for m, i, role in zip(messages, ids, roles, strict=True)
-        ]
-        staff = {(m.group_id, m.sender_id): m for m, r in zip(messages, routed, strict=True) if r}
-        if staff:
-            await store.lock_people(s, staff)
-            for group_id, staff_id in staff:
-                batch.expect(group_id, staff_id)
-            await _remember_staff(ctx, s, batch, list(staff.values()), now)
-        for msg, message_id, role, is_routed in zip(messages, ids, roles, routed, strict=True):
-            if message_id is None:
-                continue
-            if (record := spec_of(msg.platform).record_inbound) is not None:
-                record(s, msg, now)  # the local chat shows it in its timeline
-            if is_routed:
-                await _route(ctx, s, batch, msg, message_id, now)
-            if msg.msg_type != "event" and (not is_routed or commands.parse(msg.text)):
-                # a platform event (chat opened, robot added) is only kept
-                await batch.settle()
-                await _act(ctx, commands, s, msg, message_id, role, now, is_routed=is_routed)
-        await batch.write_messages()
+        duplicates = await handle_in_session(ctx, commands, s, messages)
         wake = enqueued(s)
     if wake:  # most messages continue a conversation and post nothing
         ctx.wake_outbox()
+    return duplicates
+
+
+async def handle_in_session(
+    ctx: Context, commands: Router, s: AsyncSession, messages: list[InboundMessage]
+) -> list[bool]:
+    """handle_inbound in the caller's transaction (a platform that pulls stores its cursor in
+    it); the caller wakes the outbox if it `enqueued` anything."""
+    if not messages:
+        return []
+    now = ctx.clock.now()
+    roles = [_role(ctx, m) for m in messages]
+    ids = await _store(ctx, s, messages, roles, now)
+    batch = Batch(s, now, ahead(ctx))
+    routed = [
+        i is not None and _is_routed(ctx, commands, m, role)
+        for m, i, role in zip(messages, ids, roles, strict=True)
+    ]
+    staff = {(m.group_id, m.sender_id): m for m, r in zip(messages, routed, strict=True) if r}
+    if staff:
+        await store.lock_people(s, staff)
+        for group_id, staff_id in staff:
+            batch.expect(group_id, staff_id)
+        await _remember_staff(ctx, s, batch, list(staff.values()), now)
+    for msg, message_id, role, is_routed in zip(messages, ids, roles, routed, strict=True):
+        if message_id is None:
+            continue
+        if (record := spec_of(msg.platform).record_inbound) is not None:
+            record(s, msg, now)  # the local chat shows it in its timeline
+        if is_routed:
+            await _route(ctx, s, batch, msg, message_id, now)
+        if msg.msg_type != "event" and (not is_routed or commands.parse(msg.text)):
+            # a platform event (chat opened, robot added) is only kept
+            await batch.settle()
+            await _act(ctx, commands, s, msg, message_id, role, now, is_routed=is_routed)
+    await batch.write_messages()
     return [i is None for i in ids]
 
 

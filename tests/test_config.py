@@ -152,17 +152,45 @@ def test_check_config_warns_about_groups_without_a_private_path(tmp_path: Path) 
     ],
 )
 def test_private_app_keys_are_checked(platform: str, extra: dict[str, object], match: str) -> None:
-    group = {"id": "x", "platform": platform, "secret": "s", "webhook_url": "https://h/x",
-             "verification_token": "v", **extra}  # fmt: skip
+    group = {"id": "x", "platform": platform, **BASE_KEYS[platform], **extra}
     with pytest.raises(ConfigError, match=match):
         load_settings(None, groups=[group])
 
 
+BASE_KEYS: dict[str, dict[str, object]] = {
+    "dingtalk": {"secret": "s", "webhook_url": "https://h/x"},
+    "feishu": {"webhook_url": "https://h/x", "verification_token": "v"},
+}
+
+
 def test_privacy_on_dingtalk_and_feishu_is_allowed_with_the_app() -> None:
     for platform, keys in (("dingtalk", {"app_key": "k"}), ("feishu", {"app_id": "a"})):
-        group = {"id": "x", "platform": platform, "secret": "s", "webhook_url": "https://h/x",
-                 "verification_token": "v", "privacy": True, "app_secret": "s", **keys}  # fmt: skip
+        group = {"id": "x", "platform": platform, **BASE_KEYS[platform], "privacy": True,
+                 "app_secret": "s", **keys}  # fmt: skip
         assert load_settings(None, groups=[group]).groups[0].has_private_app
+
+
+def test_a_key_of_another_platform_is_named_with_its_platform() -> None:
+    """Each platform's keys are its own model: a key it does not read is an error that says
+    whose key it is, not a setting that silently does nothing."""
+    group = {"id": "ward-a", "platform": "dingtalk", **BASE_KEYS["dingtalk"], "chat_id": "oc_1"}
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, groups=[group])
+    said = "groups[0].chat_id (group 'ward-a'): a key of feishu, which a dingtalk group"
+    assert said in str(err.value)
+    bad = {"id": "w", "platform": "wecom", "token": "t", "encoding_aes_key": "k" * 43,
+           "corp_id": "ww1", "webhook_url": "https://h/x", "wecom_mode": "bot"}  # fmt: skip
+    with pytest.raises(ConfigError, match=r"groups\[0\]\.wecom_mode \(group 'w'\): Input should"):
+        load_settings(None, groups=[bad])
+
+
+def test_a_group_dumps_and_loads_in_the_shape_users_write() -> None:
+    group = {"id": "x", "platform": "feishu", **BASE_KEYS["feishu"], "chat_id": "oc_1"}
+    loaded = load_settings(None, groups=[group]).groups[0]
+    dumped = loaded.model_dump()
+    assert dumped["chat_id"] == "oc_1" and "keys" not in dumped
+    assert dumped["api_base"] == "https://open.feishu.cn"  # the platform's default host
+    assert load_settings(None, groups=[dumped]).groups[0] == loaded
 
 
 def test_a_local_group_is_served_on_loopback_only_unless_opted_in(tmp_path: Path) -> None:

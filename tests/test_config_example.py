@@ -37,9 +37,12 @@ def model_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         inner = models_in(field.annotation)
+        # A group's platform keys (each platform's own model, bot/platforms/) are written flat
+        # in its [[groups]] table, beside the keys every group has.
+        flat = prefix == "groups." and name == "keys"
         if inner:
             for sub in inner:
-                keys |= model_keys(sub, f"{path}.")
+                keys |= model_keys(sub, prefix if flat else f"{path}.")
         else:
             keys.add(path)
     return keys
@@ -61,6 +64,8 @@ def test_the_walk_sees_sections_and_list_items() -> None:
     keys = model_keys(Settings)
     assert {"bot.database_url", "service.opens", "outbox.give_up_hours"} <= keys
     assert {"groups.platform", "groups.webhook_url", "members.role"} <= keys
+    # Every platform's own keys, as a [[groups]] table holds them.
+    assert {"groups.corp_secret", "groups.app_key", "groups.app_id", "groups.open_kfid"} <= keys
     assert "bot" not in keys and "groups" not in keys
 
 

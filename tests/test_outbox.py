@@ -374,7 +374,7 @@ def test_redact_covers_every_credential() -> None:
                                  f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}",
                                  inbound_secret="app-secret-value")  # fmt: skip
     group = settings.groups[0]
-    text = f"boom {SECRET} {TOKEN} app-secret-value {group.webhook_url}"
+    text = f"boom {SECRET} {TOKEN} app-secret-value {group.keys.receiver_url()}"
     assert redact(text, group) == "boom *** *** *** ***"
 
 

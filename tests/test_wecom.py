@@ -20,6 +20,7 @@ from bot.config import GroupConfig
 from bot.errors import BadRequest, ConfigError, PlatformError, Retry, SignatureError
 from bot.keys import DB
 from bot.platforms.base import OutboundMessage, RawRequest, Reply
+from bot.platforms.spec import keys_of
 from bot.platforms.wecom import (
     SPEC,
     WeComPlatform,
@@ -29,6 +30,7 @@ from bot.platforms.wecom import (
     read_envelope,
     strip_mention,
 )
+from bot.platforms.wecom_api import WeComKeys
 from tests.conftest import Bot, at, make_settings
 from tests.fake_wecom import (  # noqa: F401  (fake_wecom_fixture provides `fake_wecom`)
     AES_KEY,
@@ -263,7 +265,7 @@ def test_config_names_the_wecom_key_at_fault(extra: dict[str, Any], match: str) 
 
 
 def test_aibot_mode_needs_no_corp_id() -> None:
-    assert group(wecom_mode="aibot", corp_id="").corp_id == ""
+    assert keys_of(group(wecom_mode="aibot", corp_id=""), WeComKeys).corp_id == ""
 
 
 # ---- end to end -------------------------------------------------------------------------------

@@ -244,4 +244,15 @@ WORDS: Words = {
         "en": "Removed text written before {before}: {messages} messages, {posts} bot posts, "
         "{local_posts} local chat posts, {notes} handover notes; {kept} kept until delivered",
     },
+    # The 1:1 channels (微信客服, bot/platforms/wecom_kf.py; issue 15).
+    "person_ack": {
+        "zh": "收到，值班的{counsellor}老师会尽快回复你。",
+        "en": "Got it: {counsellor}, on duty now, will answer you soon.",
+    },
+    "kf_welcome": {
+        "zh": "你好，这里是心理支持服务，服务时间 {opens}-{closes}。"
+        "想说什么都可以直接发给我们。如需紧急帮助，请拨打：{hotlines}。",
+        "en": "Hello, this is the support service, open {opens}-{closes}. Write to us "
+        "about anything. If you need help right now, call: {hotlines}.",
+    },
 }

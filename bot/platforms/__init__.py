@@ -5,7 +5,7 @@ README and config.example.toml; the app, the config and the outbox read this lis
 
 from __future__ import annotations
 
-from bot.platforms import dingtalk, feishu, generic, local, wecom
+from bot.platforms import dingtalk, feishu, generic, local, wecom, wecom_kf
 from bot.platforms.spec import PlatformSpec
 
 # In this order in config errors ("Input should be 'wecom', 'dingtalk', ...").
@@ -15,6 +15,7 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
     feishu.SPEC,
     generic.SPEC,
     local.SPEC,
+    wecom_kf.SPEC,
 )
 NAMES: tuple[str, ...] = tuple(spec.name for spec in PLATFORMS)
 _BY_NAME = {spec.name: spec for spec in PLATFORMS}

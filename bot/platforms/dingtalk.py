@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import quote_plus
 
 import aiohttp
@@ -50,7 +50,7 @@ from bot.platforms.base import (
     load_json_object,
     raise_for_status,
 )
-from bot.platforms.spec import PlatformSpec
+from bot.platforms.spec import PlatformSpec, keys_of
 from bot.protocols import WallClock, WallTime
 
 if TYPE_CHECKING:
@@ -239,10 +239,11 @@ class DingTalkPlatform:
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
+        k = _keys(group)
         if request.method != "POST":
             raise BadRequest("the DingTalk outgoing robot posts; GET is not used")
-        verify(group.inbound_secret or group.secret, request.headers, now)
-        return [parse_body(group.id, request.body, group.conversation_id)]
+        verify(k.inbound_secret or k.secret, request.headers, now)
+        return [parse_body(group.id, request.body, k.conversation_id)]
 
     def signed_once(self, request: RawRequest) -> SignedOnce:
         """The header pair parse_inbound verified: it may carry this one message only."""
@@ -259,13 +260,14 @@ class DingTalkPlatform:
             await self._robot_post(group, private.fallback(group, message, self._language))
 
     async def _robot_post(self, group: GroupConfig, message: OutboundMessage) -> None:
+        k = _keys(group)
         payload = {
             "msgtype": "text",
             "text": {"content": content_with_mentions(message.text, message.mentions)},
             "at": {"atUserIds": list(message.mentions), "isAtAll": False},
         }
         body = json.dumps(payload, ensure_ascii=False).encode()
-        url = signed_url(group.webhook_url, group.secret, self._wall.wall_now())
+        url = signed_url(k.webhook_url, k.secret, self._wall.wall_now())
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             async with self._http.post(
@@ -297,13 +299,14 @@ class DingTalkPlatform:
 
     async def _batch_send(self, group: GroupConfig, text: str, users: list[str]) -> list[str]:
         """One batchSend call; returns the users DingTalk throttled (to be tried again)."""
+        k = _keys(group)
         payload = {
-            "robotCode": group.robot_code or group.app_key,
+            "robotCode": k.robot_code or k.app_key,
             "userIds": users,
             "msgKey": "sampleText",
             "msgParam": json.dumps({"content": text}, ensure_ascii=False),
         }
-        url = group.api_base.rstrip("/") + "/v1.0/robot/oToMessages/batchSend"
+        url = k.api_base.rstrip("/") + "/v1.0/robot/oToMessages/batchSend"
         send = partial(self._api, group, url, "batchSend", payload, token=True)
         answer = await self.tokens.retrying(self._token_key(group), send)
         invalid = _ids(answer.get("invalidStaffIdList"))
@@ -316,14 +319,16 @@ class DingTalkPlatform:
         return [u for u in _ids(answer.get("flowControlledStaffIdList")) if u in users]
 
     def _token_key(self, group: GroupConfig) -> tuple[str, str, str]:
-        return private.app_key(group.api_base, group.app_key, group.app_secret)
+        k = _keys(group)
+        return private.app_key(k.api_base, k.app_key, k.app_secret)
 
     async def access_token(self, group: GroupConfig) -> str:
         """The app's access token, fetched only when missing or about to expire."""
+        k = _keys(group)
 
         async def fetch() -> tuple[str, float]:
-            url = group.api_base.rstrip("/") + "/v1.0/oauth2/accessToken"
-            body = {"appKey": group.app_key, "appSecret": group.app_secret}
+            url = k.api_base.rstrip("/") + "/v1.0/oauth2/accessToken"
+            body = {"appKey": k.app_key, "appSecret": k.app_secret}
             answer = await self._api(group, url, "accessToken", body, token=False)
             return private.token_lifetime(
                 answer.get("accessToken"), answer.get("expireIn"), "dingtalk accessToken"
@@ -337,36 +342,52 @@ class DingTalkPlatform:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["x-acs-dingtalk-access-token"] = await self.access_token(group)
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        try:
-            async with self._http.post(
-                url, data=body, headers=headers, timeout=self._timeout
-            ) as resp:
-                raw = await resp.read()
-                return check_api_answer(what, resp.status, raw, resp.headers.get("Retry-After"))
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise Retry(f"dingtalk {what} unreachable: {type(e).__name__}") from None
+        check = partial(check_api_answer, what)
+        return await private.post_json(
+            self._http, url, payload, headers, self._timeout, f"dingtalk {what}", check
+        )
 
 
 def _ids(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+class DingTalkKeys(private.AppKeys):
+    """A DingTalk group's keys."""
+
+    API_BASE: ClassVar[str] = "https://api.dingtalk.com"
+    platform: Literal["dingtalk"] = "dingtalk"
+    webhook_url: str = ""  # the custom robot's webhook (access_token in its query)
+    secret: str = ""  # the custom robot's signing key (SEC...)
+    inbound_secret: str = ""  # the outgoing robot's signing key when it is not `secret`
+    conversation_id: str = ""  # the group's conversationId: messages from others are refused
+    # private messages through the app: app_key + app_secret (+ robot_code, default app_key)
+    app_key: str = ""
+    app_secret: str = ""
+    robot_code: str = ""
+
+    def receiver_url(self) -> str:
+        return self.webhook_url
+
+
+def _keys(group: GroupConfig) -> DingTalkKeys:
+    return keys_of(group, DingTalkKeys)
+
+
 PRIVATE_KEYS = ("app_key", "app_secret")  # the app that sends 1:1 messages
-API_BASE = "https://api.dingtalk.com"
 
 
 def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
     """The checks of a group whose required keys are all set (else those are reported first)."""
     if missing:
         return missing
-    private.check_app(g, PRIVATE_KEYS, API_BASE)
+    private.check_app(g, PRIVATE_KEYS)
     return missing
 
 
 def config_warnings(g: GroupConfig) -> list[str]:
     """What check-config warns about a DingTalk group."""
-    if g.conversation_id:
+    if _keys(g).conversation_id:
         return []
     return [
         f"group {g.id!r}: conversation_id is not set, so a message the outgoing robot "
@@ -378,9 +399,9 @@ def config_warnings(g: GroupConfig) -> list[str]:
 SPEC = PlatformSpec(
     name="dingtalk",
     build=lambda d: DingTalkPlatform(d.http, d.wall, d.timeout_s, d.language),
+    keys=DingTalkKeys,
     required_keys=("secret", "webhook_url"),
     private_keys=PRIVATE_KEYS,
-    api_base=API_BASE,
     check=check_config,
     warnings=config_warnings,
     secret_fields=("secret", "inbound_secret", "app_secret", "webhook_url"),

@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import aiohttp
 
@@ -55,7 +55,7 @@ from bot.platforms.base import (
     load_json_object,
     raise_for_status,
 )
-from bot.platforms.spec import PlatformSpec
+from bot.platforms.spec import PlatformSpec, keys_of
 from bot.protocols import WallClock, WallTime
 
 if TYPE_CHECKING:
@@ -125,8 +125,9 @@ def _verify_signature(encrypt_key: str, headers: Any, body: bytes) -> None:
 
 
 def _verify_token(group: GroupConfig, token: Any) -> None:
-    if group.verification_token and not (
-        isinstance(token, str) and hmac.compare_digest(token, group.verification_token)
+    k = _keys(group)
+    if k.verification_token and not (
+        isinstance(token, str) and hmac.compare_digest(token, k.verification_token)
     ):
         raise SignatureError("token does not match the group's verification_token")
 
@@ -159,15 +160,16 @@ def check_create_time(header: dict[str, Any], now: datetime) -> None:
 def check_chat(group: GroupConfig, message: dict[str, Any]) -> None:
     """SignatureError unless the message was posted in the group's own chat: a one-to-one chat
     with the bot, or (with `chat_id` set) another chat the app is in, is not this group."""
+    k = _keys(group)
     if message.get("chat_type") == "p2p":
         raise SignatureError("a one-to-one chat with the bot is not the group; not stored")
     chat_id = message.get("chat_id")
-    if not group.chat_id:
+    if not k.chat_id:
         if isinstance(chat_id, str):
             log.info("feishu group %s: a message from chat_id %r; set the group's chat_id to it "
                      "to refuse every other chat", group.id, chat_id[:128])  # fmt: skip
         return
-    if not (isinstance(chat_id, str) and hmac.compare_digest(chat_id, group.chat_id)):
+    if not (isinstance(chat_id, str) and hmac.compare_digest(chat_id, k.chat_id)):
         raise SignatureError(
             "event.message.chat_id is not this group's chat_id; the app is in another chat "
             "too, or chat_id is wrong (carebot logs the one it receives)"
@@ -214,30 +216,31 @@ def parse_message_event(group_id: str, event: Any, fallback_id: str) -> InboundM
 def parse_event(group: GroupConfig, request: RawRequest, now: datetime) -> InboundMessage | Reply:
     """Verify and parse one event request: a challenge Reply, a message, or an ignored event.
     `now` is the real time, against which the event's create_time is checked."""
+    k = _keys(group)
     outer = load_json_object(request.body, "body")
     encrypted = "encrypt" in outer
     if encrypted:
-        if not group.encrypt_key:
+        if not k.encrypt_key:
             raise SignatureError(
                 f"an encrypted event arrived but group {group.id!r} has no encrypt_key; copy it "
                 "from the app's Events and Callbacks page"
             )
         if not isinstance(outer["encrypt"], str):
             raise BadRequest("encrypt must be a string")
-        data = load_json_object(decrypt(group.encrypt_key, outer["encrypt"]), "the decrypted event")
+        data = load_json_object(decrypt(k.encrypt_key, outer["encrypt"]), "the decrypted event")
     else:
         data = outer
     if data.get("type") == "url_verification":
         # Feishu does not sign the handshake: the token (or the decryption itself) vouches for it.
-        if not group.verification_token and not encrypted:
+        if not k.verification_token and not encrypted:
             raise SignatureError("a plain url_verification needs the group's verification_token")
         _verify_token(group, data.get("token"))
         challenge = data.get("challenge")
         if not isinstance(challenge, str) or len(challenge) > 512:
             raise BadRequest("challenge must be a string")
         return Reply(json.dumps({"challenge": challenge}), content_type="application/json")
-    if group.encrypt_key:
-        _verify_signature(group.encrypt_key, request.headers, request.body)
+    if k.encrypt_key:
+        _verify_signature(k.encrypt_key, request.headers, request.body)
     header = data.get("header")
     if data.get("schema") != "2.0" or not isinstance(header, dict):
         raise BadRequest("only schema 2.0 events are understood; set the app to the 2.0 schema")
@@ -347,20 +350,21 @@ class FeishuPlatform:
             await self._bot_post(group, private.fallback(group, message, self._language))
 
     async def _bot_post(self, group: GroupConfig, message: OutboundMessage) -> None:
+        k = _keys(group)
         payload: dict[str, Any] = {
             "msg_type": "text",
             "content": {"text": text_with_mentions(message.text, message.mentions)},
         }
-        if group.secret:
+        if k.secret:
             ts = str(int(self._wall.wall_now().timestamp()))
-            payload = {"timestamp": ts, "sign": bot_sign(group.secret, ts), **payload}
+            payload = {"timestamp": ts, "sign": bot_sign(k.secret, ts), **payload}
         body = json.dumps(payload, ensure_ascii=False).encode()
         if len(body) > MAX_BODY_BYTES:
             raise PlatformError(f"feishu post of {len(body)} bytes is over its 20 KB limit")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             async with self._http.post(
-                group.webhook_url, data=body, headers=headers, timeout=self._timeout
+                k.webhook_url, data=body, headers=headers, timeout=self._timeout
             ) as resp:
                 answer = await resp.read()
                 check_answer(resp.status, answer, resp.headers.get("Retry-After"))
@@ -373,7 +377,7 @@ class FeishuPlatform:
         """One message per recipient still waiting; after a failure only the rest are retried."""
         waiting = list(self._recipients.waiting(message))
         content = json.dumps({"text": message.text}, ensure_ascii=False)
-        base = group.api_base.rstrip("/") + "/open-apis/im/v1/messages?receive_id_type="
+        base = _keys(group).api_base.rstrip("/") + "/open-apis/im/v1/messages?receive_id_type="
         for i, member_id in enumerate(waiting):
             url = base + receive_id_type(member_id)
             payload = {"receive_id": member_id, "msg_type": "text", "content": content}
@@ -386,14 +390,16 @@ class FeishuPlatform:
         self._recipients.done(message)
 
     def _token_key(self, group: GroupConfig) -> tuple[str, str, str]:
-        return private.app_key(group.api_base, group.app_id, group.app_secret)
+        k = _keys(group)
+        return private.app_key(k.api_base, k.app_id, k.app_secret)
 
     async def access_token(self, group: GroupConfig) -> str:
         """The app's tenant_access_token, fetched only when missing or about to expire."""
+        k = _keys(group)
 
         async def fetch() -> tuple[str, float]:
-            url = group.api_base.rstrip("/") + "/open-apis/auth/v3/tenant_access_token/internal"
-            body = {"app_id": group.app_id, "app_secret": group.app_secret}
+            url = k.api_base.rstrip("/") + "/open-apis/auth/v3/tenant_access_token/internal"
+            body = {"app_id": k.app_id, "app_secret": k.app_secret}
             answer = await self._api(group, url, "tenant_access_token", body, token=False)
             return private.token_lifetime(
                 answer.get("tenant_access_token"),
@@ -409,37 +415,53 @@ class FeishuPlatform:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if token:
             headers["Authorization"] = "Bearer " + await self.access_token(group)
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        try:
-            async with self._http.post(
-                url, data=body, headers=headers, timeout=self._timeout
-            ) as resp:
-                raw = await resp.read()
-                return check_api_answer(what, resp.status, raw, resp.headers.get("Retry-After"))
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise Retry(f"feishu {what} unreachable: {type(e).__name__}") from None
+        check = partial(check_api_answer, what)
+        return await private.post_json(
+            self._http, url, payload, headers, self._timeout, f"feishu {what}", check
+        )
+
+
+class FeishuKeys(private.AppKeys):
+    """A Feishu group's keys."""
+
+    API_BASE: ClassVar[str] = "https://open.feishu.cn"
+    platform: Literal["feishu"] = "feishu"
+    webhook_url: str = ""  # the custom bot's webhook
+    secret: str = ""  # the custom bot's signing secret, if it has one
+    encrypt_key: str = ""  # the app's Encrypt Key: events arrive encrypted and signed
+    verification_token: str = ""  # the app's Verification Token
+    chat_id: str = ""  # the group chat's chat_id (oc_...): events from other chats are refused
+    app_id: str = ""  # private messages through the app: app_id + app_secret
+    app_secret: str = ""
+
+    def receiver_url(self) -> str:
+        return self.webhook_url
+
+
+def _keys(group: GroupConfig) -> FeishuKeys:
+    return keys_of(group, FeishuKeys)
 
 
 PRIVATE_KEYS = ("app_id", "app_secret")  # the app that sends 1:1 messages
-API_BASE = "https://open.feishu.cn"
 
 
 def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
     """The checks of a group whose required keys are all set (else those are reported first)."""
+    k = _keys(g)
     if missing:
         return missing
-    if not (g.encrypt_key or g.verification_token):
+    if not (k.encrypt_key or k.verification_token):
         raise ValueError(
             f"group {g.id!r} on platform 'feishu' needs encrypt_key or verification_token "
             "(from the app's Events and Callbacks page) so inbound events can be verified"
         )
-    private.check_app(g, PRIVATE_KEYS, API_BASE)
+    private.check_app(g, PRIVATE_KEYS)
     return missing
 
 
 def config_warnings(g: GroupConfig) -> list[str]:
     """What check-config warns about a Feishu group."""
-    if g.chat_id:
+    if _keys(g).chat_id:
         return []
     return [
         f"group {g.id!r}: chat_id is not set, so an event from any chat the app is in "
@@ -451,9 +473,9 @@ def config_warnings(g: GroupConfig) -> list[str]:
 SPEC = PlatformSpec(
     name="feishu",
     build=lambda d: FeishuPlatform(d.http, d.wall, d.timeout_s, d.language),
+    keys=FeishuKeys,
     required_keys=("webhook_url",),
     private_keys=PRIVATE_KEYS,
-    api_base=API_BASE,
     check=check_config,
     warnings=config_warnings,
     secret_fields=("encrypt_key", "verification_token", "app_secret", "secret", "webhook_url"),

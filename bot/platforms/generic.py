@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 
@@ -19,7 +19,7 @@ from bot.platforms.base import (
     load_json_object,
     raise_for_status,
 )
-from bot.platforms.spec import PlatformSpec
+from bot.platforms.spec import PlatformKeys, PlatformSpec, keys_of
 from bot.protocols import WallClock, WallTime
 
 if TYPE_CHECKING:
@@ -112,10 +112,11 @@ class GenericPlatform:
     ) -> list[InboundMessage] | Reply:
         if request.method != "POST":
             raise BadRequest("the generic webhook takes POST only")
-        verify(group.secret, request.headers, request.body, now)
+        verify(_keys(group).secret, request.headers, request.body, now)
         return [parse_body(group.id, request.body)]
 
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
+        k = _keys(group)
         payload: dict[str, Any] = {
             "group": group.id,
             "text": message.text,
@@ -125,12 +126,12 @@ class GenericPlatform:
         if message.private_to:
             payload["private_to"] = list(message.private_to)
         body = json.dumps(payload, ensure_ascii=False).encode()
-        headers = signed_headers(group.secret, body, self._wall.wall_now())
+        headers = signed_headers(k.secret, body, self._wall.wall_now())
         if message.outbox_id is not None:
             headers["X-Carebot-Delivery"] = str(message.outbox_id)
         try:
             async with self._http.post(
-                group.webhook_url, data=body, headers=headers, timeout=self._timeout
+                k.webhook_url, data=body, headers=headers, timeout=self._timeout
             ) as resp:
                 await resp.read()
                 raise_for_status("generic", resp.status, resp.headers.get("Retry-After"))
@@ -138,9 +139,25 @@ class GenericPlatform:
             raise Retry(f"generic webhook unreachable: {type(e).__name__}") from None
 
 
+class GenericKeys(PlatformKeys):
+    """A generic webhook group's keys."""
+
+    platform: Literal["generic"] = "generic"
+    webhook_url: str = ""  # where posts go
+    secret: str = ""  # HMAC-SHA256 key of both directions
+
+    def receiver_url(self) -> str:
+        return self.webhook_url
+
+
+def _keys(group: GroupConfig) -> GenericKeys:
+    return keys_of(group, GenericKeys)
+
+
 SPEC = PlatformSpec(
     name="generic",
     build=lambda d: GenericPlatform(d.http, d.wall, d.timeout_s),
+    keys=GenericKeys,
     required_keys=("secret", "webhook_url"),
     secret_fields=("secret", "webhook_url"),
     rate_limit="when_set",  # our own protocol: the receiver says how fast it takes posts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,7 @@ from bot.errors import BadRequest
 from bot.models import LocalPost
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
 from bot.platforms.generic import parse_body
-from bot.platforms.spec import PlatformSpec
+from bot.platforms.spec import PlatformKeys, PlatformSpec
 from bot.protocols import Clock
 
 if TYPE_CHECKING:
@@ -94,9 +94,16 @@ def record_post(session: AsyncSession, msg: InboundMessage, now: datetime) -> No
     )
 
 
+class LocalKeys(PlatformKeys):
+    """The local chat has no keys of its own."""
+
+    platform: Literal["local"] = "local"
+
+
 SPEC = PlatformSpec(
     name="local",
     build=lambda d: LocalPlatform(d.db, d.clock, on_post=d.notify_live),
+    keys=LocalKeys,
     rate_limit="never",
     on_service_clock=True,
     loopback_only=True,

@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import aiohttp
+from pydantic import Field, field_validator
 
 from bot.errors import PlatformError, Retry
 from bot.i18n import t
 from bot.platforms.base import OutboundMessage
+from bot.platforms.spec import PlatformKeys
 
 if TYPE_CHECKING:
     from bot.config import GroupConfig
@@ -38,18 +43,32 @@ TOKEN_EARLY_S = 300.0  # fetch a new token this long before the platform says it
 _KEEP = 1024
 
 
-def check_app(g: GroupConfig, keys: tuple[str, ...], api_base: str) -> None:
+class AppKeys(PlatformKeys):
+    """The keys of a platform whose application has an HTTP API: `api_base`, its host (the
+    platform's own by default, API_BASE; tests point it at a fake)."""
+
+    API_BASE: ClassVar[str] = ""
+    api_base: str = Field("", validate_default=True)
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base(cls, v: str) -> str:
+        v = v or cls.API_BASE
+        if not v.startswith(("https://", "http://")):
+            raise ValueError(f"api_base must be a URL, e.g. {cls.API_BASE!r}")
+        return v
+
+
+def check_app(g: GroupConfig, keys: tuple[str, ...]) -> None:
     """A half-configured application is a mistake, not a choice: say so at start. And a group
     with privacy = true needs the application, since its custom robot posts only in the group.
-    `keys` are the platform's private keys, `api_base` its default API host."""
-    given = [k for k in keys if getattr(g, k)]
+    `keys` are the platform's private keys."""
+    given = [k for k in keys if getattr(g.keys, k)]
     if given and len(given) != len(keys):
         raise ValueError(
             f"group {g.id!r}: set {' and '.join(keys)} together (the {g.platform} app that sends "
             "private messages), or neither"
         )
-    if not g.api_base.startswith(("https://", "http://")):
-        raise ValueError(f"group {g.id!r}: api_base must be a URL, e.g. {api_base!r}")
     if g.privacy and g.missing_private_keys:
         raise ValueError(
             f"group {g.id!r}: privacy = true needs a private channel to the counsellor, and "
@@ -176,3 +195,23 @@ class Recipients:
 
     def done(self, message: OutboundMessage) -> None:
         self._left.pop(self.key(message), None)
+
+
+async def post_json(
+    http: aiohttp.ClientSession,
+    url: str,
+    payload: dict[str, Any],
+    headers: dict[str, str],
+    client_timeout: aiohttp.ClientTimeout,
+    what: str,
+    check: Callable[[int, bytes, str | None], dict[str, Any]],
+) -> dict[str, Any]:
+    """POST `payload` as JSON to an application API; `check(status, body, Retry-After)` turns
+    the answer into its JSON object or raises. Unreachable is a Retry naming `what` only."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    try:
+        async with http.post(url, data=body, headers=headers, timeout=client_timeout) as resp:
+            raw = await resp.read()
+            return check(resp.status, raw, resp.headers.get("Retry-After"))
+    except (aiohttp.ClientError, TimeoutError) as e:
+        raise Retry(f"{what} unreachable: {type(e).__name__}") from None

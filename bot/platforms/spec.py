@@ -3,17 +3,19 @@ these declarations (the list in bot/platforms/__init__.py) instead of naming pla
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
+
+from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     import aiohttp
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.config import GroupConfig
+    from bot.config import GroupConfig, Settings
     from bot.db import Database
     from bot.platforms.base import InboundMessage, Reply
     from bot.protocols import Clock, Platform, WallClock
@@ -21,6 +23,31 @@ if TYPE_CHECKING:
 # "always": the chat platforms block robots that post too fast; "when_set": only when the group
 # sets rate_per_minute (our own generic protocol); "never": nothing to throttle (the local chat).
 RateLimit = Literal["always", "when_set", "never"]
+
+
+class PlatformKeys(BaseModel):
+    """A platform's own keys of a `[[groups]]` table: each platform subclasses it with its keys
+    (and their formats as validators), names its subclass in its spec, and reads them with
+    `keys_of`. Users write them flat beside the keys every group has (bot/config.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: str  # which platform's keys these are (each subclass narrows it to its name)
+
+    def receiver_url(self) -> str:
+        """Where the group's posts go; a receiver on loopback is a fake on the service clock."""
+        return ""
+
+
+K = TypeVar("K", bound=PlatformKeys)
+
+
+def keys_of(group: GroupConfig, model: type[K]) -> K:
+    """The group's platform keys as the platform's own model (TypeError for another platform's)."""
+    keys = group.keys
+    if not isinstance(keys, model):
+        raise TypeError(f"group {group.id!r} is on {group.platform!r}, not {model.__name__}")
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +61,11 @@ class PlatformDeps:
     language: str
     db: Database
     notify_live: Callable[[str], None]  # wakes the local chat's live streams of a group
+    settings: Settings | None = None
+    # Stores and acts on messages a platform fetched itself (a pull), in the caller's
+    # transaction: per message, whether it was a duplicate (handlers/messages.py).
+    store: Callable[[AsyncSession, list[InboundMessage]], Awaitable[list[bool]]] | None = None
+    wake: Callable[[], None] = lambda: None  # the outbox has new rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +74,12 @@ class PlatformSpec:
 
     name: str
     build: Callable[[PlatformDeps], Platform]
+    keys: type[PlatformKeys]  # the model of the group keys this platform reads
     # Keys a group on this platform must set, in the order a missing-keys error names them.
     required_keys: tuple[str, ...] = ()
     # Keys of the platform's application that sends 1:1 messages; () when private posts need
     # no application (generic carries `private_to` in its payload, local shows it privately).
     private_keys: tuple[str, ...] = ()
-    api_base: str = ""  # the default host of that application's API
     # The group's keys that must never be printed (bot/platforms/spec.py `redact`).
     secret_fields: tuple[str, ...] = ()
     # Platform-specific checks of a group's keys: given the missing required keys, the list to
@@ -69,22 +101,32 @@ class PlatformSpec:
     wakes_live: bool = False  # an accepted message wakes the local chat's live streams
     # Shows an accepted inbound message in the platform's own timeline, in its transaction.
     record_inbound: Callable[[AsyncSession, InboundMessage, datetime], None] | None = None
+    # A 1:1 channel (the person alone, not a group) names the key of the group where its
+    # team reads: the outbox sends that group every post whose audience is not the person
+    # (bot/outbox.py `audience_of`), and the config checks that the group exists.
+    team_key: str = ""
+    # Its webhook only says there is something new; messages come from its API (a pull).
+    pulls: bool = False
+    # Whether the person's words may be quoted to the counsellors (a 1:1 channel hands them
+    # over in its own client: carebot never repeats them).
+    relays_text: bool = True
 
 
 def redact(text: str, group: GroupConfig | None, also: Iterable[str] = ()) -> str:
     """`text` with the group's secrets, keys and webhook credentials (and `also`) replaced by
-    ***. Every platform's secret fields are hidden, whichever platform the group is on, so a key
-    set on the wrong platform is not printed either."""
-    from bot.platforms import PLATFORMS  # the list imports every platform module, which use this
+    ***: the secret fields its platform declares, and of a secret URL its query values and long
+    path segments too (a webhook's access token, a Feishu hook id)."""
+    from bot.platforms import spec_of  # the list imports every platform module, which use this
 
     values = list(also)
     if group is not None:
-        fields = dict.fromkeys(f for spec in PLATFORMS for f in spec.secret_fields)
-        values += [str(getattr(group, f)) for f in fields]
-        if group.webhook_url:
-            parts = urlsplit(group.webhook_url)
-            values += [v for _, v in parse_qsl(parts.query)]
-            values += [seg for seg in parts.path.split("/") if len(seg) >= 16]  # Feishu hook ids
+        for field_name in spec_of(group.platform).secret_fields:
+            value = str(getattr(group.keys, field_name))
+            values.append(value)
+            if value.startswith(("https://", "http://")):
+                parts = urlsplit(value)
+                values += [v for _, v in parse_qsl(parts.query)]
+                values += [seg for seg in parts.path.split("/") if len(seg) >= 16]
     for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
         text = text.replace(value, "***")
     return text

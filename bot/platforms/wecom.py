@@ -33,8 +33,8 @@ from defusedxml.ElementTree import fromstring
 
 from bot.errors import BadRequest, SignatureError
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, load_json_object
-from bot.platforms.spec import PlatformSpec
-from bot.platforms.wecom_api import WeComApi
+from bot.platforms.spec import PlatformSpec, keys_of
+from bot.platforms.wecom_api import WeComApi, WeComKeys
 from bot.platforms.wecom_crypto import WeComCipher, is_encoding_aes_key
 from bot.protocols import WallTime
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from bot.config import GroupConfig
 
 REPLAY_WINDOW_S = 300
+TEXT_LIMIT_BYTES = 2048  # text content: 2048 bytes, the robot's and the application's
 MAX_TEXT_CHARS = 20_000
 _MSG_TYPE = re.compile(r"^[a-z_]{1,16}$")  # fits messages.msg_type (16 characters)
 _LEADING_MENTION = re.compile(r"^\s*@\S+\s*")  # "\s" covers the U+2005 WeCom puts after a mention
@@ -97,9 +98,10 @@ def read_envelope(body: bytes) -> tuple[str, str]:
 
 def receive_ids(group: GroupConfig, form: str | None) -> frozenset[str]:
     """Receive ids a callback may be sealed for: the corp id, or "" for an intelligent robot."""
-    if group.wecom_mode == "aibot" or (group.wecom_mode == "auto" and form != "xml"):
-        return frozenset({group.corp_id, ""})
-    return frozenset({group.corp_id})
+    k = _keys(group)
+    if k.wecom_mode == "aibot" or (k.wecom_mode == "auto" and form != "xml"):
+        return frozenset({k.corp_id, ""})
+    return frozenset({k.corp_id})
 
 
 # ---- the three plaintext forms -------------------------------------------------------------
@@ -314,7 +316,8 @@ def parse_callback(
         check_timestamp(timestamp, now)
     form, encrypt = read_envelope(body)
     plain = cipher.open(msg_signature, timestamp, nonce, encrypt, receive_ids(group, form))
-    return parse_plaintext(group.id, plain, group.wecom_mode, group.robot_name)
+    k = _keys(group)
+    return parse_plaintext(group.id, plain, k.wecom_mode, k.robot_name)
 
 
 class WeComPlatform:
@@ -329,13 +332,14 @@ class WeComPlatform:
         timeout_s: float = 10,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.api = WeComApi(http, language, timeout_s, monotonic)
+        self.api = WeComApi(http, language, timeout_s, monotonic, text_limit_bytes=TEXT_LIMIT_BYTES)
 
     def parse_inbound(
         self, group: GroupConfig, request: RawRequest, now: WallTime
     ) -> list[InboundMessage] | Reply:
         try:
-            cipher = WeComCipher.from_config(group.token, group.encoding_aes_key)
+            k = _keys(group)
+            cipher = WeComCipher.from_config(k.token, k.encoding_aes_key)
         except ValueError:
             raise SignatureError(f"group {group.id!r} has no usable encoding_aes_key") from None
         if request.method == "GET":
@@ -348,41 +352,42 @@ class WeComPlatform:
         await self.api.send(group, message)
 
 
+def _keys(group: GroupConfig) -> WeComKeys:
+    return keys_of(group, WeComKeys)
+
+
 def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
     """WeCom keys beyond the common ones; raises ValueError for a malformed one."""
-    if g.wecom_mode == "aibot" and "corp_id" in missing:
+    k = _keys(g)
+    if k.wecom_mode == "aibot" and "corp_id" in missing:
         missing.remove("corp_id")  # an in-house intelligent robot seals with an empty receive id
-    if not g.webhook_url:
+    if not k.webhook_url:
         missing.append("webhook_url")  # the group robot's webhook: every group post goes there
-    if g.encoding_aes_key and not is_encoding_aes_key(g.encoding_aes_key):
+    if k.encoding_aes_key and not is_encoding_aes_key(k.encoding_aes_key):
         raise ValueError(
             f"group {g.id!r}: encoding_aes_key must be the 43 characters (letters, digits, "
             "+ and /) shown as EncodingAESKey in WeCom's callback settings"
         )
-    if bool(g.corp_secret) != bool(g.agent_id):
+    if bool(k.corp_secret) != bool(k.agent_id):
         raise ValueError(
             f"group {g.id!r}: set corp_secret and agent_id together (the application that sends "
             "private messages), or neither"
         )
-    if g.agent_id and not g.agent_id.isdigit():
+    if k.agent_id and not k.agent_id.isdigit():
         raise ValueError(f"group {g.id!r}: agent_id must be the application's AgentId, digits only")
-    if not g.api_base.startswith(("https://", "http://")):
-        raise ValueError(
-            f'group {g.id!r}: api_base must be a URL, e.g. "https://qyapi.weixin.qq.com"'
-        )
     return missing
 
 
 SPEC = PlatformSpec(
     name="wecom",
     build=lambda d: WeComPlatform(d.http, d.language, d.timeout_s),
+    keys=WeComKeys,
     required_keys=("token", "encoding_aes_key", "corp_id"),
     check=check_config,
     private_keys=("corp_secret", "agent_id"),
-    api_base="https://qyapi.weixin.qq.com",
-    secret_fields=("token", "encoding_aes_key", "corp_secret", "secret", "webhook_url"),
-    text_limit_bytes=2048,  # text content: 2048 bytes
-    private_text_limit_bytes=2048,  # application text: 2048 bytes
+    secret_fields=("token", "encoding_aes_key", "corp_secret", "webhook_url"),
+    text_limit_bytes=TEXT_LIMIT_BYTES,
+    private_text_limit_bytes=TEXT_LIMIT_BYTES,
     # WeCom reads whatever answers a callback as a passive reply; an empty 200 means "none".
     inbound_ack=Reply(""),
 )

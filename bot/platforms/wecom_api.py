@@ -2,9 +2,9 @@
 
 Group posts go to the robot's `webhook_url` as `{"msgtype": "text", "text": {"content",
 "mentioned_list"}}`; text is always used (not markdown) because every client shows it and its
-`mentioned_list` really notifies people. A post longer than 2048 bytes is split at line breaks
-(never mid-character) and sent in order, the mentions on the first piece; pieces already accepted
-are not sent again when the row is retried by this process.
+`mentioned_list` really notifies people. A post longer than the text limit (2048 bytes, the
+spec's) is split at line breaks (never mid-character) and sent in order, the mentions on the
+first piece; pieces already accepted are not sent again when the row is retried by this process.
 
 Private posts (`private_to`) go through the application message API (`message/send`) when the
 group has `corp_secret` and `agent_id`: the access token from `gettoken` is cached until shortly
@@ -19,15 +19,13 @@ with backoff). No URL, key, token or secret ever goes into a log line or an erro
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import aiohttp
 
@@ -35,31 +33,53 @@ from bot.chunks import split_text
 from bot.errors import PlatformError, Retry
 from bot.platforms import private
 from bot.platforms.base import OutboundMessage, raise_for_status
-from bot.platforms.spec import redact
+from bot.platforms.spec import keys_of, redact
 
 if TYPE_CHECKING:
     from bot.config import GroupConfig
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT_BYTES = 2048
 FREQUENCY_LIMIT = 45009
 FREQUENCY_LIMIT_DELAY_S = 60.0
 BUSY = -1
 BUSY_DELAY_S = 5.0
 TOKEN_INVALID = frozenset({40014, 42001})  # invalid access_token, access_token expired
-TOKEN_EARLY_S = 300.0  # refresh this long before WeCom says the token expires
 _PROGRESS_KEEP = 1024
+TokenRejected = private.TokenRejected
 
 
-class TokenRejected(PlatformError):
-    """WeCom called the access token invalid or expired."""
+class WeComError(PlatformError):
+    """WeCom refused a request with `errcode` (final; the outbox retries it with backoff)."""
+
+    def __init__(self, message: str, errcode: int) -> None:
+        super().__init__(message)
+        self.errcode = errcode
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    value: str
-    refresh_at: float  # monotonic seconds
+class WeComAppKeys(private.AppKeys):
+    """The keys of a WeCom self-built application: the corp and the application's secret
+    (the access token of every WeCom API call comes from them)."""
+
+    API_BASE: ClassVar[str] = "https://qyapi.weixin.qq.com"
+    corp_id: str = ""
+    corp_secret: str = ""
+
+
+class WeComKeys(WeComAppKeys):
+    """A WeCom group's keys (bot/platforms/wecom.py checks them)."""
+
+    platform: Literal["wecom"] = "wecom"
+    # the callback: Token and EncodingAESKey of the robot's or application's receive settings
+    token: str = ""
+    encoding_aes_key: str = ""
+    webhook_url: str = ""  # the group robot's webhook: every group post goes there
+    agent_id: str = ""  # with corp_secret: the application that sends private messages
+    wecom_mode: Literal["robot", "aibot", "app", "auto"] = "auto"
+    robot_name: str = ""  # the robot's name, to strip its @mention exactly (else the first @word)
+
+    def receiver_url(self) -> str:
+        return self.webhook_url
 
 
 def check_errcode(
@@ -82,148 +102,61 @@ def check_errcode(
         raise Retry(f"wecom {what}: system busy (errcode {code})", delay_s=BUSY_DELAY_S)
     if code in TOKEN_INVALID:
         raise TokenRejected(f"wecom {what}: access token refused (errcode {code})")
-    raise PlatformError(f"wecom {what} refused the request: errcode {code} ({errmsg})")
+    raise WeComError(f"wecom {what} refused the request: errcode {code} ({errmsg})", code)
 
 
-class WeComApi:
-    """The HTTP side of WeCom: one shared client session, tokens cached per application."""
+class WeComClient:
+    """The HTTP side of a WeCom application: one shared client session, the access token
+    cached per application (any keys model built on WeComAppKeys)."""
 
     def __init__(
         self,
         http: aiohttp.ClientSession,
-        language: str = "zh",
         timeout_s: float = 10,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
-        self._language = language
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._monotonic = monotonic
-        self._tokens: dict[tuple[str, str, str], _Token] = {}
-        self._token_locks: dict[tuple[str, str, str], asyncio.Lock] = {}
-        self._progress: OrderedDict[str, int] = OrderedDict()
+        self.tokens = private.TokenCache(monotonic)
 
-    # ---- sending ----------------------------------------------------------------------------
-
-    async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
-        """Deliver one outbox row: group post, private message, or the honest fallback."""
-        if not message.private_to:
-            await self._pieces(group, message, message.text, self._robot_piece(group, message))
-            return
-        if group.corp_secret and group.agent_id:
-            await self._pieces(group, message, message.text, self._app_piece(group, message))
-            return
-        notice = private.fallback(group, message, self._language)
-        await self._pieces(group, notice, notice.text, self._robot_piece(group, notice))
-
-    async def _pieces(
-        self,
-        group: GroupConfig,
-        message: OutboundMessage,
-        text: str,
-        send_piece: Callable[[int, str], Any],
-    ) -> None:
-        """Send `text` in pieces of at most 2048 bytes, in order, skipping pieces this process
-        already delivered for the same outbox row and text."""
-        pieces = split_text(text, TEXT_LIMIT_BYTES)
-        key = ""
-        if message.outbox_id is not None:
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-            key = f"{message.outbox_id}:{digest}"
-        done = self._progress.get(key, 0) if key else 0
-        for i in range(done, len(pieces)):
-            await send_piece(i, pieces[i])
-            if key and i + 1 < len(pieces):
-                self._progress[key] = i + 1
-                self._progress.move_to_end(key)
-                while len(self._progress) > _PROGRESS_KEEP:
-                    self._progress.popitem(last=False)
-        if key:
-            self._progress.pop(key, None)
-
-    def _robot_piece(
-        self, group: GroupConfig, message: OutboundMessage
-    ) -> Callable[[int, str], Any]:
-        async def send_piece(i: int, piece: str) -> None:
-            text: dict[str, Any] = {"content": piece}
-            if i == 0 and message.mentions:
-                text["mentioned_list"] = list(message.mentions)
-            payload = {"msgtype": "text", "text": text}
-            data = await self._request("POST", group.webhook_url, "robot webhook", group, payload)
-            check_errcode("robot webhook", data, group)
-
-        return send_piece
-
-    def _app_piece(self, group: GroupConfig, message: OutboundMessage) -> Callable[[int, str], Any]:
-        payload_base = {
-            "touser": "|".join(message.private_to),
-            "msgtype": "text",
-            "agentid": int(group.agent_id),
-            "safe": 0,
-        }
-
-        async def send_piece(i: int, piece: str) -> None:
-            payload = {**payload_base, "text": {"content": piece}}
-            try:
-                await self._message_send(group, payload)
-            except TokenRejected:
-                self._forget_token(group)
-                try:
-                    await self._message_send(group, payload)  # once, with a fresh token
-                except TokenRejected as e:  # a fresh token refused too: a hiccup, not a refusal
-                    raise Retry(str(e)) from None
-
-        return send_piece
-
-    async def _message_send(self, group: GroupConfig, payload: dict[str, Any]) -> None:
-        token = await self.access_token(group)
-        url = group.api_base.rstrip("/") + "/cgi-bin/message/send"
-        data = await self._request(
-            "POST", url, "message/send", group, payload, params={"access_token": token}
-        )
-        check_errcode("message/send", data, group, [token])
-        invalid = [str(data.get(k) or "") for k in ("invaliduser", "invalidparty", "invalidtag")]
-        if any(invalid):
-            log.warning(
-                "group %s: WeCom did not deliver a private message to: %s",
-                group.id,
-                " ".join(v for v in invalid if v),
-            )
-
-    # ---- the access token -------------------------------------------------------------------
-
-    def _token_key(self, group: GroupConfig) -> tuple[str, str, str]:
-        digest = hashlib.sha256(group.corp_secret.encode()).hexdigest()
-        return (group.api_base.rstrip("/"), group.corp_id, digest)
-
-    def _forget_token(self, group: GroupConfig) -> None:
-        self._tokens.pop(self._token_key(group), None)
+    def token_key(self, group: GroupConfig) -> tuple[str, str, str]:
+        k = keys_of(group, WeComAppKeys)
+        return private.app_key(k.api_base, k.corp_id, k.corp_secret)
 
     async def access_token(self, group: GroupConfig) -> str:
         """The application's access token, fetched from gettoken only when missing or due."""
-        key = self._token_key(group)
-        lock = self._token_locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            cached = self._tokens.get(key)
-            if cached is not None and self._monotonic() < cached.refresh_at:
-                return cached.value
-            url = group.api_base.rstrip("/") + "/cgi-bin/gettoken"
-            params = {"corpid": group.corp_id, "corpsecret": group.corp_secret}
-            data = await self._request("GET", url, "gettoken", group, None, params=params)
+        k = keys_of(group, WeComAppKeys)
+
+        async def fetch() -> tuple[str, float]:
+            url = k.api_base.rstrip("/") + "/cgi-bin/gettoken"
+            params = {"corpid": k.corp_id, "corpsecret": k.corp_secret}
+            data = await self.request("GET", url, "gettoken", group, None, params=params)
             check_errcode("gettoken", data, group)
-            value = data.get("access_token")
-            expires_in = data.get("expires_in", 7200)
-            if not isinstance(value, str) or not value:
-                raise PlatformError("wecom gettoken answered without an access_token")
-            if not isinstance(expires_in, int) or expires_in <= 0:
-                expires_in = 7200
-            early = min(TOKEN_EARLY_S, expires_in / 2)
-            self._tokens[key] = _Token(value, self._monotonic() + expires_in - early)
-            return value
+            return private.token_lifetime(
+                data.get("access_token"), data.get("expires_in"), "wecom gettoken"
+            )
+
+        return await self.tokens.get(self.token_key(group), fetch)
+
+    async def call(self, group: GroupConfig, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST `payload` to the API's `path` (e.g. "/cgi-bin/kf/send_msg") with the access token;
+        the answer when its errcode is 0, fetching a new token once if WeCom refuses the cached
+        one; else Retry or PlatformError (its `code` the errcode)."""
+        what = path.removeprefix("/cgi-bin/")
+
+        async def once() -> dict[str, Any]:
+            token = await self.access_token(group)
+            url = keys_of(group, WeComAppKeys).api_base.rstrip("/") + path
+            params = {"access_token": token}
+            data = await self.request("POST", url, what, group, payload, params=params)
+            check_errcode(what, data, group, [token])
+            return data
+
+        return await self.tokens.retrying(self.token_key(group), once)
 
     # ---- HTTP -------------------------------------------------------------------------------
 
-    async def _request(
+    async def request(
         self,
         method: str,
         url: str,
@@ -250,3 +183,94 @@ class WeComApi:
         if not isinstance(data, dict):
             raise Retry(f"wecom {what} answered something other than a JSON object")
         return data
+
+
+class WeComApi:
+    """WeCom's outbound for a group: the robot webhook, and application messages."""
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        language: str = "zh",
+        timeout_s: float = 10,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        text_limit_bytes: int,
+    ) -> None:
+        self.client = WeComClient(http, timeout_s, monotonic)
+        self._language = language
+        self._text_limit_bytes = text_limit_bytes
+        self._progress: OrderedDict[str, int] = OrderedDict()
+
+    async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
+        """Deliver one outbox row: group post, private message, or the honest fallback."""
+        if not message.private_to:
+            await self._pieces(group, message, message.text, self._robot_piece(group, message))
+            return
+        if group.has_private_app:
+            await self._pieces(group, message, message.text, self._app_piece(group, message))
+            return
+        notice = private.fallback(group, message, self._language)
+        await self._pieces(group, notice, notice.text, self._robot_piece(group, notice))
+
+    async def _pieces(
+        self,
+        group: GroupConfig,
+        message: OutboundMessage,
+        text: str,
+        send_piece: Callable[[int, str], Any],
+    ) -> None:
+        """Send `text` in pieces of at most the text limit, in order, skipping pieces this
+        process already delivered for the same outbox row and text."""
+        pieces = split_text(text, self._text_limit_bytes)
+        key = ""
+        if message.outbox_id is not None:
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+            key = f"{message.outbox_id}:{digest}"
+        done = self._progress.get(key, 0) if key else 0
+        for i in range(done, len(pieces)):
+            await send_piece(i, pieces[i])
+            if key and i + 1 < len(pieces):
+                self._progress[key] = i + 1
+                self._progress.move_to_end(key)
+                while len(self._progress) > _PROGRESS_KEEP:
+                    self._progress.popitem(last=False)
+        if key:
+            self._progress.pop(key, None)
+
+    def _robot_piece(
+        self, group: GroupConfig, message: OutboundMessage
+    ) -> Callable[[int, str], Any]:
+        url = keys_of(group, WeComKeys).webhook_url
+
+        async def send_piece(i: int, piece: str) -> None:
+            text: dict[str, Any] = {"content": piece}
+            if i == 0 and message.mentions:
+                text["mentioned_list"] = list(message.mentions)
+            payload = {"msgtype": "text", "text": text}
+            data = await self.client.request("POST", url, "robot webhook", group, payload)
+            check_errcode("robot webhook", data, group)
+
+        return send_piece
+
+    def _app_piece(self, group: GroupConfig, message: OutboundMessage) -> Callable[[int, str], Any]:
+        payload_base = {
+            "touser": "|".join(message.private_to),
+            "msgtype": "text",
+            "agentid": int(keys_of(group, WeComKeys).agent_id),
+            "safe": 0,
+        }
+
+        async def send_piece(i: int, piece: str) -> None:
+            payload = {**payload_base, "text": {"content": piece}}
+            data = await self.client.call(group, "/cgi-bin/message/send", payload)
+            fields = ("invaliduser", "invalidparty", "invalidtag")
+            invalid = [str(data.get(k) or "") for k in fields]
+            if any(invalid):
+                log.warning(
+                    "group %s: WeCom did not deliver a private message to: %s",
+                    group.id,
+                    " ".join(v for v in invalid if v),
+                )
+
+        return send_piece

@@ -22,10 +22,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from bot import models
-from bot.config import PLATFORMS
+from bot.config import PLATFORMS, GroupConfig
 from bot.db import Database
 from bot.keys import PLATFORMS as PLATFORMS_KEY
-from bot.platforms import generic
+from bot.platforms import generic, spec_of
 from bot.platforms.wecom_crypto import WeComCipher
 from tests.fake_chat import dingtalk_headers, feishu_encrypt, feishu_headers, feishu_message_event
 from tests.fake_wecom import aibot_json
@@ -40,11 +40,9 @@ VERIFICATION_TOKEN = "reliability-verification"
 
 
 def group_config(platform: str, group_id: str, webhook_url: str, **extra: Any) -> dict[str, Any]:
-    """A [[groups]] table for `platform` with every key any platform needs filled in."""
-    return {
-        "id": group_id,
-        "name": f"{platform} group",
-        "platform": platform,
+    """A [[groups]] table for `platform` with every key it needs filled in: of the keys any
+    platform needs (and `extra`), those every group or this platform has."""
+    keys: dict[str, Any] = {
         "webhook_url": webhook_url,
         "secret": SECRET,
         "token": WECOM_TOKEN,
@@ -52,8 +50,14 @@ def group_config(platform: str, group_id: str, webhook_url: str, **extra: Any) -
         "corp_id": CORP_ID,
         "encrypt_key": ENCRYPT_KEY,
         "verification_token": VERIFICATION_TOKEN,
+        "name": f"{platform} group",
         **extra,
     }
+    if spec_of(platform).team_key:  # a 1:1 channel: its API on loopback, its team p-generic
+        keys = {"open_kfid": "wkreliability", "corp_secret": "reliability-corp-secret",
+                "api_base": webhook_url.rsplit("/", 1)[0], "team_group": "p-generic", **keys}
+    own = {*spec_of(platform).keys.model_fields, *GroupConfig.model_fields}
+    return {"id": group_id, "platform": platform, **{k: v for k, v in keys.items() if k in own}}
 
 
 def one_group_per_platform(webhook_url: str) -> list[dict[str, Any]]:
@@ -280,12 +284,19 @@ def _authenticate_wecom(group: str, content: bytes, now: datetime) -> Request:
     return Request("POST", f"/webhooks/wecom/{group}?{query}", {"Content-Type": "text/xml"}, body)
 
 
+def _authenticate_wecom_kf(group: str, content: bytes, now: datetime) -> Request:
+    request = _authenticate_wecom(group, content, now)
+    return Request(request.method, request.path.replace("/wecom/", "/wecom_kf/", 1),
+                   request.headers, request.body)
+
+
 AUTHENTICATE: dict[str, Callable[[str, bytes, datetime], Request]] = {
     "generic": _authenticate_generic,
     "local": _authenticate_local,
     "dingtalk": _authenticate_dingtalk,
     "feishu": _authenticate_feishu,
     "wecom": _authenticate_wecom,
+    "wecom_kf": _authenticate_wecom_kf,
 }
 
 
@@ -323,12 +334,21 @@ def _message_wecom(msg_id: str, sender: str, text_json: str, now: datetime) -> b
     return _splice(aibot_json(msg_id, sender, _TEXT, chattype="single"), text_json)
 
 
+def _message_wecom_kf(msg_id: str, sender: str, text_json: str, now: datetime) -> bytes:
+    # 微信客服's callback carries no message, only a token to pull with: the text goes there.
+    return (f"<xml><ToUserName>{CORP_ID}</ToUserName><CreateTime>{int(now.timestamp())}"
+            "</CreateTime><MsgType>event</MsgType><Event>kf_msg_or_event</Event>"
+            f"<Token>{text_json[:100]}</Token><OpenKfId>wkreliability</OpenKfId></xml>"
+            ).encode()
+
+
 MESSAGE: dict[str, Callable[[str, str, str, datetime], bytes]] = {
     "generic": _message_generic,
     "local": _message_generic,
     "dingtalk": _message_dingtalk,
     "feishu": _message_feishu,
     "wecom": _message_wecom,
+    "wecom_kf": _message_wecom_kf,
 }
 
 
