@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 from bot.i18n import CATALOGUE
 from bot.notices import KINDS, NOTICE_KINDS
@@ -88,3 +89,56 @@ def test_notice_registry_is_whole_and_the_outbox_families_come_from_it() -> None
         "report": "report",
     }
     assert family("something_new") == "something_new"
+
+
+async def test_a_new_notice_kind_is_one_record(
+    database_url: str, fake_platform: Any, make_bot: Any, monkeypatch: Any
+) -> None:
+    """The seam, as a lead would add "thank the night shift after close": one NoticeKind record
+    (kind, merge family, compose, label) and nothing else. It is claimed once, posted after the
+    close it follows, merges in its family and has its label, with no other module touched."""
+
+
+    from bot import notices
+    from bot.outbox import enqueue
+    from bot.platforms.base import OutboundMessage
+
+    async def compose_thanks(ctx: Any, s: Any, group_id: str, ev: Any, shifts: Any,
+                             now: Any) -> None:  # fmt: skip
+        text = "[Thanks] to everyone on duty today."  # a real kind's words go in the catalogue
+        enqueue(s, OutboundMessage(group_id, text, "thanks"), now)
+
+    thanks = notices.NoticeKind("thanks", "notice", compose_thanks, "web_kind_close",
+                                follows="close")  # fmt: skip
+    monkeypatch.setattr(notices, "NOTICE_KINDS", (*notices.NOTICE_KINDS, thanks))
+    monkeypatch.setitem(notices.KINDS, "thanks", thanks)
+    families.cache_clear()
+    try:
+        assert families()["thanks"] == "notice"  # derived from the record
+        await _thanks_after_close(database_url, fake_platform, make_bot)
+    finally:
+        families.cache_clear()  # the registry as it was, once monkeypatch puts it back
+
+
+async def _thanks_after_close(database_url: str, fake_platform: Any, make_bot: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot import models, notices
+    from bot.clock import FrozenClock
+    from bot.keys import CONTEXT, DB
+    from tests.conftest import at, make_settings
+
+    day, midnight = "2026-11-25", at("2026-11-25", "00:00") + timedelta(days=1)
+    clock = FrozenClock(at(day, "23:50"))
+    bot = await make_bot(make_settings(database_url, fake_platform.url), clock)
+    await bot.add_shift("c1", at(day, "20:00"), midnight)
+    clock.set(midnight + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("thanks")), 10.0)
+    [post] = fake_platform.of_kind("thanks")
+    assert post["text"] == "[Thanks] to everyone on duty today."
+    assert await notices.handle_due(bot.app[CONTEXT], "g1", clock.now()) == []  # claimed once
+    async with bot.app[DB].read() as s:
+        kinds = list(await s.scalars(select(models.Notice.kind).order_by(models.Notice.id)))
+    assert kinds[:2] == ["close", "report"] and "thanks" in kinds

@@ -205,9 +205,9 @@ def parse_item(
         servicer = _str(item, "servicer_userid")[:128]
         # A counsellor answered in the WeCom client: the first response. The words stay in
         # WeCom; a servicer carebot does not know is only kept.
-        kind = "text" if servicer and is_member(servicer) else "event"
+        msg_kind = "text" if servicer and is_member(servicer) else "event"
         return Pulled(InboundMessage("wecom_kf", group.id, msg_id, servicer or "wecom", "", "",
-                                     sent_at, kind))  # fmt: skip
+                                     sent_at, msg_kind))  # fmt: skip
     user = _str(item, "external_userid")[:128]
     if not user:
         log.warning("wecom_kf group %s: a message without external_userid; skipped", group.id)
@@ -216,11 +216,11 @@ def parse_item(
     if msg_type == "text":
         content = item.get("text")
         text = _str(content, "content") if isinstance(content, dict) else ""
-        kind = "text"
+        msg_kind = "text"
     else:
-        kind = KINDS.get(msg_type, "other")
+        msg_kind = KINDS.get(msg_type, "other")
     return Pulled(InboundMessage("wecom_kf", group.id, msg_id, user, names.get(user, ""),
-                                 text[:20_000], sent_at, kind))  # fmt: skip
+                                 text[:20_000], sent_at, msg_kind))  # fmt: skip
 
 
 # ---- the platform --------------------------------------------------------------------------
