@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,6 +19,8 @@ from bot.db import Database
 from bot.errors import RotaError
 
 HEADER = ["group", "date", "start", "end", "member"]
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SHORT_HOUR = re.compile(r"^\d:[0-5]\d$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +31,20 @@ class ImportReport:
 
 def parse_rows(settings: Settings, text: str) -> list[tuple[int, rota.Shift]]:
     """Every CSV row as (line number, shift); RotaError lists every faulty line."""
+    rows, errors = _read_rows(settings, text)
+    if errors:
+        raise RotaError("\n".join(f"line {line}: {why}" for line, why in errors))
+    return rows
+
+
+def _read_rows(
+    settings: Settings, text: str
+) -> tuple[list[tuple[int, rota.Shift]], list[tuple[int, str]]]:
+    """The well-formed rows as (line, shift), and (line, every reason) for each faulty one."""
     s = settings.service
     hours = rota.ServiceHours(s.opens_minute, s.closes_minute, settings.bot.tz)
     reader = csv.reader(io.StringIO(text))
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     out: list[tuple[int, rota.Shift]] = []
     header = next(reader, None)
     if header is None or [h.strip().lower() for h in header] != HEADER:
@@ -40,26 +53,55 @@ def parse_rows(settings: Settings, text: str) -> list[tuple[int, rota.Shift]]:
         line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
-        try:
-            out.append((line, _parse_row(settings, hours, row)))
-        except (RotaError, ValueError) as e:
-            errors.append(f"line {line}: {e}")
-    if errors:
-        raise RotaError("\n".join(errors))
-    return out
+        shift, reasons = _parse_row(settings, hours, row)
+        if reasons:
+            errors.append((line, "; ".join(reasons)))
+        elif shift is not None:
+            out.append((line, shift))
+    return out, errors
 
 
-def _parse_row(settings: Settings, hours: rota.ServiceHours, row: list[str]) -> rota.Shift:
-    if len(row) != len(HEADER):
-        raise RotaError(f"expected {len(HEADER)} columns ({','.join(HEADER)}), found {len(row)}")
-    group_id, day_s, start_s, end_s, who = (c.strip() for c in row)
-    if settings.group(group_id) is None:
-        raise RotaError(f"unknown group {group_id!r}")
+def _day(value: str) -> date:
+    """A YYYY-MM-DD day; a well-formed date that is not on the calendar says so."""
+    m = _DATE.match(value)
+    if m is None:
+        raise ValueError(f"date {value!r} is not YYYY-MM-DD, e.g. 2026-12-01")
     try:
-        day = date.fromisoformat(day_s)
+        return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise RotaError(f"date {day_s!r} is not YYYY-MM-DD") from None
-    start_m, end_m = parse_hhmm(start_s), parse_hhmm(end_s)
+        raise ValueError(f"date {value!r} does not exist (no such day in that month)") from None
+
+
+def _time(value: str) -> int:
+    """HH:MM as the chat accepts it: "8:00" is 08:00."""
+    v = value.strip()
+    return parse_hhmm("0" + v if _SHORT_HOUR.match(v) else v)
+
+
+def _parse_row(
+    settings: Settings, hours: rota.ServiceHours, row: list[str]
+) -> tuple[rota.Shift | None, list[str]]:
+    """The row's shift, or every reason it is faulty (all of them, not only the first)."""
+    if len(row) != len(HEADER):
+        return None, [f"expected {len(HEADER)} columns ({','.join(HEADER)}), found {len(row)}"]
+    group_id, day_s, start_s, end_s, who = (c.strip() for c in row)
+    reasons: list[str] = []
+    known_group = settings.group(group_id) is not None
+    if not known_group:
+        reasons.append(f"unknown group {group_id!r}")
+    day = start_m = end_m = None
+    try:
+        day = _day(day_s)
+    except ValueError as e:
+        reasons.append(str(e))
+    try:
+        start_m = _time(start_s)
+    except ValueError as e:
+        reasons.append(str(e))
+    try:
+        end_m = _time(end_s)
+    except ValueError as e:
+        reasons.append(str(e))
     member = next(
         (
             m
@@ -68,11 +110,14 @@ def _parse_row(settings: Settings, hours: rota.ServiceHours, row: list[str]) -> 
         ),
         None,
     )
-    if member is None:
-        raise RotaError(f"{who!r} is not a counsellor of group {group_id!r}")
-    return rota.Shift(
+    if member is None and known_group:
+        reasons.append(f"{who!r} is not a counsellor of group {group_id!r}")
+    if reasons or member is None or day is None or start_m is None or end_m is None:
+        return None, reasons
+    shift = rota.Shift(
         member.id, hours.at_minute(day, start_m), hours.at_minute(day, end_m), group_id
     )
+    return shift, []
 
 
 async def import_csv(
@@ -87,8 +132,9 @@ async def import_csv(
     """
     s_cfg = settings.service
     hours = rota.ServiceHours(s_cfg.opens_minute, s_cfg.closes_minute, settings.bot.tz)
-    rows = parse_rows(settings, text)
-    errors: list[str] = []
+    # One pass: the faults of form and the faults against the rules, every line in order.
+    rows, faults = _read_rows(settings, text)
+    errors: list[tuple[int, str]] = list(faults)
     added: dict[str, list[rota.Shift]] = {}
     skipped = 0
     ctx = Context(settings, FrozenClock(now), db)
@@ -115,12 +161,12 @@ async def import_csv(
             v = rota.find_violation(shift, existing, hours, now=now)
             if v is not None:
                 names = await store.member_names(s, shift.group_id)
-                errors.append(f"line {line}: {rota_changes.explain(ctx, shift.group_id, v, names)}")
+                errors.append((line, rota_changes.explain(ctx, shift.group_id, v, names)))
                 continue
             existing.append(shift)
             added.setdefault(shift.group_id, []).append(shift)
-        if errors:
-            raise RotaError("\n".join(errors))  # rolls the whole import back
+        if errors:  # rolls the whole import back
+            raise RotaError("\n".join(f"line {n}: {why}" for n, why in sorted(errors)))
         for group_id, shifts in added.items():
             await rota_changes.add_shifts(
                 ctx, s, group_id=group_id, actor_id=actor_id, shifts=shifts, now=now

@@ -143,3 +143,59 @@ def test_cli_audit_lists_changes(tmp_path: Path) -> None:
     assert bad_group.returncode == 2 and "--group 'nope' is not in the config" in bad_group.stderr
     bad_limit = run("audit", "--limit", "0")
     assert bad_limit.returncode == 2 and "--limit" in bad_limit.stderr
+
+
+async def test_one_pass_reports_every_line_with_every_reason(
+    setup: tuple[Database, Settings],
+) -> None:
+    """Faults of form and faults against the rules in one report, in line order (issue 20 item
+    8): a lead fixes the file once, not once per kind of fault."""
+    db, settings = setup
+    text = HEADER + (
+        "g1,2026-11-26,8:00,12:00,c1\n"  # fine: 8:00 as the chat accepts it
+        "g1,2026-12-32,25:00,10:00,nobody\n"  # line 3: three faults of form at once
+        "g1,2026-11-26,07:00,09:00,c2\n"  # line 4: outside service hours (a rule)
+        "g3,2026-11-26,08:00,10:00,c1\n"  # line 5: unknown group
+        "g1,2026-11-26,10:00,13:00,c1\n"  # line 6: overlaps line 2 (a rule)
+    )
+    with pytest.raises(RotaError) as err:
+        await import_csv(db, settings, text, NOW)
+    lines = str(err.value).split("\n")
+    assert [x.split(":")[0] for x in lines] == ["line 3", "line 4", "line 5", "line 6"]
+    assert "date '2026-12-32' does not exist" in lines[0]
+    assert "'25:00' is not a time of day" in lines[0]
+    assert "'nobody' is not a counsellor of group 'g1'" in lines[0]
+    assert "outside service hours" in lines[1]
+    assert lines[2] == "line 5: unknown group 'g3'"
+    assert "overlaps" in lines[3]
+    assert await count(db, models.Shift) == 0
+
+
+async def test_eight_o_clock_without_its_zero_is_accepted(
+    setup: tuple[Database, Settings],
+) -> None:
+    db, settings = setup
+    report = await import_csv(db, settings, HEADER + "g1,2026-11-26,8:00,9:30,Chen\n", NOW)
+    assert report.added == 1
+    async with db.read() as s:
+        [shift] = list(await s.scalars(select(models.Shift)))
+    assert shift.start_at == at("2026-11-26", "08:00")
+
+
+async def test_the_shipped_example_csv_imports_into_the_example_config(tmp_path: Path) -> None:
+    from bot.config import load_settings
+    from bot.sync import sync_config
+
+    settings = load_settings(
+        ROOT / "config.example.toml",
+        bot={"database_url": f"sqlite+aiosqlite:///{tmp_path}/example.db"},
+    )
+    db = Database(settings.bot.database_url)
+    try:
+        await db.upgrade()
+        await sync_config(db, settings, FrozenClock(NOW))
+        text = (ROOT / "docs" / "rota-example.csv").read_text(encoding="utf-8")
+        report = await import_csv(db, settings, text, NOW)
+        assert report.added == len(text.strip().splitlines()) - 1
+    finally:
+        await db.dispose()
