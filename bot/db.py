@@ -207,8 +207,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
-    """Run `fn` once `s`'s transaction has committed; a rollback first drops it for good.
+def after_commit(
+    s: AsyncSession, fn: Callable[[], None], on_rollback: Callable[[], None] | None = None
+) -> None:
+    """Run `fn` once `s`'s transaction has committed; a rollback first drops it for good (and
+    runs `on_rollback`, e.g. to clear a per-transaction marker in `s.info`).
     (Listeners cannot be removed while an event fires; the one left behind goes with `s`.)"""
     settled = False
 
@@ -220,7 +223,10 @@ def after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
 
     def drop(_session: Any) -> None:
         nonlocal settled
-        settled = True
+        if not settled:
+            settled = True
+            if on_rollback is not None:
+                on_rollback()
 
     event.listen(s.sync_session, "after_commit", fire, once=True)
     event.listen(s.sync_session, "after_rollback", drop, once=True)

@@ -13,16 +13,17 @@ neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, retention, rota, store
 from bot.context import Context
+from bot.db import after_commit
 from bot.errors import RotaError
 from bot.i18n import join, t
 from bot.names import Names
@@ -294,15 +295,6 @@ async def check_release(
         raise RotaError(_past_error(ctx, group_id, start_at, now))
 
 
-def call_after_commit(s: AsyncSession, fn: Callable[[], None]) -> None:
-    """Run `fn` once the session's transaction has committed (never after a rollback)."""
-
-    def fire(_session: Any) -> None:
-        fn()
-
-    event.listen(s.sync_session, "after_commit", fire, once=True)
-
-
 def _after_commit_announce(ctx: Context, s: AsyncSession, group_id: str) -> None:
     """Once `s` commits: re-aim the jobs of the groups whose rota it changed, wake the outbox."""
     changed: set[str] | None = s.info.get(_CHANGED_GROUPS)
@@ -317,7 +309,7 @@ def _after_commit_announce(ctx: Context, s: AsyncSession, group_id: str) -> None
             ctx.rota_changed(g)
         ctx.wake_outbox()
 
-    call_after_commit(s, fire)
+    after_commit(s, fire, on_rollback=lambda: s.info.pop(_CHANGED_GROUPS, None))
 
 
 def span_text(hours: rota.ServiceHours, start_at: datetime, end_at: datetime) -> str:

@@ -388,17 +388,23 @@ async def test_messages_are_in_chinese_by_default(database_url: str, make_ctx: M
     assert "例如 11-25 08:00-10:00" in str(err.value)
 
 
-async def test_after_commit_hook_runs_only_on_commit(ctx: Context) -> None:
-    fired: list[str] = []
-    async with ctx.db.write() as s:
-        rota_changes.call_after_commit(s, lambda: fired.append("g1"))
-        assert fired == []
-    assert fired == ["g1"]
-    with pytest.raises(RuntimeError):
-        async with ctx.db.write() as s:
-            rota_changes.call_after_commit(s, lambda: fired.append("again"))
-            raise RuntimeError("rolled back")
-    assert fired == ["g1"]
+async def test_a_rolled_back_change_announces_nothing_and_leaves_no_marker(
+    make_ctx: MakeCtx,
+) -> None:
+    """The announce hook goes with a rollback, and so does its per-transaction marker: a later
+    transaction on the same session announces its own change (and only that)."""
+    calls: list[str] = []
+    ctx = await make_ctx(
+        FrozenClock(NOW), rota_changed=calls.append, wake_outbox=lambda: calls.append("wake")
+    )
+    async with ctx.db.sessions() as s:
+        async with s.begin():
+            rota_changes._after_commit_announce(ctx, s, "g1")
+            await s.rollback()
+        assert calls == []
+        async with s.begin():
+            rota_changes._after_commit_announce(ctx, s, "g2")
+        assert calls == ["g2", "wake"]
 
 
 async def test_a_committed_change_re_aims_its_group_and_wakes_the_outbox_by_itself(
