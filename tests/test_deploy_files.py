@@ -18,7 +18,8 @@ from bot.cli import _parser
 from bot.clock import FrozenClock
 from bot.config import env_warnings, load_settings
 from bot.dburl import sqlite_path
-from tests.conftest import TZ
+from tests.conftest import TZ, Bot, at
+from tests.fake_web import LEAD_TOKEN, web_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -165,3 +166,50 @@ def test_the_readme_reads_in_its_readers_order() -> None:
     for path in ("deploy/carebot.service", "deploy/nginx.conf", "deploy/carebot.env.example"):
         assert path in text and (ROOT / path).exists()
     assert "carebot db backup" in text and "pg_dump" in text and "--language en" in text
+
+
+def nginx_headers(host: str, client: str) -> dict[str, str]:
+    """The headers deploy/nginx.conf sets, with nginx's variables as it fills them."""
+    conf = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    values = {"$host": host, "$scheme": "https", "$proxy_add_x_forwarded_for": client}
+    headers = {}
+    for name, value in re.findall(r"^\s*proxy_set_header\s+(\S+)\s+(\S+);", conf, flags=re.M):
+        if name != "Connection":
+            headers[name] = values[value]
+    return headers
+
+
+async def test_a_lead_signs_in_through_the_proxy_as_configured(database_url: str) -> None:
+    # carebot behind deploy/nginx.conf: the sign-in form posted from https://care.example.org.
+    base = web_settings(database_url)
+    settings = type(base)(
+        **{
+            **base.model_dump(),
+            "bot": {
+                **base.bot.model_dump(),
+                "trusted_proxies": ["127.0.0.1"],
+                "public_url": "https://care.example.org",
+            },
+        }
+    )
+    bot = await Bot(settings, FrozenClock(at("2026-11-25", "09:30"))).start()
+    try:
+        assert bot.client is not None
+        headers = nginx_headers("care.example.org", "203.0.113.9")
+        origin = {"Origin": "https://care.example.org"}
+        resp = await bot.client.post(
+            "/console/login", data={"token": LEAD_TOKEN}, allow_redirects=False,
+            headers={**headers, **origin},
+        )  # fmt: skip
+        assert resp.status == 303, await resp.text()
+        assert "Secure" in resp.headers["Set-Cookie"]
+        # Without `proxy_set_header Host $host` nginx sends its upstream as the Host, and the
+        # sign-in cannot tell the browser's page from another site's: refused.
+        upstream = {**headers, "Host": "127.0.0.1:8080"}
+        refused = await bot.client.post(
+            "/console/login", data={"token": LEAD_TOKEN}, allow_redirects=False,
+            headers={**upstream, **origin},
+        )  # fmt: skip
+        assert refused.status == 403
+    finally:
+        await bot.stop()
