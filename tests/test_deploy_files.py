@@ -213,3 +213,19 @@ async def test_a_lead_signs_in_through_the_proxy_as_configured(database_url: str
         assert refused.status == 403
     finally:
         await bot.stop()
+
+
+def test_every_carebot_command_in_the_readmes_shell_blocks_parses() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    fenced, found = False, []  # inside a ```sh block (not the demo's or the bench's output)
+    for line in lines:
+        if line.startswith("```"):
+            fenced = line == "```sh"
+            continue
+        m = re.match(r"(?:\.venv/bin/|/opt/carebot/\.venv/bin/)?carebot(?:-admin)? (.*)", line)
+        if fenced and m:
+            command = m[1].split("#")[0].replace("$(date +%F)", "today")
+            found.append(command.split())
+    assert len(found) >= 12
+    for words in found:
+        _parser().parse_args(words)  # SystemExit (exit 2) names the word that is not an option
