@@ -1,4 +1,5 @@
-"""The `carebot` command: serve, demo, db, check-config, rota, audit, outbox, report, privacy."""
+"""The `carebot` command: serve, demo, db (upgrade, backup), check-config, rota, audit, outbox,
+report, privacy."""
 
 from __future__ import annotations
 
@@ -129,10 +130,13 @@ def _parser() -> argparse.ArgumentParser:
         help="the demo's SQLite file, made anew at each demo (never one the demo did not make)",
     )  # fmt: skip
     demo.add_argument("--language", choices=["zh", "en"], default="zh", help="the bot's language")
-    db = command(sub, "db", "bring the database schema up to date")
-    db.add_argument(
-        "action", choices=["upgrade"], help="upgrade: apply the migrations the database lacks"
+    db = command(sub, "db", "the database: upgrade its schema, or copy it while the bot runs")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION", title="actions")
+    command(db_sub, "upgrade", "apply the migrations the database lacks (serve does it too)")
+    backup = command(
+        db_sub, "backup", "copy the SQLite database to a new file, safely while the bot runs"
     )
+    backup.add_argument("path", metavar="PATH", help="the new file (never overwritten)")
     command(sub, "check-config", "check the config and the database, and say what is wrong")
     rota = command(sub, "rota", "import or export the rota as CSV")
     rota_sub = rota.add_subparsers(
@@ -271,6 +275,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "serve":
         return _serve(settings, _clock(args.start_at, args.speed, settings))
+    if args.command == "db" and args.db_command == "backup":
+        return _backup(settings, args.path)
     if args.command == "db":
 
         async def upgrade() -> None:
@@ -296,6 +302,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"{url}\n(works once, for {minutes} minutes; send it to the lead privately)")
         return EXIT_OK
     return EXIT_USAGE
+
+
+def _backup(settings: Settings, path: str) -> int:
+    from bot.backup import backup
+
+    done = backup(settings.bot.database_url, path)
+    schema = f"schema {done.schema}" if done.schema else "no carebot tables yet"
+    print(
+        f"backed up {done.source} to {done.target}: {done.pages} pages, "
+        f"{done.size / 1048576:.1f} MiB, integrity ok, {schema}"
+    )
+    return EXIT_OK
 
 
 async def _open_db(settings: Settings) -> Database:

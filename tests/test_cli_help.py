@@ -18,7 +18,7 @@ from bot.cli import _parser
 ROOT = Path(__file__).resolve().parent.parent
 # What each command needs besides options, to parse.
 REQUIRED = {
-    ("db",): ["upgrade"],
+    ("db", "backup"): ["copy.db"],
     ("rota", "import"): ["rota.csv"],
     ("outbox", "retry"): ["7"],
     ("console", "link"): ["zuzhang"],

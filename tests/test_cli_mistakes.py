@@ -182,6 +182,14 @@ MISTAKES: list[tuple[str, list[str], str | None, list[str]]] = [
         "sqlite",
         ["not a lead", "lead"],
     ),
+    ("a backup over a file", ["db", "backup", "{cfg}"], "sqlite", ["already exists"]),
+    (
+        "a backup of PostgreSQL",
+        ["db", "backup", "copy.db"],
+        "postgresql+asyncpg://u:pw@127.0.0.1:{free}/carebot",
+        ["bot.database_url is PostgreSQL", "pg_dump", "-U u"],
+    ),
+    ("a backup with no database yet", ["db", "backup", "copy.db"], "sqlite", ["nothing to back"]),
     (
         "an outbox row that is not a number",
         ["outbox", "retry", "x"],
