@@ -50,9 +50,10 @@ import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import BadRequest, PlatformError, SignatureError
+from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.i18n import join, t
-from bot.models import KfCursor
+from bot.models import KfCursor, OutboxRow
+from bot.platforms import wecom_kf_limits as limits
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
 from bot.platforms.spec import PlatformDeps, PlatformSpec, keys_of
 from bot.platforms.wecom import _xml, check_timestamp, read_envelope, signed_query
@@ -443,8 +444,35 @@ class WeComKfPlatform:
 
     # ---- outbound -------------------------------------------------------------------------
 
+    async def forbids(
+        self, s: AsyncSession, group: GroupConfig, row: OutboxRow, parts: int, now: WallTime
+    ) -> PlatformError | None:
+        """The 48 h / 5-message rule, kept before WeCom must refuse (wecom_kf_limits.py)."""
+        if self._settings is None:
+            return None
+        return await limits.forbids(s, self._settings, group, row, parts, now)
+
+    async def session_state(self, group: GroupConfig, user: str) -> int:
+        """The person's session state in WeCom (service_state/get): 0 new ... 4 ended."""
+        payload = {"open_kfid": _keys(group).open_kfid, "external_userid": user}
+        data = await self.client.call(group, "/cgi-bin/kf/service_state/get", payload)
+        state = data.get("service_state")
+        if not isinstance(state, int) or isinstance(state, bool):
+            raise Retry("wecom kf/service_state/get answered without a service_state")
+        return state
+
+    def _refused(
+        self, group: GroupConfig, message: OutboundMessage, user: str, reason: limits.Reason,
+        detail: str,
+    ) -> PlatformError:  # fmt: skip
+        if self._settings is None:
+            return PlatformError(f"wecom_kf group {group.id!r}: not sent ({reason}: {detail})")
+        return limits.refusal(self._settings, group, message.kind, user, reason, detail)
+
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
-        """A post for the person (the outbox sends every other post to the team group)."""
+        """A post for the person (the outbox sends every other post to the team group), only
+        while their session is with the bot: the state is asked first (a servicer may have
+        taken it in WeCom), and a refusal for good is explained from WeCom's errcodes."""
         to = message.private_to or message.mentions
         if not to:
             raise PlatformError(
@@ -453,6 +481,14 @@ class WeComKfPlatform:
             )
         k = _keys(group)
         for user in to:
+            state = await self.session_state(group, user)
+            if state not in limits.SEND_STATES:
+                log.warning("wecom_kf group %s: outbox row %s not sent: the session is in state "
+                            "%s (%s), where kf/send_msg is not allowed; the team is told",
+                            group.id, message.outbox_id, state,
+                            limits.STATE_NAMES.get(state, "?"))  # fmt: skip
+                detail = f"{state} {limits.STATE_NAMES.get(state, '')}".strip()
+                raise self._refused(group, message, user, "state", detail)
             digest = hashlib.sha256(f"{user}\n{message.text}".encode()).hexdigest()[:12]
             msgid = f"cb{message.outbox_id or 0}-{digest}"[:32]
             payload = {
@@ -465,9 +501,12 @@ class WeComKfPlatform:
             try:
                 await self.client.call(group, "/cgi-bin/kf/send_msg", payload)
             except WeComError as e:
-                log.warning("wecom_kf group %s: kf/send_msg refused outbox row %s (errcode %s)",
-                            group.id, message.outbox_id, e.errcode)  # fmt: skip
-                raise
+                known = limits.explain(e.errcode)
+                log.error("wecom_kf group %s: kf/send_msg refused outbox row %s: errcode %s, %s "
+                          "(%s); the team is told the fix", group.id, message.outbox_id,
+                          e.errcode, known.meaning, known.reason)  # fmt: skip
+                raise self._refused(group, message, user, known.reason,
+                                    f"errcode {e.errcode}") from e  # fmt: skip
 
     # ---- the periodic pull ----------------------------------------------------------------
 
