@@ -91,6 +91,7 @@ class FakeWeComKf:
     nicknames: dict[str, str] = field(default_factory=dict)
     url: str = ""
     fail_next: int = 0
+    refuse_sends_with: int = 0  # an errcode every send_msg answers (a set-up problem in WeCom)
     items: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[str, Session] = field(default_factory=dict)
     delivered: dict[str, list[str]] = field(default_factory=dict)  # user -> texts, in order
@@ -280,6 +281,9 @@ class FakeWeComKf:
             return self._answer({}, 40058, "invalid msgid")
         if msgid and msgid in self._msgids:
             return self._answer({"msgid": msgid})  # already delivered: not again
+        if self.refuse_sends_with:
+            self.refused.append((user, self.refuse_sends_with))
+            return self._answer({}, self.refuse_sends_with, "refused")
         session = self.sessions.get(user)
         text = body.get("text", {}).get("content", "")
         if len(text.encode()) > 2048:

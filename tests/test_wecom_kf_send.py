@@ -1,0 +1,221 @@
+"""微信客服's send rules kept by carebot (bot/platforms/wecom_kf_limits.py): at most 5 messages in
+the 48 h after the person's last one, only while the session is with the bot; what the rules
+forbid is not attempted, and the team is told what could not be said. WeCom's refusals are
+explained with the fix, once; a Retry is retried. The real app, the fake 微信客服 server
+(tests/fake_wecom_kf.py, which enforces the same rules on its side) and a generic team group,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot import models
+from bot.clock import FrozenClock, FrozenWallClock
+from bot.config import load_settings
+from bot.i18n import t
+from bot.keys import DB
+from bot.outbox import enqueue
+from bot.platforms import wecom_kf_limits as limits
+from bot.platforms.base import OutboundMessage
+from tests.conftest import SECRET, Bot, FakePlatform, at
+from tests.fake_wecom_kf import ERR_QUOTA, ERR_STATE, ERR_WINDOW, FakeWeComKf, serve_fake_kf
+from tests.test_wecom_kf import NOW, D, callback, kf_group, settled
+
+WORDS = "今晚值班好累，想找人说说"
+
+
+def settings_for(database_url: str, team_url: str, api_base: str, **kf_extra: Any) -> Any:
+    members = [
+        {"group": g, "id": m, "name": n, "role": r}
+        for g in ("g1", "kf1")
+        for m, n, r in (("c1", "Chen", "counsellor"), ("l1", "Lead Liu", "lead"))
+    ]
+    team = {"id": "g1", "name": "Team", "platform": "generic", "secret": SECRET,
+            "webhook_url": team_url}  # fmt: skip
+    return load_settings(
+        None,
+        bot={"database_url": database_url, "timezone": "Asia/Shanghai", "language": "en"},
+        service={"reminder_minutes": 0},
+        groups=[team, kf_group(api_base, **kf_extra)],
+        members=members,
+    )
+
+
+@pytest.fixture
+async def kf() -> AsyncIterator[FakeWeComKf]:
+    wall = FrozenWallClock(NOW)
+    fake = FakeWeComKf(now=lambda: wall.wall_now().timestamp())
+    fake.nicknames = {"wmA": "小王", "wmB": "小李"}
+    async with serve_fake_kf(fake) as served:
+        served.wall = wall  # type: ignore[attr-defined]
+        yield served
+
+
+async def start(
+    make_bot: Any, database_url: str, team: FakePlatform, kf: FakeWeComKf, **kf_extra: Any
+) -> Bot:
+    settings = settings_for(database_url, team.url, kf.url, **kf_extra)
+    bot: Bot = await make_bot(settings, FrozenClock(NOW), kf.wall)  # type: ignore[attr-defined]
+    await bot.add_shift("c1", at(D, "08:00"), at(D, "23:00"), group="kf1")
+    return bot
+
+
+async def say(bot: Bot, kf: FakeWeComKf, user: str, text: str) -> None:
+    kf.user_says(user, text)
+    await callback(bot, kf)
+    await settled(bot)
+
+
+async def post_to(bot: Bot, user: str, *texts: str, kind: str = "assignment") -> None:
+    """Posts for the person, as the conversation code enqueues them (a reminder that they are
+    next, a reassignment's new name, ...), then delivered by the real outbox."""
+    async with bot.app[DB].write() as s:
+        for text in texts:
+            enqueue(s, OutboundMessage("kf1", text, kind, (user,)), bot.clock.now())
+    await settled(bot)
+
+
+async def rows(bot: Bot, group: str = "kf1") -> list[models.OutboxRow]:
+    async with bot.app[DB].read() as s:
+        query = select(models.OutboxRow).where(
+            models.OutboxRow.group_id == group, models.OutboxRow.is_dead_report.is_(False)
+        )
+        return list(await s.scalars(query.order_by(models.OutboxRow.id)))
+
+
+def reports(team: FakePlatform) -> list[dict[str, Any]]:
+    """The posts about what could not be sent (not the escalations of a day that passed)."""
+    heads = ("[Not sent]", "[微信客服 set-up]")
+    return [m for m in team.received if m["kind"] == "escalation" and m["text"].startswith(heads)]
+
+
+async def test_a_sixth_message_in_the_window_is_not_attempted_and_the_team_is_told(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    await say(bot, kf, "wmA", WORDS)
+    assert len(kf.delivered["wmA"]) == 1  # the acknowledgement
+    bot.advance(timedelta(hours=1))
+    await post_to(bot, "wmA", *(f"note {i}" for i in range(2, 7)))
+    assert kf.delivered["wmA"][1:] == [f"note {i}" for i in range(2, 6)]  # 2-5: five in all
+    assert kf.refused == []  # carebot never made WeCom refuse one
+    dead = [r for r in await rows(bot) if r.status == "dead"]
+    assert [r.text for r in dead] == ["note 6"] and "quota" in (dead[0].last_error or "")
+    [report] = reports(fake_platform)
+    assert report["group"] == "g1" and "Chen" in report["text"] and "小王" in report["text"]
+    assert t("en", "kf_reason_quota") in report["text"] and WORDS not in report["text"]
+    # The person writes again: a new window of five.
+    await say(bot, kf, "wmA", "还在吗")
+    await post_to(bot, "wmA", "note 7")
+    assert kf.delivered["wmA"][-1] == "note 7" and kf.refused == []
+
+
+async def test_a_long_post_counts_each_part_and_goes_whole_or_not_at_all(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    await say(bot, kf, "wmA", WORDS)  # 1 sent
+    await post_to(bot, "wmA", "a", "b", "c")  # 4 sent
+    long = "\n".join(["长" * 300] * 3)  # 2700 UTF-8 bytes a line: 3 parts of at most 2048
+    await post_to(bot, "wmA", long)
+    assert len(kf.delivered["wmA"]) == 4 and kf.refused == []  # 3 parts would make 7
+    await post_to(bot, "wmA", "d")  # the fifth still may go
+    assert kf.delivered["wmA"][-1] == "d" and kf.refused == []
+
+
+async def test_a_message_49_hours_after_the_persons_last_is_not_attempted(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    await say(bot, kf, "wmA", WORDS)
+    bot.advance(timedelta(hours=49))
+    await post_to(bot, "wmA", "are you still there?", kind="off_hours")
+    assert kf.delivered["wmA"] == kf.delivered["wmA"][:1] and kf.refused == []
+    [report] = reports(fake_platform)
+    assert t("en", "kf_reason_window") in report["text"]
+    assert t("en", "kf_what_off_hours") in report["text"]
+    # Just inside the window (its clock is WeCom's send_time, less a minute of margin) it goes.
+    await say(bot, kf, "wmA", "在")
+    bot.advance(timedelta(hours=48) - timedelta(minutes=2))
+    await post_to(bot, "wmA", "yes")
+    assert kf.delivered["wmA"][-1] == "yes" and kf.refused == []
+
+
+async def test_a_session_a_servicer_holds_gets_nothing_from_the_bot(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    await say(bot, kf, "wmA", WORDS)
+    session = kf.sessions["wmA"]
+    session.state, session.servicer = 3, "c1"  # taken by hand in the WeCom client
+    await post_to(bot, "wmA", "Chen will answer you soon")
+    assert len(kf.delivered["wmA"]) == 1 and kf.refused == []
+    [report] = reports(fake_platform)
+    assert "state 3" in report["text"] and t("en", "kf_fix_state") in report["text"]
+    assert [r.status for r in await rows(bot)][-1] == "dead"
+
+
+async def test_under_privacy_the_team_post_names_nobody_and_a_crisis_reply_stays_private(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf, privacy=True)
+    await say(bot, kf, "wmA", WORDS)
+    kf.sessions["wmA"].state = 2  # waiting in WeCom's queue
+    await post_to(bot, "wmA", "ack")
+    team_post, private_post = reports(fake_platform)
+    assert "小王" not in team_post["text"] and t("en", "kf_someone") in team_post["text"]
+    assert not team_post.get("private_to")
+    assert "小王" in private_post["text"] and private_post["private_to"] == ["c1"]
+    await post_to(bot, "wmA", "the hotlines", kind="crisis")
+    crisis = reports(fake_platform)[2:]
+    assert crisis and all(p.get("private_to") for p in crisis)
+    assert set(crisis[0]["private_to"]) == {"l1", "c1"}
+
+
+async def test_a_refusal_for_good_is_dead_at_once_told_once_with_the_fix_and_a_retry_retried(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    kf.refuse_sends_with = 95017  # the account's API switch is off in WeCom's admin
+    await say(bot, kf, "wmA", WORDS)
+    await say(bot, kf, "wmB", "你好")
+    assert [code for _, code in kf.refused] == [95017, 95017]  # each tried once, not again
+    acks = [r for r in await rows(bot) if r.mentions in (["wmA"], ["wmB"])]
+    assert [r.status for r in acks] == ["dead", "dead"]
+    [report] = reports(fake_platform)  # one post for one problem
+    assert t("en", "kf_fix_api_off") in report["text"] and "@Lead Liu" in report["text"]
+    # A passing fault (HTTP 500) is a Retry: the outbox tries again and it goes out.
+    kf.refuse_sends_with, kf.fail_next = 0, 1
+    async with bot.app[DB].write() as s:
+        enqueue(s, OutboundMessage("kf1", "once more", "assignment", ("wmA",)), bot.clock.now())
+    await kf.wait_for(lambda: kf.fail_next == 0)
+    bot.advance(timedelta(seconds=5))  # the backoff, on the frozen service clock
+    await settled(bot)
+    assert kf.delivered["wmA"] == ["once more"]
+    [again] = [r for r in await rows(bot) if r.text == "once more"]
+    assert (again.status, again.attempts) == ("sent", 1)
+
+
+def test_every_send_rule_errcode_has_its_words_and_a_servicer_problem_names_the_counsellor(
+    tmp_path: Any,
+) -> None:
+    settings = settings_for(
+        f"sqlite+aiosqlite:///{tmp_path}/x.db", "http://127.0.0.1:9", "http://127.0.0.1:9"
+    )
+    group = settings.group("kf1")
+    assert group is not None
+    for code in (ERR_QUOTA, ERR_WINDOW, ERR_STATE, 95014, 95000, 95011, 95017):
+        reason = limits.explain(code).reason
+        for lang in ("zh", "en"):
+            assert t(lang, f"kf_reason_{reason}", detail="x") and t(
+                lang, limits.FIX[reason], counsellor="Chen"
+            )
+    assert limits.explain(ERR_QUOTA).reason == "quota"
+    assert limits.explain(ERR_WINDOW).reason == "window"
+    post = limits.config_report(settings, group, limits.explain(95014).reason, "c1")
+    assert "Chen" in post.text and "接待人员" in post.text and set(post.mentions) == {"l1", "c1"}
