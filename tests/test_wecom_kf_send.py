@@ -219,3 +219,34 @@ def test_every_send_rule_errcode_has_its_words_and_a_servicer_problem_names_the_
     assert limits.explain(ERR_WINDOW).reason == "window"
     post = limits.config_report(settings, group, limits.explain(95014).reason, "c1")
     assert "Chen" in post.text and "接待人员" in post.text and set(post.mentions) == {"l1", "c1"}
+
+
+def test_check_config_names_every_missing_key_at_once_and_a_team_group_that_cannot_post(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    team = {"id": "g1", "name": "Team", "platform": "local"}
+    kf = kf_group("https://qyapi.weixin.qq.com")
+    blank = {**kf, "open_kfid": "", "corp_secret": "", "encoding_aes_key": "", "team_group": ""}
+    config = tmp_path / "carebot.toml"
+
+    def check(*groups: dict[str, Any]) -> str:
+        lines = [f'[bot]\ndatabase_url = "sqlite+aiosqlite:///{tmp_path}/c.db"\n']
+        for g in groups:
+            lines.append("[[groups]]\n" + "".join(f"{k} = {v!r}\n" for k, v in g.items()))
+        config.write_text("\n".join(lines).replace("'", '"'))
+        assert main(["check-config", "--config", str(config)]) == 2
+        return capsys.readouterr().err
+
+    err = check(team, blank)
+    assert "group 'kf1' on platform 'wecom_kf' needs" in err
+    for key in ("open_kfid", "corp_secret", "encoding_aes_key", "team_group"):
+        assert key in err, err
+    assert "team_group 'nope' of group 'kf1' is not a group" in check(
+        team, {**kf, "team_group": "nope"}
+    )
+    other = {**kf, "id": "kf2", "open_kfid": "wkOther", "team_group": "g1"}
+    assert "team_group 'kf2' of group 'kf1' is itself a 1:1 channel" in check(
+        team, {**kf, "team_group": "kf2"}, other
+    )
