@@ -79,4 +79,11 @@ class Gates(Protocol):
     ) -> PlatformError | None: ...
 
 
+@runtime_checkable
+class Links(Protocol):
+    """A 1:1 channel that people join by a link (微信客服): the link of a group's account."""
+
+    async def contact_link(self, group: GroupConfig) -> str: ...
+
+
 Job = Callable[[], Awaitable[None]]

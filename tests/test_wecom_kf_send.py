@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot import models
 from bot.clock import FrozenClock, FrozenWallClock
 from bot.config import load_settings
+from bot.errors import ConfigError
 from bot.i18n import t
 from bot.keys import DB
 from bot.outbox import enqueue
@@ -29,12 +30,16 @@ from tests.test_wecom_kf import NOW, D, callback, kf_group, settled
 WORDS = "今晚值班好累，想找人说说"
 
 
+LEAD_TOKEN = "lead-kf-Qm7xV2pLk9sRt4wYz8NcBd"
+
+
 def settings_for(database_url: str, team_url: str, api_base: str, **kf_extra: Any) -> Any:
     members = [
         {"group": g, "id": m, "name": n, "role": r}
         for g in ("g1", "kf1")
         for m, n, r in (("c1", "Chen", "counsellor"), ("l1", "Lead Liu", "lead"))
     ]
+    members[-1]["console_token"] = LEAD_TOKEN  # the lead of kf1 signs in to the console
     team = {"id": "g1", "name": "Team", "platform": "generic", "secret": SECRET,
             "webhook_url": team_url}  # fmt: skip
     return load_settings(
@@ -250,3 +255,80 @@ def test_check_config_names_every_missing_key_at_once_and_a_team_group_that_cann
     assert "team_group 'kf2' of group 'kf1' is itself a 1:1 channel" in check(
         team, {**kf, "team_group": "kf2"}, other
     )
+
+
+async def test_the_welcome_says_when_service_runs_and_outside_hours_that_it_is_closed(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    kf.user_enters("wmA")
+    await callback(bot, kf)
+    await settled(bot)
+    assert "08:00-24:00" in kf.welcomed["wmA"] and "closed" not in kf.welcomed["wmA"]
+    bot.advance(timedelta(hours=18))  # 03:30
+    kf.user_enters("wmB")
+    await callback(bot, kf)
+    await settled(bot)
+    night = kf.welcomed["wmB"]
+    assert "closed now" in night and "11-26 08:00" in night and "400-161-9995" in night
+    assert kf.refused == [] and kf.delivered == {}  # the welcome is no send of the quota
+
+
+async def test_kf_link_prints_the_accounts_link_and_writes_its_qr_code(
+    tmp_path: Any, kf: FakeWeComKf, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from bot import cli
+
+    settings = settings_for(f"sqlite+aiosqlite:///{tmp_path}/l.db", "http://127.0.0.1:9", kf.url)
+    png = tmp_path / "kf.png"
+    args = argparse.Namespace(group="kf1", scene="ward3", png=str(png))
+    assert await cli._kf_link(args, settings) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("https://work.weixin.qq.com/kf/") and "ENCward3" in out[0]
+    assert kf.contact_ways == ["ward3"]
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 200
+    with pytest.raises(ConfigError, match="not a wecom_kf group; use one of: kf1"):
+        await cli._kf_link(argparse.Namespace(group="g1", scene="x", png=None), settings)
+    with pytest.raises(ConfigError, match="at most 32"):
+        await cli._kf_link(argparse.Namespace(group="kf1", scene="a b", png=None), settings)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_the_console_shows_a_lead_the_link_and_its_qr_code(
+    make_bot: Any, tmp_path: Any, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    from playwright.async_api import async_playwright
+
+    from bot import cli
+    from tests.fake_web import CHROMIUM_ARGS, chromium_or_skip
+
+    path = chromium_or_skip()
+    bot = await start(make_bot, f"sqlite+aiosqlite:///{tmp_path}/c.db", fake_platform, kf)
+    assert bot.client is not None
+    link = await cli._console_link(bot.settings, "l1", "kf1")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        login = str(bot.client.make_url("/console/login?link=" + link.split("link=")[1]))
+        await page.goto(login)
+        async with page.expect_navigation():
+            await page.click("#login-submit")
+        href = await page.get_attribute("#kf-link-url", "href")
+        assert href is not None and href.startswith("https://work.weixin.qq.com/kf/")
+        qr = page.locator("#kf-link-qr")
+        await page.wait_for_function(
+            "document.getElementById('kf-link-qr').complete"
+            " && document.getElementById('kf-link-qr').naturalWidth > 100"
+        )
+        await qr.screenshot(path=str(tmp_path / "qr.png"))
+        await browser.close()
+    assert kf.contact_ways == ["carebot"]  # asked once, for the page and its image
+    # The image is the lead's only: without a session it answers 401.
+    anonymous = await bot.client.session.get(
+        bot.client.make_url("/console/api/groups/kf1/kf-link.png")
+    )
+    assert anonymous.status == 401

@@ -54,12 +54,14 @@ from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.i18n import join, t
 from bot.models import KfCursor, OutboxRow
 from bot.platforms import wecom_kf_limits as limits
+from bot.platforms import wecom_kf_link
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
 from bot.platforms.spec import PlatformDeps, PlatformSpec, keys_of
 from bot.platforms.wecom import _xml, check_timestamp, read_envelope, signed_query
 from bot.platforms.wecom_api import WeComAppKeys, WeComClient, WeComError
 from bot.platforms.wecom_crypto import WeComCipher, is_encoding_aes_key
-from bot.protocols import WallClock, WallTime
+from bot.protocols import Clock, WallClock, WallTime
+from bot.rota import ServiceHours
 
 if TYPE_CHECKING:
     from bot.config import GroupConfig, Settings
@@ -265,8 +267,10 @@ class WeComKfPlatform:
         pull_every_s: float = PULL_EVERY_S,
         *,
         wall: WallClock,
+        clock: Clock | None = None,
     ) -> None:
         self.client = WeComClient(http, timeout_s, monotonic)
+        self._clock = clock  # the service clock: whether service runs, for the welcome text
         self._wall = wall  # when a cursor was written: real time
         self._db = db
         self._settings = settings
@@ -277,6 +281,7 @@ class WeComKfPlatform:
         self._pulls: dict[str, _Pulls] = {}
         self._names: dict[tuple[str, str], str] = {}  # (open_kfid, external_userid) -> nickname
         self._net: asyncio.Task[None] | None = None
+        self._links: dict[str, str] = {}  # group -> its contact link
         self.stats = PullStats()
 
     # ---- inbound --------------------------------------------------------------------------
@@ -432,9 +437,16 @@ class WeComKfPlatform:
         if settings is None:
             return
         svc = settings.service
-        lang = settings.bot.language
-        hotlines = join(lang, svc.crisis_hotlines)
-        text = t(lang, "kf_welcome", opens=svc.opens, closes=svc.closes, hotlines=hotlines)
+        lang = settings.language_of(group.id)
+        values = {"opens": svc.opens, "closes": svc.closes,
+                  "hotlines": join(lang, svc.crisis_hotlines)}  # fmt: skip
+        hours = ServiceHours(svc.opens_minute, svc.closes_minute, settings.bot.tz)
+        now = self._clock.now() if self._clock is not None else None
+        if now is None or hours.is_open(now):
+            text = t(lang, "kf_welcome", **values)
+        else:  # closed: say so, when someone answers, and where help is now
+            next_open = f"{hours.next_open_at(now).astimezone(hours.tz):%m-%d %H:%M}"
+            text = t(lang, "kf_welcome_closed", next_open=next_open, **values)
         payload = {"code": code, "msgtype": "text", "text": {"content": text}}
         try:
             await self.client.call(group, "/cgi-bin/kf/send_msg_on_event", payload)
@@ -508,6 +520,12 @@ class WeComKfPlatform:
                 raise self._refused(group, message, user, known.reason,
                                     f"errcode {e.errcode}") from e  # fmt: skip
 
+    async def contact_link(self, group: GroupConfig) -> str:
+        """The account's contact link (kf/add_contact_way), asked once per process."""
+        if group.id not in self._links:
+            self._links[group.id] = await wecom_kf_link.contact_link(self.client, group)
+        return self._links[group.id]
+
     # ---- the periodic pull ----------------------------------------------------------------
 
     async def start(self) -> None:
@@ -552,7 +570,9 @@ def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
 
 
 def _build(d: PlatformDeps) -> WeComKfPlatform:
-    return WeComKfPlatform(d.http, d.db, d.settings, d.store, d.wake, d.timeout_s, wall=d.wall)
+    return WeComKfPlatform(
+        d.http, d.db, d.settings, d.store, d.wake, d.timeout_s, wall=d.wall, clock=d.clock
+    )
 
 
 SPEC = PlatformSpec(
