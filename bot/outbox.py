@@ -186,6 +186,26 @@ def enqueue(
     return row
 
 
+async def enqueue_report_once(s: AsyncSession, message: OutboundMessage, now: datetime) -> bool:
+    """Enqueue a report of a problem unless the same words went out (or wait to) within a day:
+    one problem of the set-up is one post, not one a refused row. Whether it was enqueued."""
+    told = await s.scalar(
+        select(OutboxRow.id)
+        .where(
+            OutboxRow.group_id == message.group_id,
+            OutboxRow.is_dead_report.is_(True),
+            OutboxRow.status != "dead",
+            OutboxRow.created_at > now - REPORT_ONCE,
+            OutboxRow.text == message.text,
+        )
+        .limit(1)
+    )
+    if told is not None:
+        return False
+    enqueue(s, message, now).is_dead_report = True  # if it dies itself, it is not reported
+    return True
+
+
 def enqueued(session: AsyncSession) -> bool:
     """Whether this session added a post to the outbox (so the worker has something to do)."""
     return bool(session.info.get(ENQUEUED))
@@ -590,24 +610,10 @@ class OutboxWorker:
     async def _report_refusal(
         self, s: AsyncSession, dead: OutboxRow, error: Refused, now: datetime
     ) -> None:
-        """The platform's own words for a refusal (who could not be told what, and the fix),
-        each post at most once a day: one problem of the set-up is one post, not one a row."""
+        """The platform's own words for a refusal (who could not be told what, and the fix)."""
         for message in await error.report(s, now):
-            told = await s.scalar(
-                select(OutboxRow.id)
-                .where(
-                    OutboxRow.group_id == message.group_id,
-                    OutboxRow.is_dead_report.is_(True),
-                    OutboxRow.status != "dead",
-                    OutboxRow.created_at > now - REPORT_ONCE,
-                    OutboxRow.text == message.text,
-                )
-                .limit(1)
-            )
-            if told is None:
-                enqueue(s, message, now).is_dead_report = True
-            else:
-                log.info("outbox row %s: its report went out already (row %s)", dead.id, told,
+            if not await enqueue_report_once(s, message, now):
+                log.info("outbox row %s: its report went out already today", dead.id,
                          extra=ids(group=dead.group_id, outbox=dead.id))  # fmt: skip
 
     async def _report_dead(

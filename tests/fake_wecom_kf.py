@@ -91,6 +91,7 @@ class FakeWeComKf:
     nicknames: dict[str, str] = field(default_factory=dict)
     url: str = ""
     fail_next: int = 0
+    lose_answers: int = 0  # send_msg calls that deliver and then answer 502
     refuse_sends_with: int = 0  # an errcode every send_msg answers (a set-up problem in WeCom)
     items: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[str, Session] = field(default_factory=dict)
@@ -303,6 +304,9 @@ class FakeWeComKf:
         msgid = msgid or "auto" + secrets.token_hex(8)
         self._msgids[msgid] = user
         self.delivered.setdefault(user, []).append(text)
+        if self.lose_answers > 0:  # delivered, but the answer never reaches the caller
+            self.lose_answers -= 1
+            return web.Response(status=502, text="bad gateway")
         return self._answer({"msgid": msgid})
 
     async def send_msg_on_event(self, request: web.Request) -> web.Response:

@@ -332,3 +332,45 @@ async def test_the_console_shows_a_lead_the_link_and_its_qr_code(
         bot.client.make_url("/console/api/groups/kf1/kf-link.png")
     )
     assert anonymous.status == 401
+
+
+async def test_a_retry_after_a_lost_answer_is_the_same_msgid_and_reaches_the_person_once(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    await say(bot, kf, "wmA", WORDS)
+    kf.lose_answers = 1
+    async with bot.app[DB].write() as s:
+        enqueue(s, OutboundMessage("kf1", "one", "assignment", ("wmA",)), bot.clock.now())
+    await kf.wait_for(lambda: kf.lose_answers == 0)
+    bot.advance(timedelta(seconds=5))
+    await settled(bot)
+    assert kf.delivered["wmA"][1:] == ["one"]  # once, though sent twice
+    [row] = [r for r in await rows(bot) if r.text == "one"]
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert f"cb{row.id}-" in "".join(k for k in kf._msgids if kf._msgids[k] == "wmA")
+    async with bot.app[DB].read() as s:
+        window = await limits.window_of(s, "kf1", "wmA")
+    assert window.sent == 2  # the acknowledgement and "one", counted once each
+
+
+async def test_a_servicer_wecom_refuses_is_told_to_the_leads_once_naming_them_and_the_fix(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf, privacy=True)
+    group = bot.settings.group("kf1")
+    assert group is not None
+    told = []
+    for _ in range(2):  # service_state/trans refused twice for the same counsellor (95014)
+        async with bot.app[DB].write() as s:
+            told.append(
+                await limits.tell_setup_problem(
+                    s, bot.settings, group, 95014, bot.clock.now(), "c1"
+                )
+            )
+    await settled(bot)
+    assert told == [True, False]
+    [post] = reports(fake_platform)
+    assert post["group"] == "g1" and set(post["mentions"]) == {"l1", "c1"}
+    assert "Chen" in post["text"] and "接待人员" in post["text"] and "kf1" in post["text"]
+    assert t("en", "kf_reason_servicer") in post["text"]

@@ -197,7 +197,11 @@ async def unsent_reports(
 
 
 def config_report(
-    settings: Settings, group: GroupConfig, reason: Reason, counsellor_id: str | None = None
+    settings: Settings,
+    group: GroupConfig,
+    reason: Reason,
+    counsellor_id: str | None = None,
+    detail: str = "",
 ) -> OutboundMessage:
     """The one post about a problem of the account's set-up (an errcode of the account, the
     secret, the API switch or a servicer): to the leads, naming the counsellor and the fix."""
@@ -210,10 +214,31 @@ def config_report(
         "kf_setup_problem",
         to=at,
         group=group.id,
-        reason=t(lang, f"kf_reason_{reason}", detail=""),
+        reason=t(lang, f"kf_reason_{reason}", detail=detail),
         fix=t(lang, FIX[reason], counsellor=_name(settings, group, counsellor_id)),
     )
     return OutboundMessage(group.id, text, REPORT_KIND, mention)
+
+
+async def tell_setup_problem(
+    s: AsyncSession,
+    settings: Settings,
+    group: GroupConfig,
+    errcode: int,
+    now: datetime,
+    counsellor_id: str | None = None,
+) -> bool:
+    """For a refusal outside the outbox (service_state/trans answering 95014 for a counsellor
+    who is no servicer): a clear log line, and the leads' post naming the counsellor and the
+    fix, once a day. Whether the post was enqueued (in the caller's transaction)."""
+    from bot.outbox import enqueue_report_once  # the outbox imports the platforms
+
+    known = explain(errcode)
+    log.error("wecom_kf group %s: WeCom refused with errcode %s: %s (counsellor %s)", group.id,
+              errcode, known.meaning, counsellor_id or "-", extra=ids(group=group.id))  # fmt: skip
+    reason: Reason = known.reason if known.reason in SETUP else "other"
+    post = config_report(settings, group, reason, counsellor_id, f"errcode {errcode}")
+    return await enqueue_report_once(s, post, now)
 
 
 def _name(settings: Settings, group: GroupConfig, member_id: str | None) -> str:
