@@ -153,10 +153,10 @@ def _parser() -> argparse.ArgumentParser:
     outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", title="actions")
     retry = command(outbox_sub, "retry", "send a pending or dead post again")
     retry.add_argument("id", type=_positive_int, metavar="ID", help="the row's id in the list")
-    kf = command(sub, "kf", "微信客服 (wecom_kf): the account's contact link and QR code")
+    kf = command(sub, "kf", "微信客服: the customer-service account's contact link and QR code")
     kf_sub = kf.add_subparsers(dest="kf_command", required=True, metavar="ACTION", title="actions")
     link = command(kf_sub, "link", "print the account's link and write its QR code as a PNG")
-    link.add_argument("group", metavar="GROUP", help="the id of a wecom_kf group")
+    link.add_argument("group", metavar="GROUP", help="the id of a 微信客服 group")
     link.add_argument(
         "--scene", default="carebot", metavar="SCENE",
         help="the scene the link carries (at most 32 of a-z A-Z 0-9 _ -)",

@@ -217,7 +217,7 @@ def test_every_send_rule_errcode_has_its_words_and_a_servicer_problem_names_the_
     for code in (ERR_QUOTA, ERR_WINDOW, ERR_STATE, 95014, 95000, 95011, 95017):
         reason = limits.explain(code).reason
         for lang in ("zh", "en"):
-            assert t(lang, f"kf_reason_{reason}", detail="x") and t(
+            assert t(lang, limits.REASON_WORDS[reason], detail="x") and t(
                 lang, limits.FIX[reason], counsellor="Chen"
             )
     assert limits.explain(ERR_QUOTA).reason == "quota"

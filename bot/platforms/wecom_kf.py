@@ -473,7 +473,7 @@ class WeComKfPlatform:
             raise Retry("wecom kf/service_state/get answered without a service_state")
         return state
 
-    def _refused(
+    def _refusal(
         self, group: GroupConfig, message: OutboundMessage, user: str, reason: limits.Reason,
         detail: str,
     ) -> PlatformError:  # fmt: skip
@@ -500,7 +500,7 @@ class WeComKfPlatform:
                             group.id, message.outbox_id, state,
                             limits.STATE_NAMES.get(state, "?"))  # fmt: skip
                 detail = f"{state} {limits.STATE_NAMES.get(state, '')}".strip()
-                raise self._refused(group, message, user, "state", detail)
+                raise self._refusal(group, message, user, "state", detail)
             digest = hashlib.sha256(f"{user}\n{message.text}".encode()).hexdigest()[:12]
             msgid = f"cb{message.outbox_id or 0}-{digest}"[:32]
             payload = {
@@ -517,7 +517,7 @@ class WeComKfPlatform:
                 log.error("wecom_kf group %s: kf/send_msg refused outbox row %s: errcode %s, %s "
                           "(%s); the team is told the fix", group.id, message.outbox_id,
                           e.errcode, known.meaning, known.reason)  # fmt: skip
-                raise self._refused(group, message, user, known.reason,
+                raise self._refusal(group, message, user, known.reason,
                                     f"errcode {e.errcode}") from e  # fmt: skip
 
     async def contact_link(self, group: GroupConfig) -> str:

@@ -137,7 +137,17 @@ def recipients(row: OutboxRow) -> tuple[str, ...]:
 
 WHAT = {"assignment": "kf_what_assignment", "off_hours": "kf_what_off_hours",
         "crisis": "kf_what_crisis"}  # fmt: skip
-FIX = {
+REASON_WORDS: dict[Reason, str] = {
+    "quota": "kf_reason_quota",
+    "window": "kf_reason_window",
+    "state": "kf_reason_state",
+    "account": "kf_reason_account",
+    "secret": "kf_reason_secret",
+    "api_off": "kf_reason_api_off",
+    "servicer": "kf_reason_servicer",
+    "other": "kf_reason_other",
+}
+FIX: dict[Reason, str] = {
     "quota": "kf_fix_person",
     "window": "kf_fix_person",
     "state": "kf_fix_state",
@@ -176,7 +186,7 @@ async def unsent_reports(
     to = (counsellor_id,) if counsellor_id else leads
     values = {
         "what": t(lang, WHAT.get(kind, "kf_what_other"), kind=kind),
-        "reason": t(lang, f"kf_reason_{reason}", detail=detail),
+        "reason": t(lang, REASON_WORDS[reason], detail=detail),
         "fix": t(lang, FIX[reason], counsellor=_name(settings, group, counsellor_id)),
     }
 
@@ -214,7 +224,7 @@ def config_report(
         "kf_setup_problem",
         to=at,
         group=group.id,
-        reason=t(lang, f"kf_reason_{reason}", detail=detail),
+        reason=t(lang, REASON_WORDS[reason], detail=detail),
         fix=t(lang, FIX[reason], counsellor=_name(settings, group, counsellor_id)),
     )
     return OutboundMessage(group.id, text, REPORT_KIND, mention)
