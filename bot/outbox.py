@@ -432,11 +432,15 @@ class OutboxWorker:
             done = frozenset(sent)
         mentions = tuple(dict.fromkeys(m for r in rows for m in r.mentions))
         if isinstance(platform, Gates):  # rules of its own: a post they forbid is not attempted
+            # The same people's posts planned earlier in this pass (another lane) count too.
+            gate = (group.id, "gate:" + "\n".join(sorted(set(head.private_to or head.mentions))))
+            needed = len(parts) - len(done)
             refusal = await platform.forbids(
-                s, group, head, len(parts) - len(done), self._wall.wall_now()
+                s, group, head, needed + reserved.get(gate, 0), self._wall.wall_now()
             )
             if refusal is not None:
                 return _Plan([head], group, platform, error=refusal, channel=channel)
+            reserved[gate] = reserved.get(gate, 0) + needed
         reserved[key] = reserved.get(key, 0) + min(slots, len(parts) - len(done))
         return _Plan(rows, group, platform, parts, done, slots, mentions, channel=channel)
 

@@ -374,3 +374,17 @@ async def test_a_servicer_wecom_refuses_is_told_to_the_leads_once_naming_them_an
     assert post["group"] == "g1" and set(post["mentions"]) == {"l1", "c1"}
     assert "Chen" in post["text"] and "接待人员" in post["text"] and "kf1" in post["text"]
     assert t("en", "kf_reason_servicer") in post["text"]
+
+
+async def test_two_lanes_for_one_person_in_one_pass_share_the_five(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(make_bot, database_url, fake_platform, kf)
+    await say(bot, kf, "wmA", WORDS)  # 1
+    await post_to(bot, "wmA", "a", "b", "c")  # 4
+    async with bot.app[DB].write() as s:  # a private post (its own lane) and one in the group's
+        now = bot.clock.now()
+        enqueue(s, OutboundMessage("kf1", "private", "crisis", ("wmA",), ("wmA",)), now)
+        enqueue(s, OutboundMessage("kf1", "plain", "assignment", ("wmA",)), now)
+    await settled(bot)
+    assert len(kf.delivered["wmA"]) == 5 and kf.refused == []
