@@ -157,6 +157,17 @@ def _parser() -> argparse.ArgumentParser:
     outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", title="actions")
     retry = command(outbox_sub, "retry", "send a pending or dead post again")
     retry.add_argument("id", type=_positive_int, metavar="ID", help="the row's id in the list")
+    kf = command(sub, "kf", "微信客服: the customer-service account's contact link and QR code")
+    kf_sub = kf.add_subparsers(dest="kf_command", required=True, metavar="ACTION", title="actions")
+    link = command(kf_sub, "link", "print the account's link and write its QR code as a PNG")
+    link.add_argument("group", metavar="GROUP", help="the id of a 微信客服 group")
+    link.add_argument(
+        "--scene", default="carebot", metavar="SCENE",
+        help="the scene the link carries (at most 32 of a-z A-Z 0-9 _ -)",
+    )  # fmt: skip
+    link.add_argument(
+        "--png", metavar="FILE", help="where the QR code goes (default: kf-GROUP.png)"
+    )
     audit = command(sub, "audit", "list rota changes: who, when, before, after")
     audit.add_argument("--group", metavar="GROUP", help="only this group (default: every group)")
     audit.add_argument(
@@ -290,6 +301,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_rota(args, settings))
     if args.command == "outbox":
         return asyncio.run(_outbox(args, settings))
+    if args.command == "kf":
+        return asyncio.run(_kf_link(args, settings))
     if args.command == "audit":
         return asyncio.run(_audit(args, settings))
     if args.command == "report":
@@ -570,6 +583,35 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     finally:
         await db.dispose()
+
+
+async def _kf_link(args: argparse.Namespace, settings: Settings) -> int:
+    """`carebot kf link GROUP`: the link from kf/add_contact_way, and its QR code as a PNG."""
+    import aiohttp
+
+    from bot.errors import PlatformError
+    from bot.platforms import wecom_kf_link
+    from bot.platforms.wecom_api import WeComClient
+
+    group = settings.group(args.group)
+    if group is None or group.platform != "wecom_kf":
+        kf = ", ".join(g.id for g in settings.groups if g.platform == "wecom_kf") or "none"
+        raise ConfigError(f"{args.group!r} is not a wecom_kf group; use one of: {kf}")
+    try:
+        wecom_kf_link.check_scene(args.scene)
+    except ValueError as e:
+        raise ConfigError(f"--scene {args.scene!r}: {e}") from None
+    async with aiohttp.ClientSession() as http:
+        try:
+            url = await wecom_kf_link.contact_link(WeComClient(http), group, args.scene)
+        except PlatformError as e:
+            print(f"carebot: no link for group {group.id!r}: {e}", file=sys.stderr)
+            return EXIT_USAGE
+    path = Path(args.png or f"kf-{group.id}.png")
+    await asyncio.to_thread(path.write_bytes, wecom_kf_link.qr_png(url))
+    print(url)
+    print(f"QR code written to {path} (pin it, or the link, in the WeChat group)")
+    return EXIT_OK
 
 
 async def _report(args: argparse.Namespace, settings: Settings) -> int:

@@ -370,6 +370,12 @@ class Settings(BaseSettings):
                     f"of the [[groups]] table where its counsellors read their posts (one of "
                     f"{', '.join(sorted(seen))})"
                 )
+            if team_key and spec_of((team_group := self._team_of(g, team_key)).platform).team_key:
+                raise ValueError(
+                    f"{team_key} {team_group.id!r} of group {g.id!r} is itself a 1:1 channel "
+                    f"({team_group.platform}), which has no group to post in; set it to a group "
+                    "where the counsellors read together (wecom, dingtalk, feishu, generic, local)"
+                )
         local = [g.id for g in self.groups if spec_of(g.platform).loopback_only]
         if local and not is_loopback(self.bot.host) and not self.bot.allow_local_on_network:
             raise ValueError(
@@ -379,6 +385,10 @@ class Settings(BaseSettings):
                 "bot.allow_local_on_network = true if you accept that risk"
             )
         return self
+
+    def _team_of(self, g: GroupConfig, team_key: str) -> GroupConfig:
+        team = str(getattr(g.keys, team_key))
+        return next(x for x in self.groups if x.id == team)
 
     def group(self, group_id: str) -> GroupConfig | None:
         return self._index[0].get(group_id)

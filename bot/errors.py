@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.platforms.base import OutboundMessage
+
 
 class CarebotError(Exception):
     """Base of every error carebot raises on purpose."""
@@ -43,3 +53,16 @@ class Retry(PlatformError):
     def __init__(self, message: str, delay_s: float = 0.0) -> None:
         super().__init__(message)
         self.delay_s = delay_s
+
+
+Report = Callable[["AsyncSession", "datetime"], Awaitable[Sequence["OutboundMessage"]]]
+
+
+class Refused(PlatformError):
+    """A post the platform's rules forbid (not attempted) or that it refused for good, with
+    what the team must hear instead of the outbox's generic report: `report` makes those
+    posts in the outbox's transaction (bot/outbox.py sends each once a day at most)."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report

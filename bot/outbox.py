@@ -59,7 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chunks import merge_texts, split_text
 from bot.config import GroupConfig, Settings
 from bot.db import Database, after_commit
-from bot.errors import PlatformError, Retry
+from bot.errors import PlatformError, Refused, Retry
 from bot.i18n import t
 from bot.logs import ids
 from bot.metrics import Metrics
@@ -67,7 +67,7 @@ from bot.models import Conversation, OutboxQuote, OutboxRow, OutboxSend
 from bot.platforms import PLATFORMS, spec_of
 from bot.platforms.base import OutboundMessage
 from bot.platforms.spec import redact
-from bot.protocols import Clock, Platform, WallClock, WallTime
+from bot.protocols import Clock, Gates, Platform, WallClock, WallTime
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
@@ -101,6 +101,7 @@ def families() -> dict[str, str]:
 
 
 ENQUEUED = "carebot.enqueued"
+REPORT_ONCE = timedelta(days=1)  # a platform's own report of a refusal: once a day at most
 GROUP_LANE = ""
 _LOCK_ROBOT = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
 
@@ -183,6 +184,26 @@ def enqueue(
             session.add(OutboxQuote(outbox=row, conversation=conv))
     session.info[ENQUEUED] = True
     return row
+
+
+async def enqueue_report_once(s: AsyncSession, message: OutboundMessage, now: datetime) -> bool:
+    """Enqueue a report of a problem unless the same words went out (or wait to) within a day:
+    one problem of the set-up is one post, not one a refused row. Whether it was enqueued."""
+    told = await s.scalar(
+        select(OutboxRow.id)
+        .where(
+            OutboxRow.group_id == message.group_id,
+            OutboxRow.is_dead_report.is_(True),
+            OutboxRow.status != "dead",
+            OutboxRow.created_at > now - REPORT_ONCE,
+            OutboxRow.text == message.text,
+        )
+        .limit(1)
+    )
+    if told is not None:
+        return False
+    enqueue(s, message, now).is_dead_report = True  # if it dies itself, it is not reported
+    return True
 
 
 def enqueued(session: AsyncSession) -> bool:
@@ -410,6 +431,16 @@ class OutboxWorker:
             sent = await s.scalars(select(OutboxSend.part).where(OutboxSend.outbox_id == head.id))
             done = frozenset(sent)
         mentions = tuple(dict.fromkeys(m for r in rows for m in r.mentions))
+        if isinstance(platform, Gates):  # rules of its own: a post they forbid is not attempted
+            # The same people's posts planned earlier in this pass (another lane) count too.
+            gate = (group.id, "gate:" + "\n".join(sorted(set(head.private_to or head.mentions))))
+            needed = len(parts) - len(done)
+            refusal = await platform.forbids(
+                s, group, head, needed + reserved.get(gate, 0), self._wall.wall_now()
+            )
+            if refusal is not None:
+                return _Plan([head], group, platform, error=refusal, channel=channel)
+            reserved[gate] = reserved.get(gate, 0) + needed
         reserved[key] = reserved.get(key, 0) + min(slots, len(parts) - len(done))
         return _Plan(rows, group, platform, parts, done, slots, mentions, channel=channel)
 
@@ -570,6 +601,8 @@ class OutboxWorker:
                 # Reporting this one too would go to the same failing platform, and so on forever.
                 log.error("outbox row %s was itself a report of dead rows; not reported again",
                           row.id, extra=where)  # fmt: skip
+            elif isinstance(error, Refused):
+                await self._report_refusal(s, row, error, now)
             elif group is not None:
                 await self._report_dead(s, row, now, refused)
             return
@@ -577,6 +610,15 @@ class OutboxWorker:
         delay = backoff_s(row.attempts, floor) * time_scale(group, self._clock)
         row.next_attempt_at = now + timedelta(seconds=delay)
         log.warning("outbox row %s failed (try %s): %s", row.id, row.attempts, reason, extra=where)
+
+    async def _report_refusal(
+        self, s: AsyncSession, dead: OutboxRow, error: Refused, now: datetime
+    ) -> None:
+        """The platform's own words for a refusal (who could not be told what, and the fix)."""
+        for message in await error.report(s, now):
+            if not await enqueue_report_once(s, message, now):
+                log.info("outbox row %s: its report went out already today", dead.id,
+                         extra=ids(group=dead.group_id, outbox=dead.id))  # fmt: skip
 
     async def _report_dead(
         self, s: AsyncSession, dead: OutboxRow, now: datetime, refused: bool = False

@@ -7,7 +7,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NewType, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.config import GroupConfig
+    from bot.errors import PlatformError
+    from bot.models import OutboxRow
     from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply, SignedOnce
 
 
@@ -62,6 +66,24 @@ class Runs(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class Gates(Protocol):
+    """A platform with send rules of its own that carebot keeps (微信客服: 5 messages in the 48 h
+    after the person's last one): asked before `row` goes out in `parts` more sends, at
+    wall-clock `now`, in the outbox's transaction; the refusal instead of an attempt, or None."""
+
+    async def forbids(
+        self, s: AsyncSession, group: GroupConfig, row: OutboxRow, parts: int, now: WallTime
+    ) -> PlatformError | None: ...
+
+
+@runtime_checkable
+class Links(Protocol):
+    """A 1:1 channel that people join by a link (微信客服): the link of a group's account."""
+
+    async def contact_link(self, group: GroupConfig) -> str: ...
 
 
 Job = Callable[[], Awaitable[None]]

@@ -26,8 +26,16 @@ work/kf):
   [{"external_userid", "nickname", ...}], "invalid_external_userid"}.
 - `fail_next` answers the next calls with HTTP 500 (WeCom's occasional 5xx).
 
-The errcodes this fake gives for the send rules are marked ASSUMED: WeCom's global errcode page
-was not found in the references; carebot treats any refusal as final and never relies on them.
+- `POST /cgi-bin/kf/service_state/get` {"open_kfid", "external_userid"} -> {"service_state",
+  "servicer_userid"}; a user the account never saw is 40096 (invalid external_userid).
+- `POST /cgi-bin/kf/add_contact_way` {"open_kfid", "scene"} -> {"url"}: the account's link;
+  `scene` at most 32 bytes of [0-9a-zA-Z_-] (else 40058), and the link carries it as
+  enc_scene (the documentation: "若scene非空，返回的客服链接开发者可拼接scene_param").
+
+The errcodes of the send rules are those of WeCom's global errcode page (document 90313):
+95001 the 5 messages after the user's last are used, 95002 more than 48 h since it, 95018 the
+session state does not allow send_msg, 95007 an invalid msg token. One is still ASSUMED (the
+page has no code for a spent welcome code).
 """
 
 from __future__ import annotations
@@ -56,11 +64,12 @@ MAX_SENDS = 5
 WELCOME_S = 20
 CALLBACK_TOKEN_S = 600
 ERR_TOKEN_INVALID, ERR_TOKEN_EXPIRED = 40014, 42001
-ERR_STATE = 95018  # ASSUMED: the session's state does not allow send_msg
-ERR_WINDOW = 95001  # ASSUMED: more than 48 h since the user's last message
-ERR_QUOTA = 95002  # ASSUMED: the 5 messages of the window are used
+ERR_STATE = 95018  # 发送客服消息时当前会话状态不允许发送
+ERR_WINDOW = 95002  # 发送客服消息时间限制: more than 48 h since the user's last message
+ERR_QUOTA = 95001  # 发送客服消息次数限制: the 5 messages after the user's last are used
 ERR_CODE = 95003  # ASSUMED: a welcome code used, unknown or too old
-ERR_MSG_TOKEN = 95007  # ASSUMED: a sync_msg token that is not a live callback's
+ERR_MSG_TOKEN = 95007  # 不合法的msgtoken
+ERR_USER = 40096  # invalid external_userid
 _MSGID = re.compile(r"^[0-9a-zA-Z_-]{1,32}$")
 
 
@@ -82,6 +91,8 @@ class FakeWeComKf:
     nicknames: dict[str, str] = field(default_factory=dict)
     url: str = ""
     fail_next: int = 0
+    lose_answers: int = 0  # send_msg calls that deliver and then answer 502
+    refuse_sends_with: int = 0  # an errcode every send_msg answers (a set-up problem in WeCom)
     items: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[str, Session] = field(default_factory=dict)
     delivered: dict[str, list[str]] = field(default_factory=dict)  # user -> texts, in order
@@ -90,6 +101,8 @@ class FakeWeComKf:
     sync_calls: int = 0
     untokened_sync_calls: int = 0
     batchget_calls: int = 0
+    state_calls: int = 0
+    contact_ways: list[str] = field(default_factory=list)  # the scenes links were asked for
     token_fetches: int = 0
     _tokens: dict[str, float] = field(default_factory=dict)  # access token -> expires at
     _callback_tokens: dict[str, float] = field(default_factory=dict)
@@ -269,6 +282,9 @@ class FakeWeComKf:
             return self._answer({}, 40058, "invalid msgid")
         if msgid and msgid in self._msgids:
             return self._answer({"msgid": msgid})  # already delivered: not again
+        if self.refuse_sends_with:
+            self.refused.append((user, self.refuse_sends_with))
+            return self._answer({}, self.refuse_sends_with, "refused")
         session = self.sessions.get(user)
         text = body.get("text", {}).get("content", "")
         if len(text.encode()) > 2048:
@@ -288,6 +304,9 @@ class FakeWeComKf:
         msgid = msgid or "auto" + secrets.token_hex(8)
         self._msgids[msgid] = user
         self.delivered.setdefault(user, []).append(text)
+        if self.lose_answers > 0:  # delivered, but the answer never reaches the caller
+            self.lose_answers -= 1
+            return web.Response(status=502, text="bad gateway")
         return self._answer({"msgid": msgid})
 
     async def send_msg_on_event(self, request: web.Request) -> web.Response:
@@ -299,6 +318,29 @@ class FakeWeComKf:
             return self._answer({}, ERR_CODE, "invalid welcome code")
         self.welcomed[found[0]] = body.get("text", {}).get("content", "")
         return self._answer({"msgid": "welcome" + secrets.token_hex(4)})
+
+    async def service_state_get(self, request: web.Request) -> web.Response:
+        if (refusal := self._auth(request)) is not None:
+            return refusal
+        self.state_calls += 1
+        body = await request.json()
+        session = self.sessions.get(body.get("external_userid", ""))
+        if body.get("open_kfid") != OPEN_KFID or session is None:
+            return self._answer({}, ERR_USER, "invalid external_userid")
+        return self._answer({"service_state": session.state, "servicer_userid": session.servicer})
+
+    async def add_contact_way(self, request: web.Request) -> web.Response:
+        if (refusal := self._auth(request)) is not None:
+            return refusal
+        body = await request.json()
+        scene = body.get("scene", "")
+        if body.get("open_kfid") != OPEN_KFID:
+            return self._answer({}, 95000, "invalid open_kfid")
+        if scene and not _MSGID.match(scene):
+            return self._answer({}, 40058, "invalid scene")
+        self.contact_ways.append(scene)
+        url = "https://work.weixin.qq.com/kf/kfc" + OPEN_KFID[-8:].lower()
+        return self._answer({"url": url + (f"?enc_scene=ENC{scene}" if scene else "")})
 
     async def batchget(self, request: web.Request) -> web.Response:
         if (refusal := self._auth(request)) is not None:
@@ -331,6 +373,8 @@ async def serve_fake_kf(fake: FakeWeComKf) -> AsyncIterator[FakeWeComKf]:
     app.router.add_post("/cgi-bin/kf/send_msg", fake.send_msg)
     app.router.add_post("/cgi-bin/kf/send_msg_on_event", fake.send_msg_on_event)
     app.router.add_post("/cgi-bin/kf/customer/batchget", fake.batchget)
+    app.router.add_post("/cgi-bin/kf/service_state/get", fake.service_state_get)
+    app.router.add_post("/cgi-bin/kf/add_contact_way", fake.add_contact_way)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     fake.url = str(server.make_url("")).rstrip("/")

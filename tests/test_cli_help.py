@@ -22,6 +22,7 @@ REQUIRED = {
     ("rota", "import"): ["rota.csv"],
     ("outbox", "retry"): ["7"],
     ("console", "link"): ["zuzhang"],
+    ("kf", "link"): ["kf1"],
     ("privacy", "purge"): ["--before", "2026-01-01"],
     ("privacy", "forget"): ["g1", "zhangsan"],
 }
@@ -48,8 +49,8 @@ LEAVES = [
 
 def test_every_command_is_walked() -> None:
     top = {path[0] for path in LEAVES}
-    assert top == {"serve", "demo", "db", "check-config", "rota", "outbox", "audit", "console",
-                   "report", "privacy"}  # fmt: skip
+    assert top == {"serve", "demo", "db", "check-config", "rota", "outbox", "kf", "audit",
+                   "console", "report", "privacy"}  # fmt: skip
     assert ("rota", "import") in LEAVES and ("console", "link") in LEAVES
 
 

@@ -255,4 +255,11 @@ WORDS: Words = {
         "en": "Hello, this is the support service, open {opens}-{closes}. Write to us "
         "about anything. If you need help right now, call: {hotlines}.",
     },
+    "kf_welcome_closed": {
+        "zh": "你好，这里是心理支持服务，服务时间 {opens}-{closes}，现在不在服务时间。"
+        "你可以先留言，{next_open} 起值班老师会回复你。如需紧急帮助，请现在拨打：{hotlines}。",
+        "en": "Hello, this is the support service, open {opens}-{closes}; we are closed now. "
+        "Leave us a message and a counsellor will answer from {next_open}. If you need help "
+        "right now, call: {hotlines}.",
+    },
 }

@@ -97,6 +97,17 @@ WORDS: Words = {
         "en": "This link belongs to no group.",
     },
     "console_logout": {"zh": "退出", "en": "Sign out"},
+    "console_kf_link": {"zh": "微信客服链接", "en": "WeChat customer-service link"},
+    "console_kf_link_qr": {"zh": "微信客服二维码", "en": "QR code of the customer-service link"},
+    "console_kf_link_help": {
+        "zh": "把链接或二维码置顶在微信群里：同事点开或扫码，就能在微信里一对一找到值班老师。",
+        "en": "Pin the link or the QR code in the WeChat group: a colleague who taps or scans it "
+        "talks 1:1, inside WeChat, with the counsellor on duty.",
+    },
+    "console_kf_link_failed": {
+        "zh": "暂时取不到链接：{problem}",
+        "en": "The link could not be had just now: {problem}",
+    },
     "console_logged_out": {"zh": "已退出。", "en": "Signed out."},
     "console_on_duty_now": {"zh": "正在值班", "en": "On duty now"},
     "console_on_duty_next": {"zh": "下一班", "en": "Next"},

@@ -50,15 +50,18 @@ import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import BadRequest, PlatformError, SignatureError
+from bot.errors import BadRequest, PlatformError, Retry, SignatureError
 from bot.i18n import join, t
-from bot.models import KfCursor
+from bot.models import KfCursor, OutboxRow
+from bot.platforms import wecom_kf_limits as limits
+from bot.platforms import wecom_kf_link
 from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
 from bot.platforms.spec import PlatformDeps, PlatformSpec, keys_of
 from bot.platforms.wecom import _xml, check_timestamp, read_envelope, signed_query
 from bot.platforms.wecom_api import WeComAppKeys, WeComClient, WeComError
 from bot.platforms.wecom_crypto import WeComCipher, is_encoding_aes_key
-from bot.protocols import WallClock, WallTime
+from bot.protocols import Clock, WallClock, WallTime
+from bot.rota import ServiceHours
 
 if TYPE_CHECKING:
     from bot.config import GroupConfig, Settings
@@ -264,8 +267,10 @@ class WeComKfPlatform:
         pull_every_s: float = PULL_EVERY_S,
         *,
         wall: WallClock,
+        clock: Clock | None = None,
     ) -> None:
         self.client = WeComClient(http, timeout_s, monotonic)
+        self._clock = clock  # the service clock: whether service runs, for the welcome text
         self._wall = wall  # when a cursor was written: real time
         self._db = db
         self._settings = settings
@@ -276,6 +281,7 @@ class WeComKfPlatform:
         self._pulls: dict[str, _Pulls] = {}
         self._names: dict[tuple[str, str], str] = {}  # (open_kfid, external_userid) -> nickname
         self._net: asyncio.Task[None] | None = None
+        self._links: dict[str, str] = {}  # group -> its contact link
         self.stats = PullStats()
 
     # ---- inbound --------------------------------------------------------------------------
@@ -431,9 +437,16 @@ class WeComKfPlatform:
         if settings is None:
             return
         svc = settings.service
-        lang = settings.bot.language
-        hotlines = join(lang, svc.crisis_hotlines)
-        text = t(lang, "kf_welcome", opens=svc.opens, closes=svc.closes, hotlines=hotlines)
+        lang = settings.language_of(group.id)
+        values = {"opens": svc.opens, "closes": svc.closes,
+                  "hotlines": join(lang, svc.crisis_hotlines)}  # fmt: skip
+        hours = ServiceHours(svc.opens_minute, svc.closes_minute, settings.bot.tz)
+        now = self._clock.now() if self._clock is not None else None
+        if now is None or hours.is_open(now):
+            text = t(lang, "kf_welcome", **values)
+        else:  # closed: say so, when someone answers, and where help is now
+            next_open = f"{hours.next_open_at(now).astimezone(hours.tz):%m-%d %H:%M}"
+            text = t(lang, "kf_welcome_closed", next_open=next_open, **values)
         payload = {"code": code, "msgtype": "text", "text": {"content": text}}
         try:
             await self.client.call(group, "/cgi-bin/kf/send_msg_on_event", payload)
@@ -443,8 +456,35 @@ class WeComKfPlatform:
 
     # ---- outbound -------------------------------------------------------------------------
 
+    async def forbids(
+        self, s: AsyncSession, group: GroupConfig, row: OutboxRow, parts: int, now: WallTime
+    ) -> PlatformError | None:
+        """The 48 h / 5-message rule, kept before WeCom must refuse (wecom_kf_limits.py)."""
+        if self._settings is None:
+            return None
+        return await limits.forbids(s, self._settings, group, row, parts, now)
+
+    async def session_state(self, group: GroupConfig, user: str) -> int:
+        """The person's session state in WeCom (service_state/get): 0 new ... 4 ended."""
+        payload = {"open_kfid": _keys(group).open_kfid, "external_userid": user}
+        data = await self.client.call(group, "/cgi-bin/kf/service_state/get", payload)
+        state = data.get("service_state")
+        if not isinstance(state, int) or isinstance(state, bool):
+            raise Retry("wecom kf/service_state/get answered without a service_state")
+        return state
+
+    def _refusal(
+        self, group: GroupConfig, message: OutboundMessage, user: str, reason: limits.Reason,
+        detail: str,
+    ) -> PlatformError:  # fmt: skip
+        if self._settings is None:
+            return PlatformError(f"wecom_kf group {group.id!r}: not sent ({reason}: {detail})")
+        return limits.refusal(self._settings, group, message.kind, user, reason, detail)
+
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
-        """A post for the person (the outbox sends every other post to the team group)."""
+        """A post for the person (the outbox sends every other post to the team group), only
+        while their session is with the bot: the state is asked first (a servicer may have
+        taken it in WeCom), and a refusal for good is explained from WeCom's errcodes."""
         to = message.private_to or message.mentions
         if not to:
             raise PlatformError(
@@ -453,6 +493,14 @@ class WeComKfPlatform:
             )
         k = _keys(group)
         for user in to:
+            state = await self.session_state(group, user)
+            if state not in limits.SEND_STATES:
+                log.warning("wecom_kf group %s: outbox row %s not sent: the session is in state "
+                            "%s (%s), where kf/send_msg is not allowed; the team is told",
+                            group.id, message.outbox_id, state,
+                            limits.STATE_NAMES.get(state, "?"))  # fmt: skip
+                detail = f"{state} {limits.STATE_NAMES.get(state, '')}".strip()
+                raise self._refusal(group, message, user, "state", detail)
             digest = hashlib.sha256(f"{user}\n{message.text}".encode()).hexdigest()[:12]
             msgid = f"cb{message.outbox_id or 0}-{digest}"[:32]
             payload = {
@@ -465,9 +513,18 @@ class WeComKfPlatform:
             try:
                 await self.client.call(group, "/cgi-bin/kf/send_msg", payload)
             except WeComError as e:
-                log.warning("wecom_kf group %s: kf/send_msg refused outbox row %s (errcode %s)",
-                            group.id, message.outbox_id, e.errcode)  # fmt: skip
-                raise
+                known = limits.explain(e.errcode)
+                log.error("wecom_kf group %s: kf/send_msg refused outbox row %s: errcode %s, %s "
+                          "(%s); the team is told the fix", group.id, message.outbox_id,
+                          e.errcode, known.meaning, known.reason)  # fmt: skip
+                raise self._refusal(group, message, user, known.reason,
+                                    f"errcode {e.errcode}") from e  # fmt: skip
+
+    async def contact_link(self, group: GroupConfig) -> str:
+        """The account's contact link (kf/add_contact_way), asked once per process."""
+        if group.id not in self._links:
+            self._links[group.id] = await wecom_kf_link.contact_link(self.client, group)
+        return self._links[group.id]
 
     # ---- the periodic pull ----------------------------------------------------------------
 
@@ -513,7 +570,9 @@ def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
 
 
 def _build(d: PlatformDeps) -> WeComKfPlatform:
-    return WeComKfPlatform(d.http, d.db, d.settings, d.store, d.wake, d.timeout_s, wall=d.wall)
+    return WeComKfPlatform(
+        d.http, d.db, d.settings, d.store, d.wake, d.timeout_s, wall=d.wall, clock=d.clock
+    )
 
 
 SPEC = PlatformSpec(

@@ -17,11 +17,14 @@ from typing import Any
 from aiohttp import web
 
 from bot import rota, rota_changes, store
-from bot.config import parse_hhmm
-from bot.errors import RotaError
+from bot.config import GroupConfig, parse_hhmm
+from bot.errors import PlatformError, RotaError
 from bot.i18n import t
-from bot.keys import CLOCK, CONTEXT, DB, SETTINGS, WALL
+from bot.keys import CLOCK, CONTEXT, DB, PLATFORMS, SETTINGS, WALL
 from bot.names import Names
+from bot.platforms import wecom_kf_link
+from bot.platforms.spec import redact
+from bot.protocols import Links
 from bot.report import Report, build_report
 from bot.web import access, console_auth, console_data, console_page, params
 
@@ -53,6 +56,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/console/api/groups/{group_id}/report", report_json)
     r.add_get("/console/api/groups/{group_id}/charts/{chart}.svg", chart_svg)
     r.add_get("/console/api/groups/{group_id}/audit", audit_json)
+    r.add_get("/console/api/groups/{group_id}/kf-link.png", kf_link_png)
     r.add_post("/console/api/groups/{group_id}/rota/{action}", rota_edit)
 
 
@@ -224,6 +228,7 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
         audit = await console_data.audit_rows(s, ctx.hours, gid, view.names)
         report = await _report(request, s, gid, report_day)
     html = console_page.group_page(
+        contact=await _contact_card(request, gid),
         settings=app[SETTINGS],
         session=request[SESSION],
         group_id=gid,
@@ -236,6 +241,42 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
         now=now,
     )
     return web.Response(text=html, content_type="text/html")
+
+
+def _linker(request: web.Request, gid: str) -> tuple[GroupConfig, Links] | None:
+    group = request.app[SETTINGS].group(gid)
+    platform = request.app[PLATFORMS].get(group.platform) if group is not None else None
+    if group is None or not isinstance(platform, Links):
+        return None
+    return group, platform
+
+
+async def _contact_card(request: web.Request, gid: str) -> str:
+    """The card with the contact link, for a group people join by one (微信客服)."""
+    found = _linker(request, gid)
+    if found is None:
+        return ""
+    group, platform = found
+    lang = request.app[SETTINGS].language_of(gid)
+    try:
+        url = await platform.contact_link(group)
+    except PlatformError as e:
+        return console_page.kf_link_card(lang, gid, None, redact(str(e), group)[:200])
+    return console_page.kf_link_card(lang, gid, url)
+
+
+async def kf_link_png(request: web.Request) -> web.Response:
+    """The QR code of the group's contact link, as a PNG."""
+    found = _linker(request, _group(request))
+    if found is None:
+        raise _json_error(404, "this group has no contact link (only a wecom_kf group has one)")
+    group, platform = found
+    try:
+        url = await platform.contact_link(group)
+    except PlatformError as e:
+        raise _json_error(502, redact(str(e), group)[:200]) from None
+    response = web.Response(body=wecom_kf_link.qr_png(url), content_type="image/png")
+    return response
 
 
 async def logout(request: web.Request) -> web.Response:

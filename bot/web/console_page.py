@@ -344,6 +344,22 @@ def _report_html(lang: str, report: Any, names: Names) -> str:
     return f'<p id="report-summary">{escape(summary)}</p><div class="charts">{svgs}</div>'
 
 
+def kf_link_card(lang: str, group_id: str, url: str | None, problem: str = "") -> str:
+    """A 1:1 channel's card: the account's contact link and its QR code, to pin in the WeChat
+    group (or why the link could not be had)."""
+    head = f'<section id="kf-link" class="card"><h2>{_t(lang, "console_kf_link")}</h2>'
+    if url is None:
+        failed = _t(lang, "console_kf_link_failed", problem=problem)
+        return f'{head}<p class="muted" id="kf-link-failed">{failed}</p></section>'
+    png = f"/console/api/groups/{quote(group_id)}/kf-link.png"
+    alt, help_text = _t(lang, "console_kf_link_qr"), _t(lang, "console_kf_link_help")
+    return (
+        f'{head}<p><a id="kf-link-url" href="{escape(url)}">{escape(url)}</a></p>'
+        f'<img id="kf-link-qr" src="{png}" width="232" height="232" alt="{alt}">'
+        f'<p class="muted">{help_text}</p></section>'
+    )
+
+
 def group_page(
     *,
     settings: Settings,
@@ -356,6 +372,7 @@ def group_page(
     report_day: date,
     today: date,
     now: datetime,
+    contact: str = "",
 ) -> str:
     lang = settings.language_of(group_id)
     group = settings.group(group_id)
@@ -410,6 +427,7 @@ def group_page(
         "logout": _t(lang, "console_logout"),
         "group": escape(group_id),
         "duty": _duty_html(settings, lang, view),
+        "contact": contact,
         "week_title": escape(
             t(lang, "console_week", start=f"{week_start:%m-%d}", end=f"{week_end:%m-%d}")
         ),
