@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.errors import BadRequest, PlatformError, Retry
 
@@ -52,6 +52,21 @@ class OutboundMessage:
     mentions: tuple[str, ...] = ()
     private_to: tuple[str, ...] = ()
     outbox_id: int | None = None
+
+
+SessionEvent = Literal["taken", "transferred", "ended", "reopened"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionChange:
+    """A 1:1 channel's session changed in the platform's own client: a servicer took it (from
+    the queue, or back after it ended), transferred it to `servicer`, or ended it."""
+
+    group_id: str
+    staff_id: str
+    event: SessionEvent
+    servicer: str = ""  # who holds it now ("" when it ended)
+    previous: str = ""  # who held it before, when the platform says
 
 
 @dataclass(frozen=True, slots=True)
