@@ -218,14 +218,16 @@ async def test_a_transfer_made_in_wecom_is_recorded_not_fought(
     await says(bot, kf, "wmA", "你好")
     first = (await conversation(bot)).counsellor_id
     other = {"c1": "c2", "c2": "c1"}[first or ""]
+    # The person writes on, and then, before carebot pulls, the session is transferred in the
+    # WeCom client: the row that keeps the session with its holder finds it moved by hand.
+    kf.user_says("wmA", "还有")
     kf.servicer_transfers("wmA", other)
     await callback(bot, kf)
     await settled(bot)
     conv = await conversation(bot)
     assert (conv.status, conv.counsellor_id) == ("open", other)
-    # The person writes on: the session stays where it was put in WeCom.
     await says(bot, kf, "wmA", "好的")
-    assert trans(kf) == [("trans", "wmA", 3, first)]
+    assert trans(kf) == [("trans", "wmA", 3, first)]  # never moved back
     assert kf.sessions["wmA"].servicer == other
     assert (await conversation(bot)).counsellor_id == other
 
@@ -246,3 +248,21 @@ async def test_a_servicer_not_on_duty_in_wecom_is_named_in_the_log_and_the_leads
     assert kf.sessions["wmA"].state == 1  # still the bot's, and the person was acknowledged
     assert any("95014" in r.getMessage() and "c1" in r.getMessage() for r in caplog.records)
     assert fake_platform.of_kind("escalation"), fake_platform.received
+
+
+async def test_a_message_after_the_session_ended_begins_the_next_one_in_the_same_pull(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(
+        make_bot, database_url, fake_platform, kf, [("c1", at(D, "08:00"), at(D, "23:00"))]
+    )
+    await says(bot, kf, "wmA", "在吗")
+    kf.servicer_ends("wmA")  # ended in the client, and the person writes again at once:
+    kf.user_says("wmA", "我还有话想说")  # one pull reads both, in that order
+    await callback(bot, kf)
+    await settled(bot)
+    async with bot.app[DB].read() as s:
+        convs = list(await s.scalars(select(models.Conversation).order_by(models.Conversation.id)))
+    assert [c.status for c in convs] == ["closed", "open"]
+    assert trans(kf) == [("trans", "wmA", 3, "c1"), ("trans", "wmA", 3, "c1")]  # the new session
+    assert kf.refused == []
