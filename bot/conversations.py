@@ -761,11 +761,18 @@ async def session_changed(ctx: Context, s: AsyncSession, changes: Sequence[Sessi
 
 
 async def note_first_response(
-    ctx: Context, s: AsyncSession, group_id: str, counsellor_id: str, now: datetime
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    counsellor_id: str,
+    now: datetime,
+    staff_id: str = "",
 ) -> int:
-    """A counsellor's post (or /ack) answers the conversations they hold that await an answer;
-    how long each person waited for it goes to /metrics once the answer commits."""
+    """A counsellor's post (or /ack) answers the conversations they hold that await an answer
+    (`staff_id`: that person's only, for a reply 1:1); how long each person waited for it goes
+    to /metrics once the answer commits."""
     c = models.Conversation
+    whose = [c.staff_id == staff_id] if staff_id else []
     opened = list(
         await s.scalars(
             update(c)
@@ -774,6 +781,7 @@ async def note_first_response(
                 c.counsellor_id == counsellor_id,
                 c.status == "open",
                 c.first_response_at.is_(None),
+                *whose,
             )
             .values(first_response_at=now, response_due_at=None)
             .returning(c.opened_at)

@@ -171,7 +171,7 @@ async def _act(
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
         )
     elif role != "staff":
-        await note_first_response(ctx, s, msg.group_id, msg.sender_id, now)
+        await note_first_response(ctx, s, msg.group_id, msg.sender_id, now, msg.answers)
         await resume(ctx, s, msg.group_id, msg.sender_id, now)
 
 

@@ -106,7 +106,8 @@ async def test_a_counsellor_who_never_answers_loses_the_session_to_the_next(
     first = (await conversation(bot)).counsellor_id
     other = {"c1": "c2", "c2": "c1"}[first or ""]
     bot.advance(timedelta(minutes=11))  # first_response_minutes is 10
-    assert await handle_deadlines(bot.app[CONTEXT], "kf1", bot.clock.now()) == 1
+    await handle_deadlines(bot.app[CONTEXT], "kf1", bot.clock.now())  # or the group's job
+    await kf.wait_for(lambda: len(trans(kf)) == 2)
     await settled(bot)
     conv = await conversation(bot)
     assert conv.counsellor_id == other and conv.reassign_count == 1
@@ -134,7 +135,9 @@ async def test_a_shift_boundary_moves_the_session_and_the_team_is_told_who_took_
     await says(bot, kf, "wmA", "想聊聊")
     assert (await conversation(bot)).counsellor_id == "c1"
     bot.advance(timedelta(minutes=30))  # 10:00
-    await handle_due(bot.app[CONTEXT], "kf1", bot.clock.now())
+    await handle_due(bot.app[CONTEXT], "kf1", bot.clock.now())  # or the group's job
+    await kf.wait_for(lambda: len(trans(kf)) == 2)
+    await fake_platform.wait_for(lambda got: any(m["kind"] == "shift_change" for m in got))
     await settled(bot)
     assert (await conversation(bot)).counsellor_id == "c2"
     assert trans(kf) == [("trans", "wmA", 3, "c1"), ("trans", "wmA", 3, "c2")]
@@ -157,7 +160,8 @@ async def test_a_message_at_3_stays_with_the_bot_and_is_handed_over_at_8(
     assert "08:00" in reply
     assert kf.sessions["wmB"].state == 1 and fake_platform.of_kind("assignment") == []
     bot.advance(timedelta(hours=5))  # 08:00: service opens, the queue drains
-    await handle_due(bot.app[CONTEXT], "kf1", bot.clock.now())
+    await handle_due(bot.app[CONTEXT], "kf1", bot.clock.now())  # or the group's job
+    await kf.wait_for(lambda: len(trans(kf)) == 1)
     await settled(bot)
     assert [c[0] for c in kf.calls] == ["send", "send", "trans"]
     assert ACK in kf.calls[1][2] and kf.calls[2] == ("trans", "wmB", 3, "c1")
@@ -266,3 +270,23 @@ async def test_a_message_after_the_session_ended_begins_the_next_one_in_the_same
     assert [c.status for c in convs] == ["closed", "open"]
     assert trans(kf) == [("trans", "wmA", 3, "c1"), ("trans", "wmA", 3, "c1")]  # the new session
     assert kf.refused == []
+
+
+async def test_a_reply_in_wecom_answers_that_person_alone(
+    make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
+) -> None:
+    bot = await start(
+        make_bot, database_url, fake_platform, kf, [("c1", at(D, "08:00"), at(D, "23:00"))]
+    )
+    kf.user_says("wmA", "我先说")
+    kf.user_says("wmB", "我也在等")
+    await callback(bot, kf)
+    await settled(bot)
+    kf.servicer_says("c1", "wmA", "小王你好")  # Chen holds both, and answers one
+    await callback(bot, kf)
+    await settled(bot)
+    async with bot.app[DB].read() as s:
+        convs = {c.staff_id: c for c in await s.scalars(select(models.Conversation))}
+    assert {k: c.counsellor_id for k, c in convs.items()} == {"wmA": "c1", "wmB": "c1"}
+    assert convs["wmA"].first_response_at is not None
+    assert convs["wmB"].first_response_at is None and convs["wmB"].response_due_at is not None

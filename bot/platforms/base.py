@@ -40,6 +40,9 @@ class InboundMessage:
     text: str
     sent_at: datetime | None = None
     msg_type: str = "text"
+    # A counsellor's message on a 1:1 channel answers one person (a servicer's reply in
+    # 微信客服): it is the first response of that person's conversation alone.
+    answers: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,8 +248,9 @@ def parse_item(
         # A counsellor answered in the WeCom client: the first response. The words stay in
         # WeCom; a servicer carebot does not know is only kept.
         msg_kind = "text" if servicer and is_member(servicer) else "event"
+        answers = _str(item, "external_userid")[:128]  # whom they answered: theirs alone
         return Pulled(InboundMessage("wecom_kf", group.id, msg_id, servicer or "wecom", "", "",
-                                     sent_at, msg_kind))  # fmt: skip
+                                     sent_at, msg_kind, answers))  # fmt: skip
     user = _str(item, "external_userid")[:128]
     if not user:
         log.warning("wecom_kf group %s: a message without external_userid; skipped", group.id)
