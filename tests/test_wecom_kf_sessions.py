@@ -134,6 +134,10 @@ async def test_a_shift_boundary_moves_the_session_and_the_team_is_told_who_took_
     )
     await says(bot, kf, "wmA", "想聊聊")
     assert (await conversation(bot)).counsellor_id == "c1"
+    kf.servicer_says("c1", "wmA", "我在听")  # answered: no timeout moves it before 10:00
+    await callback(bot, kf)
+    await settled(bot)
+    assert (await conversation(bot)).first_response_at is not None
     bot.advance(timedelta(minutes=30))  # 10:00
     await handle_due(bot.app[CONTEXT], "kf1", bot.clock.now())  # or the group's job
     await kf.wait_for(lambda: len(trans(kf)) == 2)
@@ -143,8 +147,9 @@ async def test_a_shift_boundary_moves_the_session_and_the_team_is_told_who_took_
     assert trans(kf) == [("trans", "wmA", 3, "c1"), ("trans", "wmA", 3, "c2")]
     [notice] = fake_platform.of_kind("shift_change")
     assert notice["group"] == "g1"
-    [line] = [x for x in notice["text"].splitlines() if "小王" in x]
-    assert "Li" in line and "Chen" not in line, notice["text"]  # Li took 小王
+    lines = [x for x in notice["text"].splitlines() if "小王" in x]
+    assert len(lines) == 1, notice["text"]
+    assert "Li" in lines[0] and "Chen" not in lines[0], notice["text"]  # Li took 小王
     assert kf.refused == []
 
 
