@@ -18,6 +18,7 @@ from bot import deadlines, models, replay
 from bot.clock import SystemWallClock
 from bot.config import Settings
 from bot.context import Context
+from bot.conversations import session_changed
 from bot.db import Database
 from bot.errors import BadRequest, Overloaded, SignatureError
 from bot.keys import (
@@ -40,7 +41,14 @@ from bot.outbox import OutboxWorker
 from bot.platforms import NAMES as SPEC_NAMES
 from bot.platforms import PLATFORMS as SPECS
 from bot.platforms import spec_of
-from bot.platforms.base import MAX_BODY_BYTES, InboundMessage, RawRequest, Reply, refuse_nul
+from bot.platforms.base import (
+    MAX_BODY_BYTES,
+    InboundMessage,
+    RawRequest,
+    Reply,
+    SessionChange,
+    refuse_nul,
+)
 from bot.platforms.spec import PlatformDeps
 from bot.protocols import Clock, Platform, Runs, SignsOnce, WallClock
 from bot.sync import sync_config
@@ -125,9 +133,12 @@ async def _outbox_worker(app: web.Application) -> AsyncIterator[None]:
         # the context and the commands are the app's, built by the time anything is pulled.
         return handle_in_session(app[CONTEXT], app[COMMANDS], s, messages)
 
+    def sessions(s: AsyncSession, changes: list[SessionChange]) -> Awaitable[None]:
+        return session_changed(app[CONTEXT], s, changes)
+
     deps = PlatformDeps(
         app[HTTP], wall, clock, timeout_s, lang, db, app[LIVE].notify, settings,
-        store=store, wake=lambda: app[CONTEXT].wake_outbox(),
+        store=store, wake=lambda: app[CONTEXT].wake_outbox(), sessions=sessions,
     )  # fmt: skip
     platforms: dict[str, Platform] = {spec.name: spec.build(deps) for spec in SPECS}
     app[PLATFORMS] = platforms

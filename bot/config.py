@@ -393,6 +393,14 @@ class Settings(BaseSettings):
     def group(self, group_id: str) -> GroupConfig | None:
         return self._index[0].get(group_id)
 
+    def served_by(self, team_id: str) -> list[str]:
+        """The 1:1 channels (their group ids) whose team reads in group `team_id`."""
+        return [
+            g.id
+            for g in self.groups
+            if (key := spec_of(g.platform).team_key) and str(getattr(g.keys, key)) == team_id
+        ]
+
     def members_of(self, group_id: str) -> list[MemberConfig]:
         return list(self._index[1].get(group_id, ()))
 

@@ -29,7 +29,7 @@ from bot.logs import ids
 from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms import spec_of
-from bot.platforms.base import InboundMessage, OutboundMessage
+from bot.platforms.base import InboundMessage, OutboundMessage, SessionChange
 from bot.quoting import quote
 from bot.routing import CounsellorLoad, OffHours, Timing, Wait, choose, reroute_after_timeout, route
 
@@ -72,6 +72,58 @@ def _relays_text(ctx: Context, group_id: str) -> bool:
     hands them over in its own client (its spec's relays_text)."""
     group = ctx.settings.group(group_id)
     return group is None or spec_of(group.platform).relays_text
+
+
+def _one_to_one(ctx: Context, group_id: str) -> bool:
+    """Whether the group is a 1:1 channel (the person alone; its team reads elsewhere)."""
+    group = ctx.settings.group(group_id)
+    return group is not None and bool(spec_of(group.platform).team_key)
+
+
+def _hands_over(ctx: Context, group_id: str) -> bool:
+    """Whether the group's platform hands the person's session to the counsellor itself."""
+    group = ctx.settings.group(group_id)
+    return group is not None and spec_of(group.platform).hands_over
+
+
+def to_person(
+    ctx: Context, group_id: str, text: str, kind: str, staff_id: str, *, private: bool = False
+) -> OutboundMessage:
+    """A post for the person. On a 1:1 channel it is theirs alone and keeps its order in their
+    lane (`private_to`), with the hand-over behind it; in a group it mentions them (`private`:
+    privately, where the group's mode asks for it)."""
+    to = (staff_id,)
+    return OutboundMessage(
+        group_id, text, kind, to, to if private or _one_to_one(ctx, group_id) else ()
+    )
+
+
+def hand_session(
+    ctx: Context,
+    s: AsyncSession,
+    conv: models.Conversation,
+    counsellor_id: str | None,
+    now: datetime,
+    *,
+    names: Names | None = None,
+    replacing: Sequence[str] = (),
+) -> None:
+    """On a platform that hands sessions over (spec.hands_over), put the person's session with
+    `counsellor_id` (None: end it): an outbox row in the person's lane, so it goes after
+    everything carebot says to them first (after a hand-over the platform may not let carebot
+    speak), exactly once. The platform leaves a session another servicer took in its client
+    alone, unless that servicer is one of `replacing` (whom carebot gave it to before)."""
+    if not _hands_over(ctx, conv.group_id):
+        return
+    lang = ctx.language_of(conv.group_id)
+    mentions: tuple[str, ...] = ()
+    if counsellor_id is None:
+        text = t(lang, "session_end")
+    else:
+        text = t(lang, "session_to", counsellor=_name(names or Names(), counsellor_id))
+        mentions = (counsellor_id, *(m for m in replacing if m and m != counsellor_id))
+    to = (conv.staff_id,)
+    enqueue(s, OutboundMessage(conv.group_id, text, "session", mentions, to), now)
 
 
 def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
@@ -181,6 +233,9 @@ async def route_staff_message(
     if is_crisis:  # the person first: help is coming, and the hotlines
         _crisis_reply(ctx, s, conv, staff, _name(names, decision.counsellor_id), now)
     if decision.continuing:
+        # The platform's session may have ended and begun again (the person wrote after it
+        # ended, or after its 48 hours): it goes to whoever holds the conversation.
+        hand_session(ctx, s, conv, decision.counsellor_id, now, names=names)
         if _privacy(ctx, msg.group_id) and _relays_text(ctx, msg.group_id):
             private = t(
                 ctx.language_of(msg.group_id), "assignment_private", staff=staff, text=quote(text)
@@ -262,6 +317,8 @@ async def assign(
     mark go privately to the assignee and the leads, with who took it. `staff` is quoted already;
     `text` is what was written, quoted here. `suffix` ends the group's post.
     """
+    previous = conv.counsellor_id
+    handed = conv.first_assigned_at is not None  # a session handed over before: carebot is mute
     give(ctx, conv, counsellor_id, now)
     if announce:
         _announce(
@@ -275,10 +332,14 @@ async def assign(
             key=key,
             now=now,
             suffix=suffix,
+            tell_person=not handed,
             **extra,
         )
     if conv.is_crisis:
         _alert_crisis(ctx, s, conv, staff, text, counsellor_id, now, names)
+    # Last: whatever the person was told above goes out before the session leaves the bot.
+    replacing = (previous,) if previous else ()
+    hand_session(ctx, s, conv, counsellor_id, now, names=names, replacing=replacing)
 
 
 def _announce(
@@ -293,6 +354,7 @@ def _announce(
     key: str,
     now: datetime,
     suffix: str = "",
+    tell_person: bool = True,
     **extra: object,
 ) -> None:
     lang = ctx.language_of(conv.group_id)
@@ -305,8 +367,9 @@ def _announce(
         bare = "assignment_private_group" if _privacy(ctx, conv.group_id) else "assignment_bare"
         team_text = t(lang, bare, staff=staff, counsellor=counsellor)
         enqueue(s, OutboundMessage(conv.group_id, team_text, "assignment", mentions), now)
-        ack = t(lang, "person_ack", counsellor=counsellor)
-        enqueue(s, OutboundMessage(conv.group_id, ack, "assignment", (conv.staff_id,)), now)
+        if tell_person:  # a session already handed over is the counsellor's: carebot is mute
+            ack = t(lang, "person_ack", counsellor=counsellor)
+            enqueue(s, to_person(ctx, conv.group_id, ack, "assignment", conv.staff_id), now)
         return
     if _privacy(ctx, conv.group_id):
         group_text = t(lang, "assignment_private_group", staff=staff, counsellor=counsellor)
@@ -341,7 +404,7 @@ def _tell(
     **values: object,
 ) -> None:
     text = t(ctx.language_of(group_id), key, **values) + suffix
-    enqueue(s, OutboundMessage(group_id, text, kind, (staff_id,)), now)
+    enqueue(s, to_person(ctx, group_id, text, kind, staff_id), now)
 
 
 def _tell_waiting(
@@ -390,8 +453,8 @@ async def _answer_off_hours(
             # In a privacy group the reply is private; in the group it reads like any other.
             if _privacy(ctx, msg.group_id):
                 text = t(ctx.language_of(msg.group_id), "crisis_off_hours", **values)
-                to = (msg.sender_id,)
-                enqueue(s, OutboundMessage(msg.group_id, text, "crisis", to, to), now)
+                post = to_person(ctx, msg.group_id, text, "crisis", msg.sender_id, private=True)
+                enqueue(s, post, now)
             else:
                 _tell(ctx, s, msg.group_id, "crisis_off_hours_group", msg.sender_id, now, **values)
         return
@@ -432,13 +495,11 @@ def _crisis_reply(
     Privately in a privacy group; in the group, in words that do not say it is a crisis.
     """
     hotlines = join(ctx.language_of(conv.group_id), ctx.settings.service.crisis_hotlines)
-    to = (conv.staff_id,)
-    private: tuple[str, ...]
-    if _privacy(ctx, conv.group_id):
-        key, waiting_key, kind, private = "crisis_reply", "crisis_reply_waiting", "crisis", to
+    private = _privacy(ctx, conv.group_id)
+    if private:
+        key, waiting_key, kind = "crisis_reply", "crisis_reply_waiting", "crisis"
     else:
-        key, waiting_key = "crisis_reply_group", "crisis_reply_group_waiting"
-        kind, private = "assignment", ()
+        key, waiting_key, kind = "crisis_reply_group", "crisis_reply_group_waiting", "assignment"
     if counsellor is None:
         text = t(ctx.language_of(conv.group_id), waiting_key, staff=staff, hotlines=hotlines)
     else:
@@ -449,7 +510,7 @@ def _crisis_reply(
             counsellor=counsellor,
             hotlines=hotlines,
         )
-    enqueue(s, OutboundMessage(conv.group_id, text, kind, to, private), now)
+    enqueue(s, to_person(ctx, conv.group_id, text, kind, conv.staff_id, private=private), now)
 
 
 def _alert_crisis(
@@ -645,21 +706,73 @@ async def hand_over(
 
 
 async def close(
-    ctx: Context, s: AsyncSession, conv: models.Conversation, reason: str, now: datetime
+    ctx: Context,
+    s: AsyncSession,
+    conv: models.Conversation,
+    reason: str,
+    now: datetime,
+    *,
+    end_session: bool = True,
 ) -> None:
-    """Close a conversation (done or idle); its counsellor has room for the next in the queue."""
+    """Close a conversation (done, idle, or ended in the platform's client); its counsellor has
+    room for the next in the queue. The platform's session ends with it (`end_session`: not
+    when it ended there first)."""
     conv.status, conv.closed_at, conv.close_reason = "closed", now, reason
     conv.response_due_at = None
+    if end_session:
+        hand_session(ctx, s, conv, None, now)
     await s.flush()
     await drain_queue(ctx, s, conv.group_id, now)
 
 
+async def session_changed(ctx: Context, s: AsyncSession, changes: Sequence[SessionChange]) -> None:
+    """Session changes made in a 1:1 channel's own client, in the pull's transaction: a session
+    ended there closes the conversation (its counsellor has room again); one a servicer took
+    or was transferred to there is recorded as that counsellor's, not moved back."""
+    now = ctx.clock.now()
+    for change in changes:
+        where = ids(group=change.group_id)
+        await store.lock_people(s, [(change.group_id, change.staff_id)])
+        found = await store.active_conversations(s, change.group_id, [change.staff_id])
+        conv = found.get(change.staff_id)
+        if conv is None:
+            log.info("group %s: a session %s in the platform's client, with no open "
+                     "conversation; nothing to record", change.group_id, change.event,
+                     extra=where)  # fmt: skip
+            continue
+        if change.event == "ended":
+            await close(ctx, s, conv, "ended", now, end_session=False)
+            continue
+        if not change.servicer or change.servicer == conv.counsellor_id:
+            continue
+        member = ctx.settings.member(change.group_id, change.servicer)
+        if member is None:
+            log.warning("group %s: conversation %s went to %r in the platform's client, who is "
+                        "not one of the group's counsellors; left with %s", change.group_id,
+                        conv.id, change.servicer[:64], conv.counsellor_id,
+                        extra=where)  # fmt: skip
+            continue
+        log.info("group %s: conversation %s %s to %s in the platform's client (was %s); "
+                 "recorded", change.group_id, conv.id, change.event, member.id,
+                 conv.counsellor_id, extra=where)  # fmt: skip
+        give(ctx, conv, member.id, now)
+        conv.tried = []
+        await s.flush()
+
+
 async def note_first_response(
-    ctx: Context, s: AsyncSession, group_id: str, counsellor_id: str, now: datetime
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    counsellor_id: str,
+    now: datetime,
+    staff_id: str = "",
 ) -> int:
-    """A counsellor's post (or /ack) answers the conversations they hold that await an answer;
-    how long each person waited for it goes to /metrics once the answer commits."""
+    """A counsellor's post (or /ack) answers the conversations they hold that await an answer
+    (`staff_id`: that person's only, for a reply 1:1); how long each person waited for it goes
+    to /metrics once the answer commits."""
     c = models.Conversation
+    whose = [c.staff_id == staff_id] if staff_id else []
     opened = list(
         await s.scalars(
             update(c)
@@ -668,6 +781,7 @@ async def note_first_response(
                 c.counsellor_id == counsellor_id,
                 c.status == "open",
                 c.first_response_at.is_(None),
+                *whose,
             )
             .values(first_response_at=now, response_due_at=None)
             .returning(c.opened_at)

@@ -88,6 +88,9 @@ OTHER_FAMILIES: dict[str, str] = {
     "command_reply": "conversation",
     "escalation": "alert",
     "crisis": "crisis",
+    # A 1:1 channel's session handed over or ended (spec.hands_over): the platform carries it
+    # out in the person's lane, after what was said to them; never merged.
+    "session": "session",
 }
 
 

@@ -28,15 +28,31 @@ def note_arg(inv: Invocation) -> str:
     return inv.rest
 
 
+def _groups(inv: Invocation) -> list[str]:
+    """The groups whose conversations a command here is about: this one, and the 1:1 channels
+    (微信客服) whose team reads here, where the person is not in the group."""
+    return [inv.group_id, *inv.ctx.settings.served_by(inv.group_id)]
+
+
 async def _held(inv: Invocation) -> list[models.Conversation]:
     c = models.Conversation
     return list(
         await inv.session.scalars(
             select(c)
-            .where(c.group_id == inv.group_id, c.counsellor_id == inv.sender_id, c.status == "open")
+            .where(
+                c.group_id.in_(_groups(inv)), c.counsellor_id == inv.sender_id, c.status == "open"
+            )
             .order_by(c.opened_at, c.id)
         )
     )
+
+
+async def _names(inv: Invocation) -> dict[str, str]:
+    """Display names of everyone known in this group and in the channels it serves."""
+    names: dict[str, str] = {}
+    for group_id in reversed(_groups(inv)):  # this group's own names win
+        names.update(await store.member_names(inv.session, group_id))
+    return names
 
 
 def _match(
@@ -62,7 +78,7 @@ async def done_command(inv: Invocation, who: str | None) -> None:
     """Close a conversation you hold (name the staff member if you hold several)."""
     lang = inv.lang
     held = await _held(inv)
-    names = await store.member_names(inv.session, inv.group_id)
+    names = await _names(inv)
     if who is not None:
         chosen = _match(held, names, who)
         if not chosen:

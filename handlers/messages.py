@@ -11,11 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, store
 from bot.batch import Batch
 from bot.context import Context
-from bot.conversations import ahead, note_first_response, resume, route_staff_message
+from bot.conversations import (
+    ahead,
+    note_first_response,
+    resume,
+    route_staff_message,
+    to_person,
+)
 from bot.i18n import media_word, t
 from bot.outbox import enqueue, enqueued
 from bot.platforms import spec_of
-from bot.platforms.base import InboundMessage, OutboundMessage
+from bot.platforms.base import InboundMessage
 from bot.quoting import quote
 from handlers.commands import Router
 
@@ -141,7 +147,7 @@ async def _route(
             staff=name,
             kind=media_word(ctx.language_of(msg.group_id), msg.msg_type),
         )
-        enqueue(s, OutboundMessage(msg.group_id, reply, "command_reply", (msg.sender_id,)), now)
+        enqueue(s, to_person(ctx, msg.group_id, reply, "command_reply", msg.sender_id), now)
     await route_staff_message(ctx, s, batch, msg, message_id, now)
 
 
@@ -165,7 +171,7 @@ async def _act(
             update(models.Message).where(models.Message.id == message_id).values(is_command=True)
         )
     elif role != "staff":
-        await note_first_response(ctx, s, msg.group_id, msg.sender_id, now)
+        await note_first_response(ctx, s, msg.group_id, msg.sender_id, now, msg.answers)
         await resume(ctx, s, msg.group_id, msg.sender_id, now)
 
 

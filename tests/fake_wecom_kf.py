@@ -24,10 +24,25 @@ work/kf):
   within 20 s of its enter_session event.
 - `POST /cgi-bin/kf/customer/batchget` {"external_userid_list"} -> {"customer_list":
   [{"external_userid", "nickname", ...}], "invalid_external_userid"}.
+- `POST /cgi-bin/kf/service_state/get` {"open_kfid", "external_userid"} -> {"service_state",
+  "servicer_userid"} and `POST /cgi-bin/kf/service_state/trans` {"open_kfid", "external_userid",
+  "service_state", "servicer_userid"} -> {"msg_code"} (分配客服会话, doc 94698): the states are
+  0 未处理, 1 由智能助手接待, 2 待接入池排队中, 3 由人工接待, 4 已结束/未开始, and a trans may
+  only go 0 -> 1/2/3, 1 -> 2/3, 2 -> 3, 3 -> 3 (another servicer) or 4; nothing leaves 4 by
+  the API (the user's next message makes it 0; a servicer writing in the client makes it 3,
+  with a session_status_change of change_type 4). The target servicer must be one of the
+  account's servicers, activated and 正在接待, else 95014 (documented for an inactive one).
+  Replying through send_msg in state 0 is the table's "1. 直接用API自动回复消息": the session is
+  the bot's (1) afterwards (read from the table's options, which name the states they lead to).
+- The driver's `servicer_takes` / `servicer_transfers` / `servicer_ends` play a servicer in the
+  WeCom client (读取消息, event session_status_change: change_type 1 从接待池接入会话,
+  2 转接会话, 3 结束会话, 4 重新接入已结束/已转接会话; old_servicer_userid for 2 and 3,
+  new_servicer_userid for 1 and 2).
+- `calls` logs, in order, each accepted send_msg ("send", user, text) and trans ("trans",
+  user, state, servicer), so a test can check what went out before a hand-over.
 - `fail_next` answers the next calls with HTTP 500 (WeCom's occasional 5xx).
 
-- `POST /cgi-bin/kf/service_state/get` {"open_kfid", "external_userid"} -> {"service_state",
-  "servicer_userid"}; a user the account never saw is 40096 (invalid external_userid).
+- A service_state/get for a user the account never saw is 40096 (invalid external_userid).
 - `POST /cgi-bin/kf/add_contact_way` {"open_kfid", "scene"} -> {"url"}: the account's link;
   `scene` at most 32 bytes of [0-9a-zA-Z_-] (else 40058), and the link carries it as
   enc_scene (the documentation: "若scene非空，返回的客服链接开发者可拼接scene_param").
@@ -70,6 +85,17 @@ ERR_QUOTA = 95001  # 发送客服消息次数限制: the 5 messages after the us
 ERR_CODE = 95003  # ASSUMED: a welcome code used, unknown or too old
 ERR_MSG_TOKEN = 95007  # 不合法的msgtoken
 ERR_USER = 40096  # invalid external_userid
+ERR_SERVICER = 95014  # documented: the servicer is not activated (or not 正在接待)
+ERR_NOT_SERVICER = 95014  # errcode page: 95014 also covers "not a servicer of the account"
+ERR_TRANSITION = 95016  # ASSUMED: the session's state may not change to the one asked
+# 分配客服会话's table: the states a trans may lead to from each state.
+TRANSITIONS: dict[int, frozenset[int]] = {
+    0: frozenset({1, 2, 3}),
+    1: frozenset({2, 3}),
+    2: frozenset({3}),
+    3: frozenset({3, 4}),
+    4: frozenset(),
+}
 _MSGID = re.compile(r"^[0-9a-zA-Z_-]{1,32}$")
 
 
@@ -98,6 +124,10 @@ class FakeWeComKf:
     delivered: dict[str, list[str]] = field(default_factory=dict)  # user -> texts, in order
     welcomed: dict[str, str] = field(default_factory=dict)
     refused: list[tuple[str, int]] = field(default_factory=list)  # (user, errcode)
+    # The account's servicers: userid -> whether they are 正在接待 (activated and on duty).
+    servicers: dict[str, bool] = field(default_factory=dict)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)  # accepted sends and trans
+    trans_refused: list[tuple[str, int]] = field(default_factory=list)  # (user, errcode)
     sync_calls: int = 0
     untokened_sync_calls: int = 0
     batchget_calls: int = 0
@@ -138,8 +168,13 @@ class FakeWeComKf:
         return self._add({"external_userid": user, "origin": 3, "msgtype": msgtype, **body})
 
     def servicer_says(self, servicer: str, user: str, text: str) -> dict[str, Any]:
-        """A servicer answers in the WeCom client (origin 5); the user sees it in WeChat."""
+        """A servicer answers in the WeCom client (origin 5); the user sees it in WeChat. In an
+        ended session that takes it back (state 3, change_type 4)."""
         self.delivered.setdefault(user, []).append(f"[{servicer}] {text}")
+        session = self.sessions.setdefault(user, Session())
+        if session.state == 4:
+            self._session_event(user, 4, "", servicer)
+            session.state, session.servicer = 3, servicer
         return self._add(
             {
                 "external_userid": user,
@@ -170,6 +205,40 @@ class FakeWeComKf:
             }
         )
         return code
+
+    def _session_event(self, user: str, change_type: int, old: str, new: str) -> None:
+        event: dict[str, Any] = {
+            "event_type": "session_status_change",
+            "open_kfid": OPEN_KFID,
+            "external_userid": user,
+            "change_type": change_type,
+        }
+        if old:
+            event["old_servicer_userid"] = old
+        if new:
+            event["new_servicer_userid"] = new
+        if change_type in (1, 3):
+            event["msg_code"] = "MSGCODE" + secrets.token_hex(6)
+        self._add({"origin": 4, "msgtype": "event", "event": event})
+
+    def servicer_takes(self, user: str, servicer: str) -> None:
+        """A servicer takes the user's session in the WeCom client (change_type 1)."""
+        session = self.sessions.setdefault(user, Session())
+        session.state, session.servicer = 3, servicer
+        self._session_event(user, 1, "", servicer)
+
+    def servicer_transfers(self, user: str, to: str) -> None:
+        """The servicer holding the session transfers it to another in the client (2)."""
+        session = self.sessions[user]
+        assert session.state == 3, f"the session is in state {session.state}, not 3"
+        old, session.servicer = session.servicer, to
+        self._session_event(user, 2, old, to)
+
+    def servicer_ends(self, user: str) -> None:
+        """The servicer ends the session in the WeCom client (change_type 3)."""
+        session = self.sessions[user]
+        old, session.state, session.servicer = session.servicer, 4, ""
+        self._session_event(user, 3, old, "")
 
     def callback_token(self) -> str:
         token = "ENC" + secrets.token_hex(16)
@@ -301,9 +370,12 @@ class FakeWeComKf:
             return self._answer({}, code, "not allowed now")
         assert session is not None
         session.sends += 1
+        if session.state == 0:
+            session.state = 1  # replied by the API: the bot's (1. 直接用API自动回复消息)
         msgid = msgid or "auto" + secrets.token_hex(8)
         self._msgids[msgid] = user
         self.delivered.setdefault(user, []).append(text)
+        self.calls.append(("send", user, text))
         if self.lose_answers > 0:  # delivered, but the answer never reaches the caller
             self.lose_answers -= 1
             return web.Response(status=502, text="bad gateway")
@@ -324,10 +396,13 @@ class FakeWeComKf:
             return refusal
         self.state_calls += 1
         body = await request.json()
+        if body.get("open_kfid") != OPEN_KFID:
+            return self._answer({}, 95000, "invalid open_kfid")
         session = self.sessions.get(body.get("external_userid", ""))
-        if body.get("open_kfid") != OPEN_KFID or session is None:
+        if session is None:
             return self._answer({}, ERR_USER, "invalid external_userid")
-        return self._answer({"service_state": session.state, "servicer_userid": session.servicer})
+        servicer = session.servicer if session.state == 3 else ""
+        return self._answer({"service_state": session.state, "servicer_userid": servicer})
 
     async def add_contact_way(self, request: web.Request) -> web.Response:
         if (refusal := self._auth(request)) is not None:
@@ -341,6 +416,35 @@ class FakeWeComKf:
         self.contact_ways.append(scene)
         url = "https://work.weixin.qq.com/kf/kfc" + OPEN_KFID[-8:].lower()
         return self._answer({"url": url + (f"?enc_scene=ENC{scene}" if scene else "")})
+
+    async def service_state_trans(self, request: web.Request) -> web.Response:
+        if (refusal := self._auth(request)) is not None:
+            return refusal
+        body = await request.json()
+        if body.get("open_kfid") != OPEN_KFID:
+            return self._answer({}, 95000, "invalid open_kfid")
+        user = body.get("external_userid", "")
+        target, servicer = body.get("service_state"), body.get("servicer_userid", "")
+        session = self.sessions.get(user)
+        code, errmsg = 0, "ok"
+        if session is None or target not in TRANSITIONS.get(session.state, frozenset()):
+            code, errmsg = ERR_TRANSITION, "invalid service_state transition"
+        elif target == 3 and servicer not in self.servicers:
+            code, errmsg = ERR_NOT_SERVICER, "not a servicer of the account"
+        elif target == 3 and not self.servicers[servicer]:
+            code, errmsg = ERR_SERVICER, "servicer not activated or not on duty"
+        elif target == 3 and session.state == 3 and servicer == session.servicer:
+            code, errmsg = ERR_TRANSITION, "already with this servicer"
+        if code:
+            self.trans_refused.append((user, code))
+            return self._answer({}, code, errmsg)
+        assert session is not None
+        first = target in (2, 3) and session.state in (0, 1)
+        session.state, session.servicer = target, servicer if target == 3 else ""
+        self.calls.append(("trans", user, target, session.servicer))
+        # A code for the reply or closing words: when first moved to 2 or 3, and to 4.
+        code_out = "MSGCODE" + secrets.token_hex(6) if first or target == 4 else ""
+        return self._answer({"msg_code": code_out} if code_out else {})
 
     async def batchget(self, request: web.Request) -> web.Response:
         if (refusal := self._auth(request)) is not None:
@@ -375,6 +479,7 @@ async def serve_fake_kf(fake: FakeWeComKf) -> AsyncIterator[FakeWeComKf]:
     app.router.add_post("/cgi-bin/kf/customer/batchget", fake.batchget)
     app.router.add_post("/cgi-bin/kf/service_state/get", fake.service_state_get)
     app.router.add_post("/cgi-bin/kf/add_contact_way", fake.add_contact_way)
+    app.router.add_post("/cgi-bin/kf/service_state/trans", fake.service_state_trans)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     fake.url = str(server.make_url("")).rstrip("/")

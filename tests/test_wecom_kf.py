@@ -83,6 +83,7 @@ async def kf() -> AsyncIterator[FakeWeComKf]:
     wall = FrozenWallClock(NOW)
     fake = FakeWeComKf(now=lambda: wall.wall_now().timestamp())
     fake.nicknames = {"wmA": "小王", "wmB": "小李", "wmC": "小张"}
+    fake.servicers = {"c1": True, "c2": True}  # the counsellors serve the account, 正在接待
     async with serve_fake_kf(fake) as served:
         served.wall = wall  # type: ignore[attr-defined]
         yield served

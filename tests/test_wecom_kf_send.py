@@ -62,11 +62,17 @@ async def kf() -> AsyncIterator[FakeWeComKf]:
 
 
 async def start(
-    make_bot: Any, database_url: str, team: FakePlatform, kf: FakeWeComKf, **kf_extra: Any
+    make_bot: Any,
+    database_url: str,
+    team: FakePlatform,
+    kf: FakeWeComKf,
+    on_duty: bool = False,
+    **kf_extra: Any,
 ) -> Bot:
     settings = settings_for(database_url, team.url, kf.url, **kf_extra)
     bot: Bot = await make_bot(settings, FrozenClock(NOW), kf.wall)  # type: ignore[attr-defined]
-    await bot.add_shift("c1", at(D, "08:00"), at(D, "23:00"), group="kf1")
+    if on_duty:
+        await bot.add_shift("c1", at(D, "08:00"), at(D, "23:00"), group="kf1")
     return bot
 
 
@@ -102,9 +108,11 @@ def reports(team: FakePlatform) -> list[dict[str, Any]]:
 async def test_a_sixth_message_in_the_window_is_not_attempted_and_the_team_is_told(
     make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
 ) -> None:
-    bot = await start(make_bot, database_url, fake_platform, kf)
+    # Nobody on duty: the session stays with the bot (state 1), where WeCom lets it send, so the
+    # 5-in-48-h rule is what limits it (a session handed to a counsellor gets nothing at all).
+    bot = await start(make_bot, database_url, fake_platform, kf, on_duty=False)
     await say(bot, kf, "wmA", WORDS)
-    assert len(kf.delivered["wmA"]) == 1  # the acknowledgement
+    assert len(kf.delivered["wmA"]) == 1  # "nobody is on duty right now", with the hotlines
     bot.advance(timedelta(hours=1))
     await post_to(bot, "wmA", *(f"note {i}" for i in range(2, 7)))
     assert kf.delivered["wmA"][1:] == [f"note {i}" for i in range(2, 6)]  # 2-5: five in all
@@ -112,7 +120,8 @@ async def test_a_sixth_message_in_the_window_is_not_attempted_and_the_team_is_to
     dead = [r for r in await rows(bot) if r.status == "dead"]
     assert [r.text for r in dead] == ["note 6"] and "quota" in (dead[0].last_error or "")
     [report] = reports(fake_platform)
-    assert report["group"] == "g1" and "Chen" in report["text"] and "小王" in report["text"]
+    # Nobody holds the conversation, so the leads are told.
+    assert report["group"] == "g1" and "Lead Liu" in report["text"] and "小王" in report["text"]
     assert t("en", "kf_reason_quota") in report["text"] and WORDS not in report["text"]
     # The person writes again: a new window of five.
     await say(bot, kf, "wmA", "还在吗")
@@ -168,9 +177,10 @@ async def test_a_session_a_servicer_holds_gets_nothing_from_the_bot(
 async def test_under_privacy_the_team_post_names_nobody_and_a_crisis_reply_stays_private(
     make_bot: Any, database_url: str, fake_platform: FakePlatform, kf: FakeWeComKf
 ) -> None:
-    bot = await start(make_bot, database_url, fake_platform, kf, privacy=True)
+    kf.servicers = {"c1": True}  # c1 serves the account: the session is handed to them
+    bot = await start(make_bot, database_url, fake_platform, kf, on_duty=True, privacy=True)
     await say(bot, kf, "wmA", WORDS)
-    kf.sessions["wmA"].state = 2  # waiting in WeCom's queue
+    kf.sessions["wmA"].state = 2  # then waiting in WeCom's queue
     await post_to(bot, "wmA", "ack")
     team_post, private_post = reports(fake_platform)
     assert "小王" not in team_post["text"] and t("en", "kf_someone") in team_post["text"]

@@ -249,6 +249,15 @@ WORDS: Words = {
         "zh": "收到，值班的{counsellor}老师会尽快回复你。",
         "en": "Got it: {counsellor}, on duty now, will answer you soon.",
     },
+    # The label of an outbox row that hands a 1:1 channel's session over (the outbox listing).
+    "session_to": {
+        "zh": "会话转给 {counsellor} 接待",
+        "en": "session handed to {counsellor}",
+    },
+    "session_end": {
+        "zh": "会话结束",
+        "en": "session ended",
+    },
     "kf_welcome": {
         "zh": "你好，这里是心理支持服务，服务时间 {opens}-{closes}。"
         "想说什么都可以直接发给我们。如需紧急帮助，请拨打：{hotlines}。",

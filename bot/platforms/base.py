@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.errors import BadRequest, PlatformError, Retry
 
@@ -40,6 +40,9 @@ class InboundMessage:
     text: str
     sent_at: datetime | None = None
     msg_type: str = "text"
+    # A counsellor's message on a 1:1 channel answers one person (a servicer's reply in
+    # 微信客服): it is the first response of that person's conversation alone.
+    answers: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,21 @@ class OutboundMessage:
     mentions: tuple[str, ...] = ()
     private_to: tuple[str, ...] = ()
     outbox_id: int | None = None
+
+
+SessionEvent = Literal["taken", "transferred", "ended", "reopened"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionChange:
+    """A 1:1 channel's session changed in the platform's own client: a servicer took it (from
+    the queue, or back after it ended), transferred it to `servicer`, or ended it."""
+
+    group_id: str
+    staff_id: str
+    event: SessionEvent
+    servicer: str = ""  # who holds it now ("" when it ended)
+    previous: str = ""  # who held it before, when the platform says
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from bot.config import GroupConfig, Settings
     from bot.db import Database
-    from bot.platforms.base import InboundMessage, Reply
+    from bot.platforms.base import InboundMessage, Reply, SessionChange
     from bot.protocols import Clock, Platform, WallClock
 
 # "always": the chat platforms block robots that post too fast; "when_set": only when the group
@@ -66,6 +66,9 @@ class PlatformDeps:
     # transaction: per message, whether it was a duplicate (handlers/messages.py).
     store: Callable[[AsyncSession, list[InboundMessage]], Awaitable[list[bool]]] | None = None
     wake: Callable[[], None] = lambda: None  # the outbox has new rows
+    # Acts on session changes made in a 1:1 channel's own client (a servicer ended or
+    # transferred it), in the caller's transaction (bot/conversations.py `session_changed`).
+    sessions: Callable[[AsyncSession, list[SessionChange]], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,12 @@ class PlatformSpec:
     # Whether the person's words may be quoted to the counsellors (a 1:1 channel hands them
     # over in its own client: carebot never repeats them).
     relays_text: bool = True
+    # The person's session is handed to the counsellor in the platform's own client (a 1:1
+    # channel with servicers): each assignment, and each close, is an outbox row of kind
+    # "session" in the person's lane, behind what carebot says to them, which the platform's
+    # send() carries out (bot/conversations.py `hand_session`); session changes made in the
+    # client come back through PlatformDeps.sessions.
+    hands_over: bool = False
 
 
 def redact(text: str, group: GroupConfig | None, also: Iterable[str] = ()) -> str:

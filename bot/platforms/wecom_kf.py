@@ -28,6 +28,18 @@ servicer_status_change, session_status_change, ...; its ids inside `event`), 5 a
 writing in the WeCom client (servicer_userid): a counsellor's first response. Messages sent
 through kf/send_msg are not returned.
 
+Hand-over (分配客服会话): a session is 0 new, 1 with the bot (carebot's replies), 2 in WeCom's
+queue, 3 with a servicer (人工接待) or 4 ended; POST {api_base}/cgi-bin/kf/service_state/trans
+{"open_kfid", "external_userid", "service_state", "servicer_userid"} may only go 0 -> 1/2/3,
+1 -> 2/3, 2 -> 3, 3 -> 3 (another servicer) or 4, and the servicer must be activated and
+正在接待 (else errcode 95014). carebot's outbox carries each assignment and each close as a row
+of kind "session" in the person's lane (bot/conversations.py `hand_session`), after what carebot
+said to them, since send_msg is refused once the session is a servicer's; send() carries it out
+idempotently: service_state/get first, and nothing when the session is already there. A
+session that a servicer took, transferred or ended in the WeCom client (event
+session_status_change, change_type 1 从接待池接入, 2 转接, 3 结束, 4 重新接入) comes back
+through the pull and is recorded (PlatformDeps.sessions), not fought.
+
 Outbound to the person: POST {api_base}/cgi-bin/kf/send_msg {"touser", "open_kfid", "msgid"
 (at most 32 bytes of [0-9a-zA-Z_-]: the outbox row's, so a retry is the same message),
 "msgtype": "text", "text": {"content"}}, allowed while the session is new (0) or with the bot (1),
@@ -55,7 +67,14 @@ from bot.i18n import join, t
 from bot.models import KfCursor, OutboxRow
 from bot.platforms import wecom_kf_limits as limits
 from bot.platforms import wecom_kf_link
-from bot.platforms.base import InboundMessage, OutboundMessage, RawRequest, Reply
+from bot.platforms.base import (
+    InboundMessage,
+    OutboundMessage,
+    RawRequest,
+    Reply,
+    SessionChange,
+    SessionEvent,
+)
 from bot.platforms.spec import PlatformDeps, PlatformSpec, keys_of
 from bot.platforms.wecom import _xml, check_timestamp, read_envelope, signed_query
 from bot.platforms.wecom_api import WeComAppKeys, WeComClient, WeComError
@@ -76,8 +95,14 @@ PULL_EVERY_S = 30.0  # the periodic pull under a lost callback (real seconds)
 CALLBACK_TOKEN_S = 600.0  # a callback's Token is valid 10 minutes
 NAMES_PER_CALL = 100  # kf/customer/batchget takes at most 100 external_userids
 CUSTOMER, EVENT, SERVICER = 3, 4, 5  # msg_list `origin`
+SERVICER_INACTIVE = 95014  # trans: the servicer is not activated, or not 正在接待
 KINDS = {"image": "image", "voice": "voice", "video": "video", "file": "file"}
+# service_state: new, with the bot, in WeCom's queue, with a servicer, ended (or not begun)
+NEW, BOT, QUEUED, SERVICER_STATE, ENDED = 0, 1, 2, 3, 4
+# session_status_change change_type: 1 从接待池接入会话, 2 转接会话, 3 结束会话, 4 重新接入
+CHANGES: dict[int, SessionEvent] = {1: "taken", 2: "transferred", 3: "ended", 4: "reopened"}
 StoreInSession = Callable[[AsyncSession, list[InboundMessage]], Awaitable[list[bool]]]
+SessionsInSession = Callable[[AsyncSession, list[SessionChange]], Awaitable[None]]
 
 
 class WeComKfKeys(WeComAppKeys):
@@ -175,12 +200,29 @@ def _sent_at(item: Mapping[str, Any]) -> datetime | None:
     return None
 
 
+def _session_change(group: GroupConfig, event: Mapping[str, Any]) -> SessionChange | None:
+    """What a session_status_change event says was done in the WeCom client (None: another
+    event, or one without the user or a known change_type)."""
+    if _str(event, "event_type") != "session_status_change":
+        return None
+    user = _str(event, "external_userid")[:128]
+    change = event.get("change_type")
+    kind = CHANGES.get(change) if isinstance(change, int) else None
+    if not user or kind is None:
+        log.warning("wecom_kf group %s: a session_status_change without external_userid or "
+                    "with change_type %r; kept, not acted on", group.id, change)  # fmt: skip
+        return None
+    new, old = _str(event, "new_servicer_userid")[:128], _str(event, "old_servicer_userid")[:128]
+    return SessionChange(group.id, user, kind, "" if kind == "ended" else new, old)
+
+
 @dataclass(frozen=True, slots=True)
 class Pulled:
     """A msg_list item as carebot keeps it: the message, and what else it asks for."""
 
     message: InboundMessage
     welcome_code: str = ""  # enter_session: the code for the welcome text (20 s, once)
+    change: SessionChange | None = None  # session_status_change: made in the WeCom client
 
 
 def parse_item(
@@ -203,14 +245,15 @@ def parse_item(
         who = _str(event, "external_userid") or _str(event, "servicer_userid") or "wecom"
         message = InboundMessage("wecom_kf", group.id, msg_id, who[:128], "", "", sent_at, "event")
         code = _str(event, "welcome_code") if _str(event, "event_type") == "enter_session" else ""
-        return Pulled(message, code)
+        return Pulled(message, code, _session_change(group, event))
     if origin == SERVICER:
         servicer = _str(item, "servicer_userid")[:128]
         # A counsellor answered in the WeCom client: the first response. The words stay in
         # WeCom; a servicer carebot does not know is only kept.
         msg_kind = "text" if servicer and is_member(servicer) else "event"
+        answers = _str(item, "external_userid")[:128]  # whom they answered: theirs alone
         return Pulled(InboundMessage("wecom_kf", group.id, msg_id, servicer or "wecom", "", "",
-                                     sent_at, msg_kind))  # fmt: skip
+                                     sent_at, msg_kind, answers))  # fmt: skip
     user = _str(item, "external_userid")[:128]
     if not user:
         log.warning("wecom_kf group %s: a message without external_userid; skipped", group.id)
@@ -268,9 +311,11 @@ class WeComKfPlatform:
         *,
         wall: WallClock,
         clock: Clock | None = None,
+        sessions: SessionsInSession | None = None,
     ) -> None:
         self.client = WeComClient(http, timeout_s, monotonic)
         self._clock = clock  # the service clock: whether service runs, for the welcome text
+        self._sessions = sessions
         self._wall = wall  # when a cursor was written: real time
         self._db = db
         self._settings = settings
@@ -379,7 +424,7 @@ class WeComKfPlatform:
                 if (p := parse_item(group, item, names, lambda m: _is_member(settings, group, m)))
                 is not None
             ]
-            duplicates = await self._store(s, [p.message for p in pulled]) if pulled else []
+            duplicates = await self._store_in_order(s, pulled)
             next_cursor = data.get("next_cursor")
             if isinstance(next_cursor, str) and next_cursor:
                 await s.execute(
@@ -394,6 +439,24 @@ class WeComKfPlatform:
         self.stats.stored += len(new)
         welcomes = [(p.message.sender_id, p.welcome_code) for p in new if p.welcome_code]
         return len(new), data.get("has_more") == 1, welcomes
+
+    async def _store_in_order(self, s: AsyncSession, pulled: list[Pulled]) -> list[bool]:
+        """Store the page's messages, acting on each new session change where it comes (a
+        message after a session ended belongs to the next one); per message, whether it was a
+        duplicate."""
+        assert self._store is not None
+        duplicates: list[bool] = []
+        run: list[Pulled] = []
+        for i, p in enumerate(pulled):
+            run.append(p)
+            if p.change is None and i < len(pulled) - 1:
+                continue
+            stored = await self._store(s, [x.message for x in run])
+            duplicates += stored
+            if p.change is not None and not stored[-1] and self._sessions is not None:
+                await self._sessions(s, [p.change])
+            run = []
+        return duplicates
 
     async def _lock_cursor(self, s: AsyncSession, group_id: str) -> str:
         """The group's cursor, its row locked until the transaction ends (PostgreSQL)."""
@@ -484,7 +547,11 @@ class WeComKfPlatform:
     async def send(self, group: GroupConfig, message: OutboundMessage) -> None:
         """A post for the person (the outbox sends every other post to the team group), only
         while their session is with the bot: the state is asked first (a servicer may have
-        taken it in WeCom), and a refusal for good is explained from WeCom's errcodes."""
+        taken it in WeCom), and a refusal for good is explained from WeCom's errcodes; or
+        their session handed over or ended (kind "session")."""
+        if message.kind == "session":
+            await self._move_session(group, message)
+            return
         to = message.private_to or message.mentions
         if not to:
             raise PlatformError(
@@ -525,6 +592,66 @@ class WeComKfPlatform:
         if group.id not in self._links:
             self._links[group.id] = await wecom_kf_link.contact_link(self.client, group)
         return self._links[group.id]
+
+    async def _move_session(self, group: GroupConfig, message: OutboundMessage) -> None:
+        """Put the person's session with mentions[0] (no mentions: end it), unless it is there
+        already: idempotent, so a retry after a lost answer does nothing twice. A session a
+        servicer took in the WeCom client is left alone unless that servicer is one carebot
+        gave it to before (mentions[1:]): a reassignment made by hand is not fought."""
+        if len(message.private_to) != 1:
+            raise PlatformError(f"wecom_kf group {group.id!r}: a session row names no one person")
+        user = message.private_to[0]
+        k = _keys(group)
+        who = {"open_kfid": k.open_kfid, "external_userid": user}
+        data = await self.client.call(group, "/cgi-bin/kf/service_state/get", who)
+        state, holder = data.get("service_state"), _str(data, "servicer_userid")
+        target = message.mentions[0] if message.mentions else ""
+        where = f"wecom_kf group {group.id}, outbox row {message.outbox_id}"
+        if not target:
+            if state != SERVICER_STATE:  # ended already, or never a servicer's: 3 -> 4 only
+                log.info("%s: the session is in state %s; nothing to end", where, state)
+                return
+            await self._trans(group, who, {"service_state": ENDED}, where, "")
+            return
+        if state == SERVICER_STATE and holder == target:
+            return  # there already (a retry, or the servicer took it themselves)
+        if state == ENDED:
+            log.info("%s: the session ended before it could go to %s; the person's next "
+                     "message begins a new one", where, target)  # fmt: skip
+            return
+        if state == SERVICER_STATE and holder not in message.mentions[1:]:
+            log.info("%s: %s holds the session in WeCom (moved there by hand); left with "
+                     "them, not moved to %s", where, holder, target)  # fmt: skip
+            return
+        change = {"service_state": SERVICER_STATE, "servicer_userid": target}
+        await self._trans(group, who, change, where, target)
+
+    async def _trans(
+        self,
+        group: GroupConfig,
+        who: dict[str, str],
+        change: dict[str, Any],
+        where: str,
+        servicer: str,
+    ) -> None:
+        try:
+            await self.client.call(group, "/cgi-bin/kf/service_state/trans", {**who, **change})
+        except WeComError as e:
+            if e.errcode == SERVICER_INACTIVE:
+                log.error("%s: WeCom refused to hand the session to %s (errcode 95014: not "
+                          "activated in WeCom, or not 正在接待 as a servicer of this account); "
+                          "they should set themselves 正在接待 in the WeCom client", where,
+                          servicer)  # fmt: skip
+            else:
+                log.warning("%s: service_state/trans to %s refused (errcode %s)", where,
+                            change.get("service_state"), e.errcode)  # fmt: skip
+            known = limits.explain(e.errcode)
+            if self._settings is not None and known.reason in limits.SETUP:
+                # the leads' post names the counsellor and the fix (once a day), not the row
+                raise limits.refusal(self._settings, group, limits.SESSION_KIND,
+                                     who["external_userid"], known.reason, f"errcode {e.errcode}",
+                                     counsellor_id=servicer or None) from e  # fmt: skip
+            raise
 
     # ---- the periodic pull ----------------------------------------------------------------
 
@@ -571,7 +698,15 @@ def check_config(g: GroupConfig, missing: list[str]) -> list[str]:
 
 def _build(d: PlatformDeps) -> WeComKfPlatform:
     return WeComKfPlatform(
-        d.http, d.db, d.settings, d.store, d.wake, d.timeout_s, wall=d.wall, clock=d.clock
+        d.http,
+        d.db,
+        d.settings,
+        d.store,
+        d.wake,
+        d.timeout_s,
+        wall=d.wall,
+        clock=d.clock,
+        sessions=d.sessions,
     )
 
 
@@ -594,5 +729,6 @@ SPEC = PlatformSpec(
     team_key="team_group",
     pulls=True,
     relays_text=False,
+    hands_over=True,
     inbound_ack=Reply(""),
 )

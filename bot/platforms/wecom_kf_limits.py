@@ -123,7 +123,11 @@ async def window_of(s: AsyncSession, group_id: str, person: str) -> Window:
     rows = await s.execute(
         select(OutboxRow.private_to, OutboxRow.mentions)
         .join(OutboxSend, OutboxSend.outbox_id == OutboxRow.id)
-        .where(OutboxSend.group_id == group_id, OutboxSend.sent_at > since)
+        .where(
+            OutboxSend.group_id == group_id,
+            OutboxSend.sent_at > since,
+            OutboxRow.kind != SESSION_KIND,  # hand-overs are not messages
+        )
     )
     sent = sum(1 for private_to, mentions in rows if person in (private_to or mentions))
     return Window(last, sent)
@@ -260,6 +264,7 @@ def _name(settings: Settings, group: GroupConfig, member_id: str | None) -> str:
 
 # ---- refusals -----------------------------------------------------------------------------
 
+SESSION_KIND = "session"  # an outbox row that hands the session over (service_state/trans)
 SETUP: frozenset[Reason] = frozenset({"account", "secret", "api_off", "servicer"})
 STATE_NAMES = {0: "新接入待处理", 1: "由智能助手接待", 2: "待接入池排队中", 3: "由人工接待",
                4: "已结束或未开始"}  # fmt: skip
@@ -294,7 +299,10 @@ async def forbids(
     parts: int,
     now: datetime,
 ) -> Refused | None:
-    """Whether the rules forbid `row` (in `parts` more messages) now, for any of its people."""
+    """Whether the rules forbid `row` (in `parts` more messages) now, for any of its people.
+    A hand-over (kind "session") is no message: WeCom counts only send_msg."""
+    if row.kind == SESSION_KIND:
+        return None
     for person in recipients(row):
         window = await window_of(s, group.id, person)
         reason = window.forbids(parts, now)
