@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot import models
 from bot.clock import FrozenClock
 from bot.config import load_settings
+from bot.errors import ConfigError
 from bot.keys import DB
 from tests.conftest import SECRET, Bot, FakePlatform, at
 from tests.fake_wecom_kf import FakeWeComKf
@@ -109,7 +110,7 @@ def test_the_period_is_a_key_of_the_group_30_s_unless_set() -> None:
 
     assert WeComKfKeys().pull_every_s == 30
     group = kf_group("https://qyapi.weixin.qq.com", pull_every_s=0)
-    with pytest.raises(Exception, match="pull_every_s"):
+    with pytest.raises(ConfigError, match="pull_every_s"):
         load_settings(None, groups=[group, {"id": "g1", "platform": "local"}])
 
 
