@@ -275,6 +275,7 @@ class _Page:
     more: bool = False
     welcomes: list[tuple[str, str]] = field(default_factory=list)
     wake: bool = False
+    written: tuple[str, str, int] | None = None  # (from cursor, to cursor, items) if written
 
 
 class WeComKfPlatform:
@@ -395,6 +396,9 @@ class WeComKfPlatform:
                 cursor = await self._lock_cursor(s, group.id)
                 items = await self._sync_msg(group, cursor, token)
                 page = await self._commit(s, group, cursor, items)
+        if page.written is not None:  # committed
+            self.stats.stored += page.stored
+            self.stats.committed.append(page.written)
         if page.wake:
             self._wake()
         return page
@@ -445,11 +449,10 @@ class WeComKfPlatform:
         ]
         duplicates = await self._store(s, [p.message for p in pulled]) if pulled else []
         new = [p for p, dup in zip(pulled, duplicates, strict=True) if not dup]
-        self.stats.stored += len(new)
-        self.stats.committed.append((cursor, fetched.next_cursor, len(fetched.items)))
         welcomes = [(p.message.sender_id, p.welcome_code) for p in new if p.welcome_code]
         wake = bool(s.info.get("carebot.enqueued"))
-        return _Page(len(new), fetched.more, welcomes, wake)
+        written = (cursor, fetched.next_cursor, len(fetched.items))
+        return _Page(len(new), fetched.more, welcomes, wake, written)
 
     async def _read_cursor(self, group_id: str) -> str:
         """The group's cursor (its row made if there is none), read outside a transaction."""
