@@ -14,7 +14,10 @@ work/kf):
   `page_size` makes pages smaller than `limit`, `repeat_across_pages` starts each page with the
   last item of the one before (a message returned twice), and an empty page with has_more = 1
   can be asked for. A callback token is valid 10 minutes; without a token the call is counted
-  (the documentation: strictly rate-limited).
+  (the documentation: strictly rate-limited). Every call is logged (`sync_log`: the cursor it
+  came with, the next_cursor and msgids it got); `sync_delay_s` makes each answer that slow,
+  and `before_sync_answer` is awaited with the call's log entry before it is answered (a test
+  stops the world there, e.g. to kill the process that is about to get that page).
 - `POST /cgi-bin/kf/send_msg` {"touser", "open_kfid", "msgid", "msgtype": "text", "text"}:
   only while the user's session is 0 (new) or 1 (the bot), within 48 h of the user's last
   message, at most 5 messages in that window; `msgid` (at most 32 bytes of [0-9a-zA-Z_-]) is
@@ -60,7 +63,7 @@ import contextlib
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +110,17 @@ class Session:
     sends: int = 0
 
 
+@dataclass(frozen=True)
+class SyncCall:
+    """One kf/sync_msg call as the fake answered it."""
+
+    cursor: str  # as sent ("" for none: from the oldest message)
+    next_cursor: str
+    msgids: tuple[str, ...]
+    has_more: bool
+    tokened: bool
+
+
 @dataclass
 class FakeWeComKf:
     """The server's state and the driver's handles."""
@@ -129,6 +143,9 @@ class FakeWeComKf:
     calls: list[tuple[Any, ...]] = field(default_factory=list)  # accepted sends and trans
     trans_refused: list[tuple[str, int]] = field(default_factory=list)  # (user, errcode)
     sync_calls: int = 0
+    sync_log: list[SyncCall] = field(default_factory=list)
+    sync_delay_s: float = 0.0
+    before_sync_answer: Callable[[SyncCall], Awaitable[None]] | None = None
     untokened_sync_calls: int = 0
     batchget_calls: int = 0
     state_calls: int = 0
@@ -332,12 +349,16 @@ class FakeWeComKf:
             start -= 1  # the previous page's last message again
         page = self.items[start : start + limit]
         end = start + len(page)
+        has_more = end < len(self.items)
+        msgids = tuple(i["msgid"] for i in page)
+        call = SyncCall(body.get("cursor") or "", f"c{end}", msgids, has_more, bool(token))
+        self.sync_log.append(call)
+        if self.sync_delay_s:
+            await asyncio.sleep(self.sync_delay_s)
+        if self.before_sync_answer is not None:
+            await self.before_sync_answer(call)
         return self._answer(
-            {
-                "next_cursor": f"c{end}",
-                "has_more": 1 if end < len(self.items) else 0,
-                "msg_list": page,
-            }
+            {"next_cursor": call.next_cursor, "has_more": 1 if has_more else 0, "msg_list": page}
         )
 
     async def send_msg(self, request: web.Request) -> web.Response:

@@ -17,10 +17,13 @@ is answered with an empty 200 at once; then POST {api_base}/cgi-bin/kf/sync_msg 
 "token" (the callback's, valid 10 minutes; without it the call is strictly rate-limited),
 "limit": 1000, "open_kfid"} -> {"next_cursor", "has_more", "msg_list"} is called page by page
 while has_more is 1 (an empty msg_list with has_more 1 is possible). Each page's messages and its
-next_cursor are written in one transaction, under a lock of the cursor's row (PostgreSQL), so
-two instances never both advance it, and a kill between the pull and the commit repeats the page,
-whose messages are stored once (unique msgid). Callbacks that arrive during a pull make one more
-pull, not one each; a pull every PULL_EVERY_S is the net under a lost callback.
+next_cursor are written in one transaction, only if the cursor is still the one the page was read
+from (compare and set), so a kill between the pull and the commit repeats the page, whose
+messages are stored once (unique msgid). On PostgreSQL the cursor's row is also locked from
+before the call to the commit, so two instances take turns and never both advance it; on SQLite
+(one writer for the whole file) the call is made outside any transaction (WeComKfPlatform._page).
+Callbacks that arrive during a pull make one more pull, not one each; a pull every
+`pull_every_s` (default 30 s) is the net under a lost callback.
 
 msg_list items: origin 3 is the WeChat user's message (external_userid, msgtype, text.content),
 4 a system event (msgtype "event", event.event_type: enter_session, msg_send_fail,
@@ -52,6 +55,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +63,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from xml.etree.ElementTree import Element
 
 import aiohttp
+from pydantic import Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,6 +120,9 @@ class WeComKfKeys(WeComAppKeys):
     token: str = ""
     encoding_aes_key: str = ""
     team_group: str = ""  # the id of the [[groups]] table the counsellors read
+    # The periodic pull under a lost callback, in real seconds (a pull without a callback's
+    # token is rate-limited by WeCom: keep it seconds, not less).
+    pull_every_s: float = Field(PULL_EVERY_S, gt=0, le=3600)
 
     def receiver_url(self) -> str:
         return self.api_base
@@ -290,7 +298,30 @@ class PullStats:
     pages: int = 0
     stored: int = 0
     failures: int = 0
+    dropped: int = 0  # pages read from a cursor another pull had moved meanwhile (SQLite)
     per_group: dict[str, int] = field(default_factory=dict)
+    # the last pages written: (the cursor each was read from, the one it moved to, its items)
+    committed: deque[tuple[str, str, int]] = field(default_factory=lambda: deque(maxlen=1000))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A sync_msg answer: its items, where the cursor goes next, and whether there is more."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str
+    more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What writing a page did: new messages, more to read, welcome codes, the outbox woken."""
+
+    stored: int = 0
+    more: bool = False
+    welcomes: list[tuple[str, str]] = field(default_factory=list)
+    wake: bool = False
+    written: tuple[str, str, int] | None = None  # (from cursor, to cursor, items) if written
 
 
 class WeComKfPlatform:
@@ -307,7 +338,6 @@ class WeComKfPlatform:
         wake: Callable[[], None] = lambda: None,
         timeout_s: float = 10,
         monotonic: Callable[[], float] = time.monotonic,
-        pull_every_s: float = PULL_EVERY_S,
         *,
         wall: WallClock,
         clock: Clock | None = None,
@@ -322,10 +352,9 @@ class WeComKfPlatform:
         self._store = store
         self._wake = wake
         self._monotonic = monotonic
-        self._pull_every_s = pull_every_s
         self._pulls: dict[str, _Pulls] = {}
         self._names: dict[tuple[str, str], str] = {}  # (open_kfid, external_userid) -> nickname
-        self._net: asyncio.Task[None] | None = None
+        self._net: list[asyncio.Task[None]] = []
         self._links: dict[str, str] = {}  # group -> its contact link
         self.stats = PullStats()
 
@@ -385,60 +414,106 @@ class WeComKfPlatform:
         self.stats.per_group[group.id] = self.stats.per_group.get(group.id, 0) + 1
         stored = 0
         for _ in range(MAX_PAGES):
-            new, more, welcomes = await self._page(group, token)
-            stored += new
-            for user, code in welcomes:
+            page = await self._page(group, token)
+            stored += page.stored
+            for user, code in page.welcomes:
                 await self._welcome(group, user, code)
-            if not more:
+            if not page.more:
                 break
         else:
             log.warning("wecom_kf group %s: %s pages in one pull; going on at the next",
                         group.id, MAX_PAGES)  # fmt: skip
         return stored
 
-    async def _page(
-        self, group: GroupConfig, token: str
-    ) -> tuple[int, bool, list[tuple[str, str]]]:
-        """One sync_msg page, stored with its next_cursor in one transaction."""
-        assert self._store is not None
-        k = _keys(group)
-        async with self._db.write() as s:
-            cursor = await self._lock_cursor(s, group.id)
-            payload: dict[str, Any] = {
-                "cursor": cursor,
-                "limit": SYNC_LIMIT,
-                "open_kfid": k.open_kfid,
-            }
-            if token:
-                payload["token"] = token
-            data = await self.client.call(group, "/cgi-bin/kf/sync_msg", payload)
-            self.stats.pages += 1
-            items = data.get("msg_list")
-            items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-            await self._learn_names(group, items)
-            names = {u: n for (kf, u), n in self._names.items() if kf == k.open_kfid}
-            settings = self._settings
-            pulled = [
-                p
-                for item in items
-                if (p := parse_item(group, item, names, lambda m: _is_member(settings, group, m)))
-                is not None
-            ]
-            duplicates = await self._store_in_order(s, pulled)
-            next_cursor = data.get("next_cursor")
-            if isinstance(next_cursor, str) and next_cursor:
-                await s.execute(
-                    update(KfCursor)
-                    .where(KfCursor.group_id == group.id)
-                    .values(cursor=next_cursor[:128], updated_at=self._wall.wall_now())
-                )
-            wake = bool(s.info.get("carebot.enqueued"))
-        if wake:
+    async def _page(self, group: GroupConfig, token: str) -> _Page:
+        """One sync_msg page, stored with its next_cursor in one transaction.
+
+        PostgreSQL: the cursor's row is locked (FOR UPDATE) before the call and until the page
+        is committed, so instances take turns: no two call sync_msg with the same cursor, and
+        nothing else waits (no other writer touches the row). SQLite has one writer at a time
+        for the whole file: a transaction held across the HTTP call would stall every webhook
+        and the outbox for the round trip. There the cursor is read, the call made outside any
+        transaction (this process pulls a group once at a time: pull_soon), and the page
+        committed only if the cursor is still the one it was read from (compare and set);
+        if another pull moved it, the page is dropped and read again from the new cursor.
+        """
+        if self._db.is_sqlite:
+            cursor = await self._read_cursor(group.id)
+            items = await self._sync_msg(group, cursor, token)
+            async with self._db.write() as s:
+                page = await self._commit(s, group, cursor, items)
+        else:
+            async with self._db.write() as s:
+                cursor = await self._lock_cursor(s, group.id)
+                items = await self._sync_msg(group, cursor, token)
+                page = await self._commit(s, group, cursor, items)
+        if page.written is not None:  # committed
+            self.stats.stored += page.stored
+            self.stats.committed.append(page.written)
+        if page.wake:
             self._wake()
+        return page
+
+    async def _sync_msg(self, group: GroupConfig, cursor: str, token: str) -> _Fetched:
+        """kf/sync_msg from `cursor`, and the nicknames of the people it brings."""
+        payload: dict[str, Any] = {
+            "cursor": cursor,
+            "limit": SYNC_LIMIT,
+            "open_kfid": _keys(group).open_kfid,
+        }
+        if token:
+            payload["token"] = token
+        data = await self.client.call(group, "/cgi-bin/kf/sync_msg", payload)
+        self.stats.pages += 1
+        items = data.get("msg_list")
+        items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+        await self._learn_names(group, items)
+        next_cursor = data.get("next_cursor")
+        next_cursor = next_cursor[:128] if isinstance(next_cursor, str) and next_cursor else cursor
+        return _Fetched(items, next_cursor, data.get("has_more") == 1)
+
+    async def _commit(
+        self, s: AsyncSession, group: GroupConfig, cursor: str, fetched: _Fetched
+    ) -> _Page:
+        """Store the page's messages and move the cursor, if it is still at `cursor`."""
+        assert self._store is not None
+        if not fetched.items and fetched.next_cursor == cursor:
+            return _Page(more=fetched.more)  # nothing new: nothing to write
+        moved = await s.execute(
+            update(KfCursor)
+            .where(KfCursor.group_id == group.id, KfCursor.cursor == cursor)
+            .values(cursor=fetched.next_cursor, updated_at=self._wall.wall_now())
+        )
+        if getattr(moved, "rowcount", 0) != 1:  # another pull stored this page first
+            self.stats.dropped += 1
+            log.info("wecom_kf group %s: the cursor moved during the pull; page read again",
+                     group.id)  # fmt: skip
+            return _Page(more=True)
+        k = _keys(group)
+        names = {u: n for (kf, u), n in self._names.items() if kf == k.open_kfid}
+        settings = self._settings
+        pulled = [
+            p
+            for item in fetched.items
+            if (p := parse_item(group, item, names, lambda m: _is_member(settings, group, m)))
+            is not None
+        ]
+        duplicates = await self._store_in_order(s, pulled) if pulled else []
         new = [p for p, dup in zip(pulled, duplicates, strict=True) if not dup]
-        self.stats.stored += len(new)
         welcomes = [(p.message.sender_id, p.welcome_code) for p in new if p.welcome_code]
-        return len(new), data.get("has_more") == 1, welcomes
+        wake = bool(s.info.get("carebot.enqueued"))
+        written = (cursor, fetched.next_cursor, len(fetched.items))
+        return _Page(len(new), fetched.more, welcomes, wake, written)
+
+    async def _read_cursor(self, group_id: str) -> str:
+        """The group's cursor (its row made if there is none), read outside a transaction."""
+        query = select(KfCursor.cursor).where(KfCursor.group_id == group_id)
+        async with self._db.read() as s:
+            cursor = await s.scalar(query)
+        if cursor is None:
+            async with self._db.write() as s:
+                cursor = await self._lock_cursor(s, group_id)
+        return str(cursor)
 
     async def _store_in_order(self, s: AsyncSession, pulled: list[Pulled]) -> list[bool]:
         """Store the page's messages, acting on each new session change where it comes (a
@@ -659,20 +734,24 @@ class WeComKfPlatform:
         groups = (
             [g for g in self._settings.groups if g.platform == self.name] if self._settings else []
         )
-        if groups and self._store is not None:
-            self._net = asyncio.create_task(self._every(groups), name="kf-periodic-pull")
+        if self._store is not None:
+            self._net = [
+                asyncio.create_task(self._every(g), name=f"kf-periodic-pull-{g.id}") for g in groups
+            ]
 
     async def stop(self) -> None:
-        if self._net is not None:
-            self._net.cancel()
-            await asyncio.gather(self._net, return_exceptions=True)
+        for task in self._net:
+            task.cancel()
+        await asyncio.gather(*self._net, return_exceptions=True)
+        self._net = []
         await self.idle()
 
-    async def _every(self, groups: list[GroupConfig]) -> None:
+    async def _every(self, group: GroupConfig) -> None:
+        """A pull at the start and every pull_every_s after (a lost callback's messages)."""
+        every_s = _keys(group).pull_every_s
         while True:
-            for g in groups:
-                self.pull_soon(g)
-            await asyncio.sleep(self._pull_every_s)
+            self.pull_soon(group)
+            await asyncio.sleep(every_s)
 
 
 def _is_member(settings: Settings | None, group: GroupConfig, member_id: str) -> bool:
