@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import models
 from bot.clock import FrozenClock
@@ -69,6 +69,19 @@ async def conversations(bot: Bot) -> dict[str, models.Conversation]:
         return {c.staff_id: c for c in rows}
 
 
+async def held_by(bot: Bot, counsellor: str, count: int = 2, within_s: float = 10.0) -> set[str]:
+    """Who `counsellor` holds, once they hold `count` (the boundary job runs on its own)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        convs = await conversations(bot)
+        held = {w for w, c in convs.items() if c.counsellor_id == counsellor and c.status == "open"}
+        if len(held) >= count or loop.time() > deadline:
+            await settle(bot)
+            return held
+        await asyncio.sleep(0.05)
+
+
 async def test_the_queue_orders_by_level_then_by_age(
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
@@ -115,21 +128,18 @@ async def test_the_queue_orders_by_level_then_by_age(
     # c1 comes on with room for two: the level 3 first, then the level 2 (both crises), and
     # no room is left for the rest.
     await move_to(bot, "10:00")
-    alerts = fake_platform.of_kind("crisis")
-    crisis_order = [next(w for w in ("doc3", "doc2") if w.title() in a["text"]) for a in alerts]
-    assert crisis_order[-2:] == ["doc3", "doc2"]
-    convs = await conversations(bot)
-    assert {w for w, c in convs.items() if c.counsellor_id == "c1"} == {"doc3", "doc2"}
+    taken = await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("crisis")) == 4)
+    alerts = [p for p in taken if p["kind"] == "crisis"][2:]  # the first two: nobody on duty
+    assert ["Doc3" in alerts[0]["text"], "Doc2" in alerts[1]["text"]] == [True, True]
+    assert await held_by(bot, "c1") == {"doc3", "doc2"}
     # c2 comes on with room for two: the level 1s go before the older level 0.
     await move_to(bot, "11:00")
+    assert await held_by(bot, "c2", 2) == {"doc1", "doc4"}
     convs = await conversations(bot)
-    assert {w for w, c in convs.items() if c.counsellor_id == "c2"} == {"doc1", "doc4"}
     assert convs["doc0"].status == "waiting" and convs["doc5"].status == "waiting"
-    # c1 goes off at 12:00: its conversations are handed over, the level 3 first.
+    # c1 goes off at 12:00: its conversations are handed over (past capacity: crises).
     await move_to(bot, "12:00")
-    convs = await conversations(bot)
-    assert convs["doc3"].counsellor_id == "c2"  # past capacity: a crisis
-    assert convs["doc2"].counsellor_id == "c2"
+    assert await held_by(bot, "c2", 4) == {"doc1", "doc4", "doc3", "doc2"}
 
 
 async def test_the_level_reaches_the_leads_and_the_assignee_privately(
@@ -244,3 +254,55 @@ async def test_no_group_visible_post_of_a_day_shows_a_level(
     for text in group:
         folded = text.casefold()
         assert [m for m in markers if m in folded] == [], text
+
+
+async def test_migration_0014_makes_the_crises_of_before_level_2_and_goes_back(
+    database_url: str,
+) -> None:
+    from datetime import datetime
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db import Database, alembic_config
+
+    db = Database(database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0013"))
+            await conn.execute(
+                text("INSERT INTO groups (id, name, platform) VALUES ('g1', '', 'x')")
+            )
+            for i, crisis in enumerate((True, False)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO messages (platform, group_id, platform_msg_id, sender_id,"
+                        " sender_name, sender_role, msg_type, text, received_at, is_command,"
+                        " is_crisis, is_off_hours) VALUES ('local', 'g1', :id, :id, '', 'staff',"
+                        " 'text', '', :at, false, :crisis, false)"
+                    ),
+                    {"id": f"m{i}", "at": datetime(2026, 11, 25, 2, i), "crisis": crisis},  # noqa: DTZ001
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO conversations (group_id, staff_id, status, is_crisis,"
+                        " opened_at, last_message_at, reassign_count, tried) VALUES ('g1', :id,"
+                        " 'waiting', :crisis, :at, :at, 0, '[]')"
+                    ),
+                    {"id": f"m{i}", "at": datetime(2026, 11, 25, 2, i), "crisis": crisis},  # noqa: DTZ001
+                )
+        await db.upgrade()
+        async with db.read() as s:
+            messages = list(await s.scalars(select(models.Message).order_by(models.Message.id)))
+            convs = list(
+                await s.scalars(select(models.Conversation).order_by(models.Conversation.id))
+            )
+        assert [m.level for m in messages] == [2, 0]
+        assert [c.level for c in convs] == [2, 0]
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0013"))
+        await db.upgrade()  # and forward again
+        async with db.read() as s:
+            assert await s.scalar(select(func.max(models.Conversation.level))) == 2
+    finally:
+        await db.dispose()
