@@ -19,7 +19,6 @@ from bot.keys import DB
 from bot.names import Names
 from bot.web.console_data import active_conversations
 from tests.conftest import Bot, FakePlatform, at, make_settings
-from tests.test_conversations import settle
 
 D = "2026-11-25"
 N = "2026-11-26"
@@ -51,10 +50,30 @@ async def start(
         fake.url,
         bot={"language": language},
         service={"reminder_minutes": 0, "idle_close_hours": 48, **service},
+        outbox={"rate_per_minute": 600},  # a day's posts in seconds of wall time: no throttle
     )
     groups = [g.model_copy(update={"privacy": privacy}) for g in settings.groups]
     settings = settings.model_copy(update={"groups": groups})
     return await make_bot(settings, FrozenClock(at(D, when)))  # type: ignore[no-any-return]
+
+
+async def settle(bot: Bot, within_s: float = 20.0) -> None:
+    """Wait until every post the bot has queued so far reached the platform (none pending)."""
+    row = models.OutboxRow
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        async with bot.app[DB].read() as s:
+            left = list(await s.scalars(select(row).where(row.status == "pending")))
+        if not left:
+            return
+        pending = [
+            (r.kind, r.private_to, r.attempts, r.next_attempt_at, r.last_error) for r in left
+        ]
+        assert loop.time() < deadline, (
+            f"still pending after {within_s} s at {bot.clock.now()}: {pending}"
+        )
+        await asyncio.sleep(0.05)
 
 
 async def move_to(bot: Bot, hhmm: str, day: str = D) -> None:
