@@ -216,7 +216,7 @@ LEVEL_DAY = [
     ("09:01", "doc4", "hello, the ward is full"),  # 0
     ("09:02", "doc5", "I have the pills, I want to die tonight"),  # 3
     ("10:30", "doc2", "還是很焦慮"),  # 1, traditional, a continuing conversation
-    ("11:00", "doc6", "我已經寫好遺書了"),  # 3, traditional
+    ("12:30", "doc6", "我已經寫好遺書了"),  # 3, traditional, after the handover
     ("23:55", "doc7", "ＰＡＮＩＣ　ＡＴＴＡＣＫ"),  # 1, full-width, at close
 ]
 
