@@ -125,6 +125,16 @@ class BotSection(_Section):
         return int(self.listen.rpartition(":")[2])
 
 
+class TriageSection(_Section):
+    """The supervisors' word lists per level (bot/triage.py), added to the built-in ones."""
+
+    builtin: bool = True  # false: only the words below and service.crisis_words count
+    level1_words: list[str] = Field(default_factory=list)  # distress: up the queue, no crisis
+    level2_words: list[str] = Field(default_factory=list)  # self-harm, suicide: a crisis
+    level3_words: list[str] = Field(default_factory=list)  # a method, the means, a plan
+    timeframe_words: list[str] = Field(default_factory=list)  # level 3 with a level-2 word
+
+
 class ServiceSection(_Section):
     opens: str = "08:00"
     closes: str = "24:00"
@@ -143,7 +153,7 @@ class ServiceSection(_Section):
             "北京心理危机研究与干预中心 010-82951332",
         ]
     )
-    crisis_words: list[str] = Field(default_factory=list)
+    crisis_words: list[str] = Field(default_factory=list)  # more level-2 words, as before levels
 
     @field_validator("opens", "closes")
     @classmethod
@@ -322,6 +332,7 @@ class Settings(BaseSettings):
 
     bot: BotSection = Field(default_factory=BotSection)
     service: ServiceSection = Field(default_factory=ServiceSection)
+    triage: TriageSection = Field(default_factory=TriageSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     groups: list[GroupConfig] = Field(default_factory=list)

@@ -49,7 +49,14 @@ class Context:
 
     @cached_property
     def crisis(self) -> CrisisMatcher:
-        return compile_words(self.settings.service.crisis_words)
+        words = self.settings.triage
+        return compile_words(
+            (*self.settings.service.crisis_words, *words.level2_words),
+            level1=words.level1_words,
+            level3=words.level3_words,
+            timeframe=words.timeframe_words,
+            builtin=words.builtin,
+        )
 
     def language_of(self, group_id: str) -> str:
         """The language of the group's replies, notices and posts (per group, not per process)."""

@@ -24,7 +24,7 @@ from bot import models, store
 from bot.batch import Batch
 from bot.context import Context
 from bot.db import after_commit
-from bot.i18n import join, media_word, t
+from bot.i18n import join, level_name, media_word, t
 from bot.logs import ids
 from bot.names import Names
 from bot.outbox import enqueue
@@ -60,6 +60,11 @@ def _excerpt(text: str) -> str:
     """The start of what someone wrote, quoted."""
     text = quote(text)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def _level_note(lang: str, level: int) -> str:
+    """The line that ends a private post to the assignee or the leads: the triage level."""
+    return t(lang, "level_note", level=level_name(lang, level)) if level else ""
 
 
 def _privacy(ctx: Context, group_id: str) -> bool:
@@ -167,7 +172,8 @@ async def route_staff_message(
     """
     view = await batch.view(msg.group_id, msg.sender_id)
     conv = view.conversations[msg.sender_id]
-    is_crisis = msg.msg_type == "text" and ctx.crisis.triage(msg.text).is_crisis
+    level = ctx.crisis.triage(msg.text).level if msg.msg_type == "text" else 0
+    is_crisis = level >= 2
     hours = ctx.hours
     current = conv.counsellor_id if conv is not None and conv.status == "open" else None
     decision = route(
@@ -186,6 +192,7 @@ async def route_staff_message(
             staff_id=msg.sender_id,
             status="waiting",
             is_crisis=False,
+            level=0,
             opened_at=now,
             last_message_at=now,
             reassign_count=0,
@@ -199,8 +206,9 @@ async def route_staff_message(
     if became_crisis:
         after_commit(s, ctx.metrics.crises.labels(msg.group_id).inc)
     conv.is_crisis = conv.is_crisis or is_crisis
+    conv.level = max(conv.level, level)
     off_hours = isinstance(decision, OffHours)
-    batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis)
+    batch.set_message(message_id, conv, is_off_hours=off_hours, is_crisis=is_crisis, level=level)
     names = view.names
     staff = quote(msg.sender_name) if msg.sender_name else _name(names, msg.sender_id)
     text = msg.text or media_word(ctx.language_of(msg.group_id), msg.msg_type)
@@ -237,9 +245,9 @@ async def route_staff_message(
         # ended, or after its 48 hours): it goes to whoever holds the conversation.
         hand_session(ctx, s, conv, decision.counsellor_id, now, names=names)
         if _privacy(ctx, msg.group_id) and _relays_text(ctx, msg.group_id):
-            private = t(
-                ctx.language_of(msg.group_id), "assignment_private", staff=staff, text=quote(text)
-            )
+            lang = ctx.language_of(msg.group_id)
+            private = t(lang, "assignment_private", staff=staff, text=quote(text))
+            private += _level_note(lang, conv.level)
             enqueue(
                 s,
                 OutboundMessage(msg.group_id, private, "assignment", (), (decision.counsellor_id,)),
@@ -376,6 +384,7 @@ def _announce(
         group_text += suffix
         enqueue(s, OutboundMessage(conv.group_id, group_text, "assignment", mentions), now)
         private = t(lang, "assignment_private", staff=staff, text=quote(text)) + note
+        private += _level_note(lang, conv.level)
         enqueue(
             s,
             OutboundMessage(conv.group_id, private, "assignment", (), (counsellor_id,)),
@@ -531,6 +540,7 @@ def _alert_crisis(
     else:
         counsellor = _name(names or Names(), counsellor_id)
         body = t(lang, "crisis_alert", staff=staff, text=_excerpt(text), counsellor=counsellor)
+    body += _level_note(lang, max(conv.level, 2))
     to = tuple(dict.fromkeys([*leads, *([counsellor_id] if counsellor_id else [])]))
     if not to:
         log.error("group %s has no lead to alert about a crisis; add a lead", conv.group_id,
@@ -590,7 +600,7 @@ async def _summary(s: AsyncSession, conv: models.Conversation) -> tuple[str, int
 
 
 async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetime) -> int:
-    """Assign waiting conversations, crisis first then oldest, while anyone on duty has room.
+    """Assign waiting conversations, highest level first then oldest, while anyone has room.
 
     A crisis is assigned even when everyone is full. The leads' queue alert is reset when the
     queue empties, and raised (once) if people are left waiting.
@@ -604,7 +614,7 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
                 ctx,
                 select(c)
                 .where(c.group_id == group_id, c.status == "waiting")
-                .order_by(c.is_crisis.desc(), c.opened_at, c.id),
+                .order_by(c.level.desc(), c.opened_at, c.id),
             )
         )
     )
@@ -668,7 +678,7 @@ async def hand_over(
                 ctx,
                 select(c)
                 .where(c.group_id == group_id, c.status == "open", c.counsellor_id.in_(going_off))
-                .order_by(c.is_crisis.desc(), c.opened_at, c.id),
+                .order_by(c.level.desc(), c.opened_at, c.id),
             )
         )
     )
@@ -823,7 +833,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
                     c.first_response_at.is_(None),
                     c.response_due_at <= now,
                 )
-                .order_by(c.is_crisis.desc(), c.response_due_at, c.id),
+                .order_by(c.level.desc(), c.response_due_at, c.id),
             )
         )
     )

@@ -120,7 +120,9 @@ class Conversation(Base):
     # Who holds it while open; while waiting, who held it last (None: nobody yet).
     counsellor_id: Mapped[str | None] = mapped_column(String(128), default=None)
     status: Mapped[ConversationStatus] = mapped_column(String(16), default="waiting")
-    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)  # level >= 2
+    # The highest triage level (bot/triage.py) of its messages: 0 ordinary .. 3 plan (0014).
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     opened_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -171,7 +173,8 @@ class Message(Base):
     received_at: Mapped[datetime]
     conversation_id: Mapped[int | None] = mapped_column(BigId, default=None)
     is_command: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)  # level >= 2
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # triage, 0-3
     is_off_hours: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the retention policy or the sender's request removed `text` (migration 0011); the row,
     # its times and flags stay, so the reports count it as before.

@@ -1,4 +1,21 @@
-"""Crisis-language detection in Chinese and English, pure: normalise once, one regex per form."""
+"""Severity triage in Chinese and English, pure: normalise once, one regex per script.
+
+Every staff message gets a level:
+
+- 0 ordinary;
+- 1 distress (好累, 崩溃, 失眠, "exhausted", "can't sleep", "panic"): it moves up the queue and is
+  not a crisis;
+- 2 self-harm or suicide language (不想活了, 自杀, "kill myself"): a crisis;
+- 3 a plan, the means or a time frame: a crisis, first in the queue.
+
+The rule for level 3: a level-3 word occurs (a method or the means at hand, 割腕, 攒药, 一瓶安眠药,
+写好遗书, "slit my wrists", "suicide plan"), or a level-2 word occurs together with a time-frame
+word (a time or a readiness: 今晚, 明天, 下班后, 准备好了, "tonight", "i have the pills",
+"wrote a note"). A time-frame word alone is ordinary (今晚值班好累 is level 1, 明天还要上班 is 0),
+and so is a bare substance name at level 2 (安眠药: a nurse names it daily) until a time frame
+joins it. A message's level is the highest of its words'; a word listed at two levels counts at
+the higher. `Triage.is_crisis` is level >= 2: callers that need only the crisis bit keep it.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +24,31 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# A STARTING LIST, to be reviewed by the supervisors (督导) before and during use. It leans towards
-# flagging: a false positive only moves a message up the queue, a missed crisis is not acceptable.
+# STARTING LISTS, to be reviewed by the supervisors (督导) with local data before and during use
+# (medication names for medical staff, local slang); the config adds words to each level
+# (`[service.triage]`) or replaces them. They lean towards flagging: a false positive only moves
+# a message up the queue, a missed crisis is not acceptable.
 # Chinese entries are matched as substrings after normalise() (width, case, whitespace,
 # punctuation and traditional characters folded), so 自 杀, 自殺 and 自杀 are one entry. English
 # entries are matched as whole words after normalise_latin(); apostrophes are dropped, so
 # "don't" and "dont" are one entry.
 # fmt: off
-BUILTIN_WORDS: tuple[str, ...] = (
+BUILTIN_LEVEL1: tuple[str, ...] = (
+    # distress: tired, breaking down, sleepless, afraid, alone
+    "好累", "太累", "真累", "很累", "累死了", "累垮", "心累", "身心俱疲", "精疲力尽", "筋疲力尽",
+    "崩溃", "绷不住", "受不了", "快疯了", "要疯了", "失眠", "睡不着", "整夜没睡", "焦虑",
+    "害怕", "恐慌", "惊恐", "心慌", "喘不过气", "透不过气", "压力好大", "压力太大", "压力很大",
+    "好难受", "很难受", "心里难受", "想哭", "一直哭", "哭了一晚", "委屈", "抑郁", "孤独",
+    "无助", "无力感", "自责", "内疚", "麻木", "做噩梦", "心情很差", "心情不好", "情绪低落",
+    "烦死了", "倦怠",
+    "exhausted", "burnt out", "burned out", "burnout", "so tired", "really tired",
+    "can't sleep", "cannot sleep", "couldn't sleep", "insomnia", "panic", "panicking",
+    "panic attack", "anxious", "anxiety", "scared", "terrified", "overwhelmed", "breaking down",
+    "breakdown", "falling apart", "can't cope", "cannot cope", "cried all night",
+    "can't stop crying", "stressed out", "so stressed", "depressed", "hopeless", "helpless",
+    "lonely", "nightmares", "breaking point", "miserable",
+)
+BUILTIN_LEVEL2: tuple[str, ...] = (
     # suicide, named or euphemised (紫砂/自鲨: online homophones of 自杀)
     "自杀", "紫砂", "自鲨", "轻生", "自尽", "寻短见", "短见", "想不开", "厌世", "寻死", "求死",
     "想死", "去死", "一死了之", "一了百了", "一死百了", "结束生命", "结束自己", "结束一切",
@@ -39,16 +73,11 @@ BUILTIN_WORDS: tuple[str, ...] = (
     "永远睡", "想消失", "让我消失", "从这个世界消失", "离开这个世界", "离开世界", "告别这个世界",
     "告别世界", "世界上没有我", "没有我会更好", "没有我更好", "没有我大家", "没有我他们",
     "没有我家人", "没有我也一样", "累赘", "是个负担", "我是负担", "多余的人",
-    # methods
-    "跳楼", "跳河", "跳江", "跳海", "跳桥", "跳下去", "从楼上跳", "天台跳", "跳天台", "楼顶跳",
-    "跳下楼", "卧轨", "割腕", "割脉", "割手腕", "割自己", "划自己", "划手", "用刀划", "上吊",
-    "吊死", "自缢", "勒死自己", "撞死", "烧炭", "开煤气", "农药", "百草枯", "敌敌畏", "老鼠药",
-    "毒药", "服毒", "吞药", "吃药自杀", "安眠药", "一瓶安定", "吃一瓶", "吃一整瓶", "整瓶药",
-    "过量服药", "药物过量", "吃很多药", "攒药", "囤药",
-    # methods open to medical staff
-    "给自己打针", "给自己注射", "自己注射", "给自己推药", "给自己推针", "给自己推氯化钾",
+    # the names of means, alone (a level 3 with a time frame)
+    "农药", "百草枯", "敌敌畏", "老鼠药", "毒药", "安眠药",
     # self-harm
-    "伤害自己", "伤自己", "自残", "自伤", "自我伤害", "惩罚自己",
+    "伤害自己", "伤自己", "自残", "自伤", "自我伤害", "惩罚自己", "割自己", "划自己", "划手",
+    "用刀划",
     # farewells and last things
     "遗书", "遗言", "遗嘱", "后事", "永别", "诀别", "最后的告别", "跟大家告别", "和大家告别",
     "向大家告别", "再见了大家", "大家再见了", "再见了各位", "再也见不到", "再也不见", "下辈子见",
@@ -71,12 +100,47 @@ BUILTIN_WORDS: tuple[str, ...] = (
     "life is pointless", "life is meaningless", "no way out", "want to disappear",
     "disappear forever", "hurt myself", "hurting myself", "harm myself", "harming myself",
     "self harm", "selfharm", "self harming", "self injury", "cut myself", "cutting myself",
+    "suicide note", "goodbye forever", "final goodbye",
+)
+BUILTIN_LEVEL3: tuple[str, ...] = (
+    # methods
+    "跳楼", "跳河", "跳江", "跳海", "跳桥", "跳下去", "从楼上跳", "天台跳", "跳天台", "楼顶跳",
+    "跳下楼", "卧轨", "割腕", "割脉", "割手腕", "上吊", "吊死", "自缢", "勒死自己", "撞死",
+    "烧炭", "开煤气", "服毒", "吞药", "吃药自杀", "一瓶安定", "吃一瓶", "吃一整瓶", "整瓶药",
+    "过量服药", "药物过量", "吃很多药", "攒药", "囤药", "一瓶安眠药", "吃安眠药", "吞安眠药",
+    "喝农药", "喝百草枯", "喝敌敌畏", "吃老鼠药",
+    # methods open to medical staff
+    "给自己打针", "给自己注射", "自己注射", "给自己推药", "给自己推针", "给自己推氯化钾",
+    # a plan, and the means at hand
+    "自杀计划", "计划自杀", "准备自杀", "准备去死", "决定去死", "想好怎么死", "想好了怎么死",
+    "买好了绳子", "买了绳子", "准备好绳子", "买好了炭", "买了炭", "攒了很多药", "存了很多药",
+    "写好遗书", "写好了遗书", "遗书写好", "写了遗书", "留了遗书", "交代好后事", "交代后事",
+    "安排好后事", "安排后事",
     "overdose", "overdosed", "overdosing", "take all my pills", "take all the pills",
     "inject myself", "injecting myself", "jump off", "jumping off", "jump in front of",
     "hang myself", "hanging myself", "shoot myself", "slit my wrist", "slit my wrists",
-    "suicide note", "goodbye forever", "final goodbye",
+    "suicide plan", "plan to kill myself", "planning to kill myself", "planned my suicide",
+    "planning my suicide", "saving up pills", "saved up pills", "stockpiling pills",
+    "bought a rope", "wrote my suicide note", "written my suicide note", "left a suicide note",
+)
+# A time frame or a readiness: level 3 together with a level-2 word, nothing alone.
+BUILTIN_TIMEFRAME: tuple[str, ...] = (
+    "今晚", "今天晚上", "今夜", "今天就", "明天", "明晚", "明早", "马上", "现在就", "等会儿",
+    "一会儿就", "下班后", "下班就", "下了班", "值完这个班", "这个周末", "周末", "过几天",
+    "准备好了", "决定了", "想好了", "计划好了", "已经买了", "买好了", "写好了",
+    "tonight", "today", "tomorrow", "right now", "this weekend", "after my shift",
+    "after this shift", "after work", "soon", "in an hour", "i have the pills", "got the pills",
+    "wrote a note", "left a note", "written a note", "i have a plan", "made a plan",
+    "i've decided", "i decided", "i'm ready", "i am ready",
 )
 # fmt: on
+BUILTIN_LEVELS: dict[int, tuple[str, ...]] = {
+    1: BUILTIN_LEVEL1,
+    2: BUILTIN_LEVEL2,
+    3: BUILTIN_LEVEL3,
+}
+# Every built-in crisis word (levels 2 and 3), as before levels.
+BUILTIN_WORDS: tuple[str, ...] = (*BUILTIN_LEVEL2, *BUILTIN_LEVEL3)
 
 # Traditional (and variant) -> simplified: every Big5 character whose simplified form is among the
 # 3,755 common (GB 2312 level 1) characters, as OpenCC's t2s/tw2s/hk2s convert it, plus a few
@@ -209,13 +273,23 @@ def normalise_latin(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Triage:
-    """Whether a message reads as a crisis, and which words (normalised) said so."""
+    """A message's level (0-3), and which words (normalised) said so.
 
-    is_crisis: bool
+    `matched` holds every listed word of levels 1-3 that occurs, and the time-frame words too
+    when the level is 2 or more; it is empty exactly when the level is 0.
+    """
+
+    level: int
     matched: tuple[str, ...]
 
+    @property
+    def is_crisis(self) -> bool:
+        """Levels 2 and 3: the crisis path (at once, past capacity, the leads alerted)."""
+        return self.level >= 2
 
-_CALM = Triage(is_crisis=False, matched=())
+
+_CALM = Triage(level=0, matched=())
+TIMEFRAME = 0  # the kind of a time-frame word (no level of its own)
 
 
 def _alternation(trie: _Trie) -> str:
@@ -252,22 +326,53 @@ def _collect(
 
 
 class CrisisMatcher:
-    """The built-in words plus extra ones, normalised and compiled once; triage() is pure."""
+    """Words per level plus time-frame words, normalised and compiled once; triage() is pure.
 
-    __slots__ = ("_cjk", "_cjk_within", "_latin", "_latin_within", "_order", "words")
+    One pattern per script holds every word of every level: a message is read once.
+    """
 
-    def __init__(self, words: Iterable[str]) -> None:
+    __slots__ = (
+        "_cjk",
+        "_cjk_within",
+        "_latin",
+        "_latin_within",
+        "_level",
+        "_order",
+        "_timeframe",
+        "words",
+    )
+
+    def __init__(
+        self,
+        level2: Iterable[str] = (),
+        *,
+        level1: Iterable[str] = (),
+        level3: Iterable[str] = (),
+        timeframe: Iterable[str] = (),
+    ) -> None:
         """Normalise and compile the words (entries that normalise to nothing are dropped)."""
         cjk: dict[str, None] = {}
         latin: dict[str, None] = {}
-        for word in words:
-            base = _base(word)
-            if _LATIN_WORD.fullmatch(base):
-                key = _NOT_LATIN.sub(" ", base).strip()
-                if key:
-                    latin[key] = None
-            else:
-                cjk[_NOT_WORD.sub("", base)] = None
+        self._level: dict[str, int] = {}
+        timed: set[str] = set()
+        kinds = ((1, level1), (2, level2), (3, level3), (TIMEFRAME, timeframe))
+        for kind, words in kinds:
+            for word in words:
+                base = _base(word)
+                if _LATIN_WORD.fullmatch(base):
+                    key = _NOT_LATIN.sub(" ", base).strip()
+                    into = latin
+                else:
+                    key = _NOT_WORD.sub("", base)
+                    into = cjk
+                if not key:
+                    continue
+                into[key] = None
+                if kind == TIMEFRAME:
+                    timed.add(key)
+                else:  # a word listed at two levels counts at the higher
+                    self._level[key] = max(kind, self._level.get(key, 0))
+        self._timeframe = frozenset(timed)
         self.words: tuple[str, ...] = (*cjk, *latin)
         self._order = {w: i for i, w in enumerate(self.words)}
         self._cjk = _compile(cjk)
@@ -277,8 +382,12 @@ class CrisisMatcher:
             f" {w} ": tuple(v for v in latin if f" {v} " in f" {w} ") for w in latin
         }
 
+    def level_of(self, word: str) -> int:
+        """The level of a normalised word (0: a time-frame word, or not listed)."""
+        return self._level.get(word, 0)
+
     def triage(self, text: str) -> Triage:
-        """Triage one message: is_crisis if any word occurs, with every word that occurs."""
+        """Triage one message: its level by the module's rule, with the words that said so."""
         base = _base(text)
         found: set[str] = set()
         if self._cjk is not None and not base.isascii():
@@ -287,18 +396,41 @@ class CrisisMatcher:
             _collect(self._latin, f" {_NOT_LATIN.sub(' ', base)} ", self._latin_within, found)
         if not found:
             return _CALM
-        return Triage(is_crisis=True, matched=tuple(sorted(found, key=self._order.__getitem__)))
+        level = max(self._level.get(w, 0) for w in found)
+        if level == 0:
+            return _CALM  # time-frame words alone
+        timed = found & self._timeframe
+        if level == 2 and timed:
+            level = 3
+        said = [w for w in found if w in self._level or (level >= 2 and w in timed)]
+        return Triage(level=level, matched=tuple(sorted(said, key=self._order.__getitem__)))
 
 
-def compile_words(extra: Iterable[str] = ()) -> CrisisMatcher:
-    """A matcher for the built-in list plus extra words (e.g. service.crisis_words)."""
-    return CrisisMatcher((*BUILTIN_WORDS, *extra))
+def compile_words(
+    extra: Iterable[str] = (),
+    *,
+    level1: Iterable[str] = (),
+    level3: Iterable[str] = (),
+    timeframe: Iterable[str] = (),
+    builtin: bool = True,
+) -> CrisisMatcher:
+    """A matcher for the built-in lists (unless `builtin` is false) plus words per level.
+
+    `extra` are level-2 words (service.crisis_words and service.triage.level2_words)."""
+    if not builtin:
+        return CrisisMatcher(extra, level1=level1, level3=level3, timeframe=timeframe)
+    return CrisisMatcher(
+        (*BUILTIN_LEVEL2, *extra),
+        level1=(*BUILTIN_LEVEL1, *level1),
+        level3=(*BUILTIN_LEVEL3, *level3),
+        timeframe=(*BUILTIN_TIMEFRAME, *timeframe),
+    )
 
 
 _DEFAULT = compile_words()
 
 
 def triage(text: str, extra: Iterable[str] = ()) -> Triage:
-    """Triage with the built-in list (plus extra words, compiled on each call when given)."""
+    """Triage with the built-in lists (plus extra level-2 words, compiled on each call if given)."""
     words = tuple(extra)
     return (compile_words(words) if words else _DEFAULT).triage(text)

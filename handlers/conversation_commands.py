@@ -170,7 +170,7 @@ async def queue_command(inv: Invocation) -> None:
         await inv.session.scalars(
             select(c)
             .where(c.group_id == inv.group_id, c.status != "closed")
-            .order_by(c.status.desc(), c.is_crisis.desc(), c.opened_at, c.id)
+            .order_by(c.status.desc(), c.level.desc(), c.opened_at, c.id)
         )
     )
     names = {k: quote(v) for k, v in (await store.member_names(inv.session, inv.group_id)).items()}
@@ -187,6 +187,7 @@ async def queue_command(inv: Invocation) -> None:
     ]
     for x in convs:
         flags = t(lang, "crisis_mark") if x.is_crisis else ""
+        flags += t(lang, "level_mark", level=x.level) if x.level else ""
         if x.status == "open" and x.first_response_at is None:
             flags += t(lang, "queue_unanswered")
         staff = names.get(x.staff_id, x.staff_id)
@@ -212,7 +213,7 @@ async def queue_command(inv: Invocation) -> None:
                     flags=flags,
                 )
             )
-    # Names and crisis marks: for the lead who asked alone, never in the group.
+    # Names, crisis marks and levels: for the lead who asked alone, never in the group.
     inv.reply("\n".join(lines), (inv.sender_id,), private_to=(inv.sender_id,))
 
 

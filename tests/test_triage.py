@@ -1,4 +1,5 @@
-"""bot.triage: every crisis message in the tables is flagged, clearly neutral ones are not."""
+"""bot.triage: every crisis message in the tables is flagged, clearly neutral ones are not, and
+every message gets its level (0-3) in both scripts, full-width and spaced forms too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.triage import (
+    BUILTIN_LEVEL1,
+    BUILTIN_LEVEL2,
+    BUILTIN_LEVEL3,
+    BUILTIN_LEVELS,
+    BUILTIN_TIMEFRAME,
     BUILTIN_WORDS,
     CrisisMatcher,
     Triage,
@@ -97,21 +103,17 @@ CRISIS_MESSAGES = [
 ]
 
 CALM_MESSAGES = [
-    "太累了",
     "今天值了十二个小时班",
     "病人情况不好",
-    "睡不着",
     "谢谢老师",
     "今天三台手术，站了十个小时",
     "夜班结束了，准备回家",
-    "家属又来投诉了，心情很差",
     "明天还要上班",
     "护士长排班不合理",
     "想请假休息几天",
     "想家了",
     "抢救成功了",
     "今天值了十二個小時班",
-    "I am exhausted",
     "the ward is full",
     "The patient in bed 3 is stable now",
     "Thanks for listening",
@@ -121,6 +123,14 @@ CALM_MESSAGES = [
     "She has good nursing skills",
     "",
     "   ",
+    # a time frame alone is ordinary
+    "今晚值班",
+    "明天早上八点交班",
+    "手术准备好了",
+    "I wrote a note in the chart",
+    "I have the pills for bed 3",
+    "see you tomorrow",
+    "ＴＯＮＩＧＨＴ",
 ]
 
 # Every built-in Chinese word as OpenCC writes it in traditional characters (s2t, s2tw, s2hk,
@@ -160,7 +170,7 @@ def test_crisis_message_is_flagged(text: str) -> None:
 
 @pytest.mark.parametrize("text", CALM_MESSAGES)
 def test_neutral_message_is_not_flagged(text: str) -> None:
-    assert triage(text) == Triage(is_crisis=False, matched=())
+    assert triage(text) == Triage(level=0, matched=())
 
 
 def test_the_tables_are_big_enough() -> None:
@@ -180,10 +190,18 @@ def test_every_builtin_word_flags_itself(word: str) -> None:
     assert key in triage(f"... {word} ...").matched
 
 
+def key_of(word: str) -> str:
+    return normalise_latin(word) if word.isascii() else normalise(word)
+
+
+EVERY_BUILTIN = [*BUILTIN_LEVEL1, *BUILTIN_LEVEL2, *BUILTIN_LEVEL3, *BUILTIN_TIMEFRAME]
+
+
 def test_builtin_words_do_not_repeat_after_normalisation() -> None:
-    keys = [normalise(w) for w in CJK_WORDS] + [normalise_latin(w) for w in LATIN_WORDS]
+    keys = [key_of(w) for w in EVERY_BUILTIN]
     assert len(keys) == len(set(keys))
-    assert len(compile_words().words) == len(BUILTIN_WORDS)
+    assert len(compile_words().words) == len(EVERY_BUILTIN)
+    assert set(BUILTIN_WORDS) == {*BUILTIN_LEVEL2, *BUILTIN_LEVEL3}
 
 
 @pytest.mark.parametrize(
@@ -217,7 +235,8 @@ def test_matched_lists_every_word_once_in_list_order() -> None:
 
 def test_english_words_match_whole_words_only() -> None:
     matcher = compile_words(["od"])
-    assert matcher.triage("I will OD tonight").matched == ("od",)
+    assert matcher.triage("I will OD today").matched == ("od", "today")  # with its time frame
+    assert matcher.triage("OD").matched == ("od",)
     assert not matcher.triage("good food, odd day").is_crisis
     assert triage("self harm").is_crisis
     assert triage("self-harm").is_crisis
@@ -227,7 +246,7 @@ def test_english_words_match_whole_words_only() -> None:
 def test_extra_words() -> None:
     assert not triage("我快崩溃了").is_crisis
     # given in traditional characters, matching simplified text with spaces in it
-    assert triage("我快崩 溃了", extra=["崩潰"]) == Triage(is_crisis=True, matched=("崩溃",))
+    assert triage("我快崩 溃了", extra=["崩潰"]) == Triage(level=2, matched=("崩溃",))
     # given in simplified characters, matching traditional text
     assert triage("我快崩潰了", extra=(w for w in ["崩溃"])).is_crisis
     # given in full-width form
@@ -254,14 +273,16 @@ def test_extra_words_repeating_builtin_ones_are_not_repeated() -> None:
 def test_triage_is_frozen() -> None:
     result = triage("我想死")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        result.is_crisis = False  # type: ignore[misc]
+        result.level = 0  # type: ignore[misc]
 
 
 @settings(max_examples=300)
 @given(st.text())
 def test_triage_never_raises(text: str) -> None:
     result = triage(text)
-    assert result.is_crisis == bool(result.matched)
+    assert result.level in (0, 1, 2, 3)
+    assert (result.level > 0) == bool(result.matched)
+    assert result.is_crisis == (result.level >= 2)
     assert set(result.matched) <= ALL_KEYS
 
 
@@ -323,3 +344,152 @@ def test_spacing_and_case_keep_an_english_word_flagged(
     text = before + gap.join(word.split()) + "。"
     result = triage(text.upper() if upper else text)
     assert normalise_latin(word) in result.matched, text
+
+
+# (text, level): simplified and traditional Chinese, full-width forms, spacing, English.
+LEVEL_TABLE = [
+    # 0: ordinary, a time frame alone too
+    ("今天值了十二个小时班", 0),
+    ("今晚值班", 0),
+    ("明天还要上班", 0),
+    ("今晚值班，明天休息", 0),
+    ("see you tonight", 0),
+    ("I wrote a note in the chart", 0),
+    ("ｔｏｎｉｇｈｔ", 0),
+    ("今晚還要值班", 0),
+    # 1: distress, not a crisis; a time frame with it stays 1
+    ("太累了", 1),
+    ("睡不着", 1),
+    ("今晚值班好累", 1),
+    ("我快崩溃了", 1),
+    ("我快崩潰了", 1),  # traditional
+    ("最近一直失眠，很焦虑", 1),
+    ("最近一直失眠，很焦慮", 1),  # traditional
+    ("壓力好大，好難受", 1),  # traditional
+    ("家属又来投诉了，心情很差", 1),
+    ("好　累", 1),  # an ideographic space
+    ("崩\u200b溃", 1),  # a zero-width space
+    ("I am exhausted", 1),
+    ("I can't sleep", 1),
+    ("I can’t sleep tonight", 1),
+    ("having a panic attack", 1),
+    ("ＥＸＨＡＵＳＴＥＤ", 1),  # full-width
+    ("ｃａｎ＇ｔ　ｓｌｅｅｐ", 1),  # full-width, apostrophe and space
+    # 2: self-harm or suicide language
+    ("我不想活了", 2),
+    ("我不想活了，對不起大家", 2),  # traditional
+    ("活著沒意思", 2),
+    ("撐不住了", 2),
+    ("我控制不住伤害自己", 2),
+    ("我又自殘了", 2),
+    ("好累，真想死了算了", 2),
+    ("家里有安眠药", 2),  # the name of a means, alone
+    ("ｓｕｉｃｉｄｅ", 2),
+    ("「自杀」", 2),
+    ("I want to kill myself", 2),
+    ("I've been self-harming again", 2),
+    ("I'm so tired, I want to die", 2),
+    # 3: a method or the means at hand
+    ("一直在想怎么割腕", 3),
+    ("昨晚在天台站了很久，想跳下去", 3),
+    ("家里存了一瓶安眠药", 3),
+    ("家裡存了一瓶安眠藥", 3),  # traditional
+    ("我在攒药", 3),
+    ("科里有氯化钾，我想给自己推氯化钾", 3),
+    ("科裡有氯化鉀，我想給自己推氯化鉀", 3),  # traditional
+    ("想喝農藥", 3),  # traditional
+    ("I'm going to slit my wrists", 3),
+    ("I've been saving up pills", 3),
+    ("ＨＡＮＧ　ＭＹＳＥＬＦ", 3),  # full-width
+    # 3: a plan or preparation
+    ("我已经写好遗书了", 3),
+    ("昨天寫好了遺書", 3),  # traditional
+    ("我已經交代好後事了", 3),  # traditional
+    ("绳子买好了，我不想活了", 3),
+    ("我有一个自杀计划", 3),
+    ("I have a suicide plan", 3),
+    ("I have the pills, I want to die", 3),
+    ("I wrote a note, I want to end it all", 3),
+    # 3: a level-2 word with a time frame
+    ("我今晚不想活了", 3),
+    ("今晚想紫砂", 3),
+    ("值完这个班我就去死", 3),
+    ("明天就結束自己", 3),  # traditional
+    ("準備好了，不想活了", 3),  # traditional
+    ("今　晚　不　想　活", 3),  # ideographic spaces
+    ("ｔｏｎｉｇｈｔ　我想死", 3),  # full-width
+    ("I want to kill myself tonight", 3),
+    ("after my shift I want to end it all", 3),
+    ("I WANT TO DIE TOMORROW", 3),
+]
+
+
+@pytest.mark.parametrize(("text", "level"), LEVEL_TABLE)
+def test_level_of_each_message(text: str, level: int) -> None:
+    result = triage(text)
+    assert result.level == level, (text, result)
+    assert result.is_crisis == (level >= 2)
+
+
+def test_the_level_table_has_every_level_in_both_languages() -> None:
+    for level in range(4):
+        texts = [text for text, lv in LEVEL_TABLE if lv == level]
+        assert any(t.isascii() for t in texts) and any(not t.isascii() for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("level", "word"), [(lv, w) for lv, words in BUILTIN_LEVELS.items() for w in words]
+)
+def test_every_builtin_word_has_its_level(level: int, word: str) -> None:
+    result = triage(f"... {word} ...")
+    assert key_of(word) in result.matched
+    assert result.level == level, (word, result)
+
+
+@pytest.mark.parametrize("word", BUILTIN_TIMEFRAME)
+def test_a_time_frame_alone_is_ordinary_and_makes_a_level_2_word_level_3(word: str) -> None:
+    assert triage(f"... {word} ...") == Triage(level=0, matched=())
+    distress = triage(f"好累 {word}")
+    assert distress.level == 1 and key_of(word) not in distress.matched
+    crisis = triage(f"{word} 我不想活了")
+    assert crisis.level == 3 and key_of(word) in crisis.matched
+    assert triage(f"{word} I want to die").level == 3
+
+
+def test_no_time_frame_word_hides_inside_a_level_2_word() -> None:
+    """Else a level-2 word would raise itself to level 3."""
+    level2 = [key_of(w) for w in BUILTIN_LEVEL2]
+    for word in BUILTIN_TIMEFRAME:
+        key = key_of(word)
+        inside = [w for w in level2 if (key in w if not word.isascii() else f" {key} " in f" {w} ")]
+        assert inside == [], (word, inside)
+
+
+@pytest.mark.parametrize("text", TRADITIONAL_FORMS)
+def test_traditional_forms_keep_their_level(text: str) -> None:
+    simplified = compile_words().triage(text)
+    assert simplified.level >= 2
+    assert simplified.level == triage(normalise(text)).level
+
+
+def test_words_per_level_from_the_config() -> None:
+    matcher = compile_words(
+        ["過勞"], level1=["ｏｎ ｅｄｇｅ"], level3=["氯化鉀"], timeframe=["下周一"]
+    )
+    assert matcher.triage("I am on edge").level == 1
+    assert matcher.triage("又过劳了") == Triage(level=2, matched=("过劳",))
+    assert matcher.triage("科里有氯化钾").level == 3
+    assert matcher.triage("下周一想死").level == 3
+    assert matcher.triage("下周一值班").level == 0
+    # a word given at a higher level than its built-in one counts at the higher
+    assert compile_words(level3=["失眠"]).triage("失眠").level == 3
+    assert compile_words(["崩溃"]).triage("崩溃").level == 2
+
+
+def test_the_builtin_lists_can_be_turned_off() -> None:
+    matcher = compile_words(["过劳"], level1=["累"], builtin=False)
+    assert matcher.words == ("累", "过劳")
+    assert matcher.triage("我不想活了") == Triage(level=0, matched=())
+    assert matcher.triage("好累").level == 1
+    assert matcher.triage("过劳").level == 2
+    assert matcher.triage("今晚过劳").level == 2  # no built-in time frames either

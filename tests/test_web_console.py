@@ -519,3 +519,26 @@ async def test_a_console_edit_re_aims_the_groups_job_and_is_announced(
     await fake_platform.wait_for(lambda r: bool(posted("[Shift change 10:00]")), 20.0)
     [boundary] = posted("[Shift change 10:00]")
     assert "late" not in boundary and clock.now() < at(D, "10:30")
+
+
+async def test_the_console_lists_by_triage_level_and_marks_it(bot: Bot) -> None:
+    assert bot.client is not None
+    await login(bot)
+    await staff_says(bot, "w1", "m1", "doc1", "hello")
+    await staff_says(bot, "w1", "m2", "doc2", "I can't sleep")
+    await staff_says(bot, "w1", "m3", "doc3", "I want to kill myself tonight")
+    for _ in range(100):
+        resp = await bot.client.get("/console/api/groups/w1/conversations")
+        convs = (await resp.json())["conversations"]
+        if len(convs) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert [(c["staff_name"], c["level"]) for c in convs] == [
+        ("Doc3", 3),
+        ("Doc2", 1),
+        ("Doc1", 0),
+    ]
+    html = await (await bot.client.get("/console")).text()
+    assert 'data-level="3"' in html and "(level 3)" in html
+    assert 'data-level="1"' in html and 'title="level 1 (distress)"' in html
+    assert 'data-level="0"' not in html

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import commands, conversations, outbox, report, rota, web
+from bot.i18n import commands, conversations, outbox, report, rota, triage, web
 from bot.i18n.language import Language, Words
 
-__all__ = ["CATALOGUE", "Language", "age", "join", "media_word", "t"]
+__all__ = ["CATALOGUE", "Language", "age", "join", "level_name", "media_word", "t"]
 
 
 def _merged(*areas: Words) -> Words:
@@ -24,7 +24,13 @@ def _merged(*areas: Words) -> Words:
 
 
 CATALOGUE: Words = _merged(
-    conversations.WORDS, commands.WORDS, rota.WORDS, web.WORDS, outbox.WORDS, report.WORDS
+    conversations.WORDS,
+    commands.WORDS,
+    rota.WORDS,
+    web.WORDS,
+    outbox.WORDS,
+    report.WORDS,
+    triage.WORDS,
 )
 
 
@@ -53,6 +59,14 @@ MEDIA_WORDS = {
 def media_word(language: str, msg_type: str) -> str:
     """How a message without text is named to people: "[图片]", "[image]", ..."""
     return t(language, MEDIA_WORDS.get(msg_type, "media_other"))
+
+
+LEVEL_WORDS = {0: "level_0", 1: "level_1", 2: "level_2", 3: "level_3"}
+
+
+def level_name(language: str, level: int) -> str:
+    """A triage level as the assignee and the leads read it: "3级（计划、手段或时间）"."""
+    return t(language, LEVEL_WORDS[max(0, min(level, 3))])
 
 
 def age(language: str, seconds: float) -> str:

@@ -63,6 +63,7 @@ class ConversationRow:
     counsellor_id: str | None
     counsellor_name: str | None
     is_crisis: bool
+    level: int  # triage, 0-3 (bot/triage.py): for the leads, never in the group
     opened_at: datetime
     assigned_at: datetime | None
     first_assigned_at: datetime | None  # response times count from the first assignment
@@ -84,6 +85,7 @@ class ConversationRow:
             "counsellor_id": self.counsellor_id,
             "counsellor_name": self.counsellor_name,
             "is_crisis": self.is_crisis,
+            "level": self.level,
             "opened_at": iso(self.opened_at),
             "age_s": int((now - self.opened_at).total_seconds()),
             "assigned_at": iso(self.assigned_at),
@@ -97,12 +99,12 @@ class ConversationRow:
 async def active_conversations(
     s: AsyncSession, group_id: str, names: Names
 ) -> list[ConversationRow]:
-    """Waiting and open conversations, crises first, then oldest first."""
+    """Waiting and open conversations, highest level first, then waiting, then oldest first."""
     c = models.Conversation
     rows = await s.scalars(
         select(c)
         .where(c.group_id == group_id, c.status.in_(("waiting", "open")))
-        .order_by(c.is_crisis.desc(), c.status.desc(), c.opened_at, c.id)
+        .order_by(c.level.desc(), c.status.desc(), c.opened_at, c.id)
     )
     # A waiting conversation remembers its last counsellor (for the statistics); nobody holds it.
     return [
@@ -114,6 +116,7 @@ async def active_conversations(
             holder := (r.counsellor_id if r.status == "open" else None),
             names[holder] if holder else None,
             r.is_crisis,
+            r.level,
             r.opened_at,
             r.assigned_at,
             r.first_assigned_at,
@@ -149,6 +152,7 @@ async def conversation_messages(
             "day": f"{local:%Y-%m-%d}",
             "time": f"{local:%H:%M}",
             "is_crisis": r.is_crisis,
+            "level": r.level,
         }
         for r in rows
     ]

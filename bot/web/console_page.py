@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.config import Settings
-from bot.i18n import age, t
+from bot.i18n import age, level_name, t
 from bot.names import Names
 from bot.report import format_duration
 from bot.rota_table import day_label
@@ -221,6 +221,12 @@ def _conversations_html(
         flags = []
         if r.is_crisis:
             flags.append(f'<span class="flag crisis">{_t(lang, "console_crisis")}</span>')
+        if r.level:
+            flags.append(
+                f'<span class="flag level" data-level="{r.level}" '
+                f'title="{escape(level_name(lang, r.level))}">'
+                f"{_t(lang, 'level_mark', level=r.level).strip()}</span>"
+            )
         if r.reassign_count:
             flags.append(
                 f'<span class="flag">{_t(lang, "console_reassigned", n=r.reassign_count)}</span>'
