@@ -614,7 +614,7 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
                 names=names,
                 key="assignment_waited" if summary.count else "assignment",
                 count=summary.count,
-                since=summary.since,
+                since=summary.since or conv.last_message_at,
             )
             await s.flush()
             assigned += 1
@@ -790,7 +790,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
                 staff=staff,
                 text=summary.text,
                 names=names,
-                since=summary.since,
+                since=summary.since or conv.last_message_at,
                 key="assignment_timeout",
                 late=_name(names, late),
                 minutes=svc.first_response_minutes,

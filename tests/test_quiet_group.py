@@ -88,6 +88,30 @@ async def test_a_timeout_moves_it_on_with_the_time_not_the_words(
     )
 
 
+async def test_one_that_waits_again_points_at_its_last_message_not_the_hour_it_moves(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    settings = make_settings(
+        database_url, fake_platform.url, service={"max_open_per_counsellor": 1}
+    )
+    bot: Bot = await make_bot(settings, FrozenClock(NOW))
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "10:00"))
+    await bot.add_shift("c2", at(D, "10:30"), at(D, "12:00"))
+    await bot.staff_says("m0", "doc0", "hello")
+    await bot.staff_says("m1", "doc1", WORDS)  # c1 is full: doc1 waits
+    await settle(bot)
+    bot.clock.set(at(D, "09:40"))
+    await bot.staff_says("d0", "c1", "/done @Doc0")  # doc1 goes to c1
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 2)
+    bot.clock.set(at(D, "10:00") + timedelta(seconds=1))  # c1 goes off, nobody on: it waits
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("shift_change")) == 1)
+    bot.clock.set(at(D, "10:30") + timedelta(seconds=1))
+    await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 3)
+    texts = [m["text"] for m in fake_platform.of_kind("assignment")]
+    assert texts[1] == "@Chen, please take care of @Doc1 (1 messages while waiting, from 09:30)."
+    assert texts[2] == "@Li, please take care of @Doc1 (their message at 09:30)."
+
+
 async def test_a_privacy_groups_counsellor_still_gets_the_words_privately(
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
