@@ -80,14 +80,15 @@ def _relays_text(ctx: Context, group_id: str) -> bool:
 
 
 def _hold_s(ctx: Context, group_id: str) -> float:
-    """How long a post to the group waits for company (`outbox.merge_window_s`): on a group
-    robot whose posts the outbox merges, so that the assignments and queue replies of a busy
-    minute reach the group as one post; elsewhere 0 (nothing would merge)."""
+    """How long a post to the group waits for company (`outbox.merge_window_s`), so that the
+    assignments and queue replies of a busy minute reach the group as one post: on a group
+    robot and the generic webhook; 0 on a 1:1 channel (nothing merges there) and in the local
+    chat (in this process, where a demo is watched as it happens)."""
     group = ctx.settings.group(group_id)
     if group is None:
         return 0.0
     spec = spec_of(group.platform)
-    if spec.text_limit_bytes is None or spec.team_key:
+    if spec.team_key or spec.on_service_clock:
         return 0.0
     return ctx.settings.outbox.merge_window_s
 

@@ -39,7 +39,8 @@ Per platform, on top of that:
   texts of its family queued meanwhile go out with it, and any other post due behind it in the
   lane releases it at once, so the hold never delays a notice or an alert and the lane keeps its
   order. A held row has never been tried (attempts 0); one backing off after a failure is never
-  released early.
+  released early. On the generic webhook, which has no size limit and otherwise never merges,
+  only such held posts merge (up to 16 000 bytes).
   A text longer than the limit goes out alone in parts split at line breaks; each accepted part
   is logged, so a retry resumes with the next part.
 """
@@ -86,6 +87,8 @@ PRIVATE_TEXT_LIMIT_BYTES = {
     p.name: p.private_text_limit_bytes for p in PLATFORMS if p.private_text_limit_bytes
 }
 NO_LIMIT_SLOTS = 10_000
+# How much text held posts merge into on a platform without a size limit (the generic webhook).
+HELD_MERGE_BYTES = 16_000
 # The kinds posted other than as notices, and the family each merges in: the texts behind a
 # backlog's head merge into one post only within a family. The notice kinds (shift_change,
 # reminder, open, close, report) name theirs in bot.notices.NOTICE_KINDS; `families` joins both.
@@ -450,6 +453,9 @@ class OutboxWorker:
         own = spec_of(group.platform).team_key == "" and group.id == head.group_id
         if limit is not None and own and _is_mergeable(head, head, now, limit):
             rows = await self._merge_batch(s, head, now, limit)
+        elif limit is None and own and was_held(head):
+            # No size limit (generic): only posts held for company merge, never a backlog.
+            rows = await self._merge_batch(s, head, now, HELD_MERGE_BYTES)
         text = "\n\n".join(r.text for r in rows)
         parts = split_text(text, limit) if limit is not None else [text]
         done: frozenset[int] = frozenset()
@@ -650,6 +656,11 @@ class OutboxWorker:
             text = t(lang, "outbox_dead", leads=names, kind=dead.kind, hours=hours, id=dead.id)
         message = OutboundMessage(dead.group_id, text, "escalation", tuple(m.id for m in leads))
         enqueue(s, message, now).is_dead_report = True
+
+
+def was_held(row: OutboxRow) -> bool:
+    """Whether `row` was enqueued to wait for company (and has not been tried since)."""
+    return row.attempts == 0 and row.next_attempt_at > row.created_at
 
 
 def _is_mergeable(head: OutboxRow, row: OutboxRow, now: datetime, limit: int) -> bool:

@@ -175,6 +175,29 @@ async def test_assignments_within_the_window_reach_a_robot_group_as_one_post(
     assert [r.status for r in done] == ["sent", "sent"] and done[1].merged_into == done[0].id
 
 
+async def test_held_posts_merge_on_the_generic_webhook_too(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    settings = make_settings(database_url, fake_platform.url, outbox={"merge_window_s": 60})
+    bot: Bot = await make_bot(settings, FrozenClock(NOW))
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "12:00"))
+    await bot.staff_says("m1", "doc1", WORDS)
+    bot.advance(timedelta(seconds=30))
+    await bot.staff_says("m2", "doc2", "me too")
+    await asyncio.sleep(0.6)
+    assert fake_platform.received == []
+    bot.advance(timedelta(seconds=31))
+    await fake_platform.wait_for(lambda r: len(r) == 1)
+    await asyncio.sleep(0.3)
+    [one] = fake_platform.received
+    assert one["kind"] == "assignment" and one["mentions"] == ["c1", "doc1", "c2", "doc2"]
+    assert one["text"] == (
+        "@Chen, please take care of @Doc1 (their message at 09:30).\n\n"
+        "@Li, please take care of @Doc2 (their message at 09:30)."
+    )
+
+
 async def test_a_post_due_behind_held_ones_releases_them_in_order(
     database_url: str, robot: FakeRobot, make_bot: Any
 ) -> None:
