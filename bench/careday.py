@@ -7,8 +7,8 @@ signed generic webhooks to the app:
 
 - 2 groups x 25 counsellors (and one lead each) on a rota of one 2-5 h shift each, 08:00-24:00,
   most of them in the evening. The even groups are DingTalk custom-robot groups (no application:
-  nothing can be posted privately, and the outbox merges posts), the odd ones generic webhook
-  groups (which carry private posts, and are never merged);
+  nothing can be posted privately), the odd ones generic webhook groups (which carry private
+  posts);
 - new conversations arrive at random (Poisson), peaking at 22:00 (`peak_new_per_hour` per
   group), a few before 08:00 (they wait for the opening); about 1% use crisis language;
 - each staff member may write again within a few minutes; the counsellor it goes to answers

@@ -34,8 +34,8 @@ Per platform, on top of that:
 - Merging: under a backlog, the due texts behind the head (same kind family, not private, same
   group and so the same platform) go out as one post, joined by blank lines, up to the platform's
   size limit; they are all marked sent together, the others pointing at the head in merged_into.
-  A post may also be held for company (`enqueue(hold_s=...)`: a group robot's assignments and
-  queue replies wait `outbox.merge_window_s`): its next_attempt_at is set that far ahead, the
+  A post may also be held for company (`enqueue(hold_s=...)`: a group's assignments and queue
+  replies wait `outbox.merge_window_s`): its next_attempt_at is set that far ahead, the
   texts of its family queued meanwhile go out with it, and any other post due behind it in the
   lane releases it at once, so the hold never delays a notice or an alert and the lane keeps its
   order. A held row has never been tried (attempts 0); one backing off after a failure is never
