@@ -92,7 +92,9 @@ async def test_one_that_waits_again_points_at_its_last_message_not_the_hour_it_m
     database_url: str, fake_platform: FakePlatform, make_bot: Any
 ) -> None:
     settings = make_settings(
-        database_url, fake_platform.url, service={"max_open_per_counsellor": 1}
+        database_url,
+        fake_platform.url,
+        service={"max_open_per_counsellor": 1, "first_response_minutes": 120},
     )
     bot: Bot = await make_bot(settings, FrozenClock(NOW))
     await bot.add_shift("c1", at(D, "09:00"), at(D, "10:00"))
@@ -100,7 +102,7 @@ async def test_one_that_waits_again_points_at_its_last_message_not_the_hour_it_m
     await bot.staff_says("m0", "doc0", "hello")
     await bot.staff_says("m1", "doc1", WORDS)  # c1 is full: doc1 waits
     await settle(bot)
-    bot.clock.set(at(D, "09:40"))
+    bot.clock.set(at(D, "09:35"))
     await bot.staff_says("d0", "c1", "/done @Doc0")  # doc1 goes to c1
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 2)
     bot.clock.set(at(D, "10:00") + timedelta(seconds=1))  # c1 goes off, nobody on: it waits
