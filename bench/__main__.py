@@ -3,6 +3,7 @@
 python -m bench                      everything, SQLite and PostgreSQL (a few minutes)
 python -m bench --smoke              tiny numbers, a few seconds: checks the bench works
 python -m bench --sections inbound --backends sqlite
+python -m bench care-day --backends sqlite   one section (here the busy care day) alone
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import inbound, notices, scale
+from bench import careday, inbound, notices, scale
 from bench.common import DEFAULT_PG_URL, ROOT, machine, postgres_reachable, postgres_version
 
-SECTIONS = ("inbound", "notices", "scale")
+SECTIONS = ("inbound", "notices", "scale", "care-day")
 TARGETS = {
     "inbound_ratio": 0.40,  # carebot req/s over bare aiohttp req/s
     "p99_ms_at_300": 25.0,
     "notice_max_ms": 1000.0,
     "rss_mb": 150.0,  # megabytes (10^6 bytes), as the issue states it; the table shows MiB
     "start_s": 2.0,
+    "group_posts_per_hour": 20,  # at the care day's peak, in any one group
 }
 
 
@@ -173,9 +175,49 @@ def render(report: dict[str, Any]) -> str:
                 f"({_f(peak, 0)} MiB) {_mark(peak_mb < TARGETS['rss_mb'])}; peak while parsing "
                 f"the config {_f(r['peak_rss_config_load_mib'], 0)} MiB"
             )
+    lines += _render_care_day(report["results"].get("care-day", []), verdicts)
     if verdicts:
         lines += ["", "Targets:"] + [f"  {v}" for v in verdicts]
     return "\n".join(lines)
+
+
+def _render_care_day(results: list[dict[str, Any]], verdicts: list[str]) -> list[str]:
+    if not results:
+        return []
+    p = results[0]["plan"]
+    lines = [
+        "",
+        f"Care day: {p['groups']} groups x {p['counsellors']} counsellors (one 2-5 h shift each, "
+        f"{results[0]['shifts_per_group']} shifts a group), {p['start_hour']:02d}:00-"
+        f"{p['end_hour']:02d}:00 at {p['speed']:g}x; new conversations peak at "
+        f"{p['peak_new_per_hour']:g} an hour a group at 22:00, with follow-ups, answers, "
+        "/ack and /done.",
+        f"  {'backend':<10} {'people':>6} {'group posts':>11} {'max/h':>5} {'at':>5} "
+        f"{'private':>7} {'wait p50/p90/max min':>21} {'post s p50/p90/max':>19} "
+        f"{'timeouts':>8} {'left':>4}",
+    ]
+    for r in results:
+        g, pr = r["group_posts"], r["private_posts"]
+        lines.append(
+            f"  {r['backend']:<10} {r['people']:>6} {g['total']:>11} {g['max']:>5} "
+            f"{g['max_hour']:>4}h {pr['total']:>7} "
+            f"{careday.fmt_minutes(r['wait_for_counsellor_min']):>21} "
+            f"{careday.fmt_minutes(r['assignment_post_delivery_s']):>19} "
+            f"{r['reassigned_after_timeout']:>8} {r['waiting_at_end']:>4}"
+        )
+        hours = g["per_hour"]
+        lines.append(
+            f"  {'':<10} group posts per hour (busiest group): "
+            + " ".join(f"{h}:{max(v.values())}" for h, v in hours.items())
+        )
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(g["max_hour_kinds"].items()))
+        lines.append(f"  {'':<10} in the busiest hour ({g['max_group']}): {kinds}")
+        target = TARGETS["group_posts_per_hour"]
+        verdicts.append(
+            f"group posts < {target} an hour at the care day's peak ({r['backend']}): "
+            f"{g['max']} {_mark(g['max'] < target)}"
+        )
+    return lines
 
 
 async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -209,6 +251,10 @@ async def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 result = await notices.run(
                     backend, args.postgres_url, workdir, notices.SMOKE if smoke else notices.FULL
                 )
+            elif section == "care-day":
+                result = await careday.run(
+                    backend, args.postgres_url, workdir, careday.SMOKE if smoke else careday.FULL
+                )
             else:
                 result = await scale.run(
                     backend, args.postgres_url, workdir, scale.SMOKE if smoke else scale.FULL
@@ -224,8 +270,11 @@ def main(argv: list[str]) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument(
+        "only", nargs="*", metavar="SECTION", help=f"run only these ({', '.join(SECTIONS)})"
+    )
     p.add_argument("--smoke", action="store_true", help="tiny numbers: does the bench still work")
-    p.add_argument("--sections", default=",".join(SECTIONS), help="inbound,notices,scale")
+    p.add_argument("--sections", default=",".join(SECTIONS), help=",".join(SECTIONS))
     p.add_argument("--backends", default="sqlite,postgres")
     p.add_argument(
         "--postgres-url",
@@ -235,6 +284,8 @@ def main(argv: list[str]) -> int:
     )
     p.add_argument("--out-dir", default=str(ROOT / "bench" / "results"))
     args = p.parse_args(argv)
+    if args.only:
+        args.sections = ",".join(args.only)
     unknown = set(args.sections.split(",")) - set(SECTIONS)
     if unknown:
         p.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {SECTIONS}")

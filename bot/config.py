@@ -183,6 +183,9 @@ class OutboxSection(_Section):
     give_up_hours: float = Field(24, gt=0)
     rate_per_minute: int = Field(20, ge=1)  # per outbound webhook (WeCom and DingTalk allow 20)
     send_timeout_s: float = Field(10, gt=0)
+    # Seconds (service time) a group's assignment or "you are in the queue" post waits for
+    # company: those queued meanwhile go out as one post (bot/outbox.py). 0 sends each at once.
+    merge_window_s: float = Field(60, ge=0, le=600)
 
 
 class PrivacySection(_Section):

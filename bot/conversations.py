@@ -7,6 +7,11 @@ group in an alert about a person. A person's crisis never reaches the group at a
 and crisis text go privately to the leads and the assignee; what the group sees of a crisis
 conversation reads like any other. Whatever people wrote is quoted (`bot.quoting`) before it is
 put into a post.
+
+On a group platform the staff member's message is itself in the group, so the group's assignment
+post never repeats it: it names who takes whom and points at the message by its time (and, for a
+conversation that waited, how many messages came since). The words go only where the group did
+not read them: the counsellor's private copy in a privacy group, and the crisis alerts.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, update
@@ -129,6 +134,20 @@ def hand_session(
         mentions = (counsellor_id, *(m for m in replacing if m and m != counsellor_id))
     to = (conv.staff_id,)
     enqueue(s, OutboundMessage(conv.group_id, text, "session", mentions, to), now)
+
+
+def _hold_s(ctx: Context, group_id: str) -> float:
+    """How long a post to the group waits for company (`outbox.merge_window_s`), so that the
+    assignments and queue replies of a busy minute reach the group as one post: on a group
+    robot and the generic webhook; 0 on a 1:1 channel (nothing merges there) and in the local
+    chat (in this process, where a demo is watched as it happens)."""
+    group = ctx.settings.group(group_id)
+    if group is None:
+        return 0.0
+    spec = spec_of(group.platform)
+    if spec.team_key or spec.on_service_clock:
+        return 0.0
+    return ctx.settings.outbox.merge_window_s
 
 
 def _lead_ids(ctx: Context, group_id: str) -> tuple[str, ...]:
@@ -315,15 +334,18 @@ async def assign(
     key: str = "assignment",
     announce: bool = True,
     suffix: str = "",
+    since: datetime | None = None,
     **extra: object,
 ) -> None:
     """Give `conv` to `counsellor_id` and announce it: the one way every path assigns.
 
     New, drained from the queue, handed over at a boundary or moved after a timeout, each path
     comes here. The assignment post (`announce`; a boundary notice says it for the handover)
-    quotes the text only outside privacy mode and never for a crisis conversation, whose text and
-    mark go privately to the assignee and the leads, with who took it. `staff` is quoted already;
-    `text` is what was written, quoted here. `suffix` ends the group's post.
+    never quotes the text in the group, which read it: it names the time of the message (`since`:
+    the first one it is about; `now` for a message just received). A privacy group's counsellor
+    gets the text privately; a crisis conversation's text and mark go privately to the assignee
+    and the leads, with who took it. `staff` is quoted already; `text` is what was written,
+    quoted here. `suffix` ends the group's post.
     """
     previous = conv.counsellor_id
     handed = conv.first_assigned_at is not None  # a session handed over before: carebot is mute
@@ -341,6 +363,7 @@ async def assign(
             now=now,
             suffix=suffix,
             tell_person=not handed,
+            since=since or now,
             **extra,
         )
     if conv.is_crisis:
@@ -361,6 +384,7 @@ def _announce(
     names: Names,
     key: str,
     now: datetime,
+    since: datetime,
     suffix: str = "",
     tell_person: bool = True,
     **extra: object,
@@ -379,10 +403,12 @@ def _announce(
             ack = t(lang, "person_ack", counsellor=counsellor)
             enqueue(s, to_person(ctx, conv.group_id, ack, "assignment", conv.staff_id), now)
         return
+    hold = _hold_s(ctx, conv.group_id)
     if _privacy(ctx, conv.group_id):
         group_text = t(lang, "assignment_private_group", staff=staff, counsellor=counsellor)
         group_text += suffix
-        enqueue(s, OutboundMessage(conv.group_id, group_text, "assignment", mentions), now)
+        post = OutboundMessage(conv.group_id, group_text, "assignment", mentions)
+        enqueue(s, post, now, hold_s=hold)
         private = t(lang, "assignment_private", staff=staff, text=quote(text)) + note
         private += _level_note(lang, conv.level)
         enqueue(
@@ -392,13 +418,12 @@ def _announce(
             quotes=(conv,),
         )
         return
-    quoted = bool(text and not conv.is_crisis)
-    if quoted:
-        body = t(lang, key, counsellor=counsellor, staff=staff, excerpt=_excerpt(text), **extra)
-    else:  # nothing to quote (a conversation that only waited), or nothing for the group to see
-        body = t(lang, "assignment_bare", counsellor=counsellor, staff=staff)
+    # The group read the message: the post points at it by its time and repeats no word of it.
+    # A crisis conversation's post reads like any other (its words went privately to the alert).
+    time = f"{since.astimezone(ctx.hours.tz):%H:%M}"
+    body = t(lang, key, counsellor=counsellor, staff=staff, time=time, **extra)
     post = OutboundMessage(conv.group_id, body + note + suffix, "assignment", mentions)
-    enqueue(s, post, now, quotes=(conv,) if quoted or note else ())
+    enqueue(s, post, now, quotes=(conv,) if note else (), hold_s=hold)
 
 
 def _tell(
@@ -410,10 +435,13 @@ def _tell(
     now: datetime,
     kind: str = "off_hours",
     suffix: str = "",
+    hold: bool = False,
     **values: object,
 ) -> None:
+    """A reply to the person; `hold`: one that may wait for company (not a crisis reply)."""
     text = t(ctx.language_of(group_id), key, **values) + suffix
-    enqueue(s, to_person(ctx, group_id, text, kind, staff_id), now)
+    hold_s = _hold_s(ctx, group_id) if hold else 0.0
+    enqueue(s, to_person(ctx, group_id, text, kind, staff_id), now, hold_s=hold_s)
 
 
 def _tell_waiting(
@@ -427,12 +455,13 @@ def _tell_waiting(
 ) -> None:
     """What is true: everyone on duty is busy (queued), or nobody is on duty right now."""
     if decision.reason == "full":
-        _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, suffix=suffix, staff=staff)
+        _tell(ctx, s, msg.group_id, "waiting", msg.sender_id, now, suffix=suffix, hold=True,
+              staff=staff)  # fmt: skip
         return
     hotlines = join(ctx.language_of(msg.group_id), ctx.settings.service.crisis_hotlines)
     _tell(
-        ctx, s, msg.group_id, "waiting_nobody", msg.sender_id, now, suffix=suffix, staff=staff,
-        hotlines=hotlines,
+        ctx, s, msg.group_id, "waiting_nobody", msg.sender_id, now, suffix=suffix, hold=True,
+        staff=staff, hotlines=hotlines,
     )  # fmt: skip
 
 
@@ -450,7 +479,7 @@ async def _answer_off_hours(
     """One auto-reply per night; a crisis gets the hotlines at once, also once per night."""
     svc = ctx.settings.service
     since = ctx.hours.last_close_at(now)
-    values = {
+    values: dict[str, Any] = {
         "staff": staff,
         "opens": svc.opens,
         "closes": svc.closes,
@@ -468,7 +497,9 @@ async def _answer_off_hours(
                 _tell(ctx, s, msg.group_id, "crisis_off_hours_group", msg.sender_id, now, **values)
         return
     if not await _told_tonight(s, msg, since, message_id, crisis=False):
-        _tell(ctx, s, msg.group_id, "off_hours", msg.sender_id, now, suffix=suffix, **values)
+        text = t(ctx.language_of(msg.group_id), "off_hours", **values) + suffix
+        post = OutboundMessage(msg.group_id, text, "off_hours", (msg.sender_id,))
+        enqueue(s, post, now, hold_s=_hold_s(ctx, msg.group_id))
 
 
 async def _told_tonight(
@@ -587,16 +618,30 @@ async def alert_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
     after_commit(s, ctx.metrics.escalations.labels(group_id, "queue").inc)
 
 
-async def _summary(s: AsyncSession, conv: models.Conversation) -> tuple[str, int]:
-    """The conversation's last few texts, and how many messages came since it was last held."""
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What an assignment says of a conversation it did not just receive: its last few texts
+    (for a private copy or a crisis alert), how many messages came since it was last held, and
+    when the first of those came (how the group's post points at them)."""
+
+    text: str
+    count: int
+    since: datetime | None
+
+
+async def _summary(s: AsyncSession, conv: models.Conversation) -> Summary:
     m = models.Message
     mine = m.conversation_id == conv.id
     texts = list(
         await s.scalars(select(m.text).where(mine).order_by(m.id.desc()).limit(SUMMARY_MESSAGES))
     )
     since = [mine] if conv.assigned_at is None else [mine, m.received_at >= conv.assigned_at]
-    count = await s.scalar(select(func.count()).select_from(m).where(*since))
-    return " / ".join(reversed([x for x in texts if x])), int(count or 0)
+    count, first = (
+        await s.execute(select(func.count(), func.min(m.received_at)).select_from(m).where(*since))
+    ).one()
+    if first is not None and first.tzinfo is None:  # SQLite hands back naive UTC
+        first = first.replace(tzinfo=UTC)
+    return Summary(" / ".join(reversed([x for x in texts if x])), int(count or 0), first)
 
 
 async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetime) -> int:
@@ -629,7 +674,7 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
                 if conv.is_crisis:
                     continue  # nobody on duty at all; the leads were alerted at the time
                 break
-            summary, count = await _summary(s, conv)
+            summary = await _summary(s, conv)
             await assign(
                 ctx,
                 s,
@@ -637,10 +682,11 @@ async def drain_queue(ctx: Context, s: AsyncSession, group_id: str, now: datetim
                 chosen,
                 now,
                 staff=_name(names, conv.staff_id),
-                text=summary,
+                text=summary.text,
                 names=names,
-                key="assignment_waited" if count else "assignment",
-                count=count,
+                key="assignment_waited" if summary.count else "assignment",
+                count=summary.count,
+                since=summary.since or conv.last_message_at,
             )
             await s.flush()
             assigned += 1
@@ -695,7 +741,7 @@ async def hand_over(
         if is_open:
             loads = await _on_duty(ctx, s, group_id, when, without=going_off)
             chosen = choose(loads, max_open, is_crisis=conv.is_crisis, timing=timing(ctx, when))
-        summary = (await _summary(s, conv))[0] if conv.is_crisis else ""
+        summary = (await _summary(s, conv)).text if conv.is_crisis else ""
         staff = _name(names, conv.staff_id)
         if chosen is None:
             # It waits; counsellor_id stays as who held it last (the report counts their work).
@@ -859,7 +905,7 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
         )
         staff = _name(names, conv.staff_id)
         if nxt is not None:
-            summary, _ = await _summary(s, conv)
+            summary = await _summary(s, conv)
             await assign(
                 ctx,
                 s,
@@ -867,8 +913,9 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
                 nxt,
                 now,
                 staff=staff,
-                text=summary,
+                text=summary.text,
                 names=names,
+                since=summary.since or conv.last_message_at,
                 key="assignment_timeout",
                 late=_name(names, late),
                 minutes=svc.first_response_minutes,

@@ -34,6 +34,13 @@ Per platform, on top of that:
 - Merging: under a backlog, the due texts behind the head (same kind family, not private, same
   group and so the same platform) go out as one post, joined by blank lines, up to the platform's
   size limit; they are all marked sent together, the others pointing at the head in merged_into.
+  A post may also be held for company (`enqueue(hold_s=...)`: a group's assignments and queue
+  replies wait `outbox.merge_window_s`): its next_attempt_at is set that far ahead, the
+  texts of its family queued meanwhile go out with it, and any other post due behind it in the
+  lane releases it at once, so the hold never delays a notice or an alert and the lane keeps its
+  order. A held row has never been tried (attempts 0); one backing off after a failure is never
+  released early. On the generic webhook, which has no size limit and otherwise never merges,
+  only such held posts merge (up to 16 000 bytes).
   A text longer than the limit goes out alone in parts split at line breaks; each accepted part
   is logged, so a retry resumes with the next part.
 """
@@ -49,12 +56,13 @@ import logging
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.chunks import merge_texts, split_text
 from bot.config import GroupConfig, Settings
@@ -79,6 +87,8 @@ PRIVATE_TEXT_LIMIT_BYTES = {
     p.name: p.private_text_limit_bytes for p in PLATFORMS if p.private_text_limit_bytes
 }
 NO_LIMIT_SLOTS = 10_000
+# How much text held posts merge into on a platform without a size limit (the generic webhook).
+HELD_MERGE_BYTES = 16_000
 # The kinds posted other than as notices, and the family each merges in: the texts behind a
 # backlog's head merge into one post only within a family. The notice kinds (shift_change,
 # reminder, open, close, report) name theirs in bot.notices.NOTICE_KINDS; `families` joins both.
@@ -159,12 +169,14 @@ def enqueue(
     now: datetime,
     *,
     quotes: Sequence[Conversation | int] = (),
+    hold_s: float = 0.0,
 ) -> OutboxRow:
     """Add a post to the outbox inside the caller's transaction.
 
     `quotes`: the conversations (or their ids) whose words the post carries, the staff member's
     text or a handover note, so that a person's request to be forgotten finds it
-    (bot/retention.py); a conversation not saved yet gets its id at the flush.
+    (bot/retention.py); a conversation not saved yet gets its id at the flush. `hold_s`: service
+    seconds the post waits for company of its family (see Merging above); 0 sends it when due.
     """
     row = OutboxRow(
         group_id=message.group_id,
@@ -175,7 +187,7 @@ def enqueue(
         status="pending",
         attempts=0,
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=now + timedelta(seconds=hold_s) if hold_s > 0 else now,
         is_dead_report=False,
         lane=lane_of(message.private_to),
     )
@@ -343,14 +355,49 @@ class OutboxWorker:
             if delivered or self._stopping:
                 continue
             self._wake.clear()
+            wait = self._poll_s
+            with contextlib.suppress(Exception):  # a database hiccup: the poll as before
+                # A post held for company (or backing off) is due at an instant nobody wakes
+                # the worker for: wait until then if it comes before the next poll.
+                nxt = await self._next_due()
+                if nxt is not None and nxt > self._clock.now():
+                    wait = min(wait, self._clock.real_seconds_until(nxt))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_s)
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _next_due(self) -> datetime | None:
+        """When the earliest head of a lane is next due (None: nothing is pending)."""
+        heads = (
+            select(func.min(OutboxRow.id))
+            .where(OutboxRow.status == "pending")
+            .group_by(OutboxRow.group_id, OutboxRow.lane)
+        )
+        async with self._db.read() as s:
+            found = await s.scalar(
+                select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.id.in_(heads))
+            )
+        if found is not None and found.tzinfo is None:  # SQLite hands back naive UTC
+            found = found.replace(tzinfo=UTC)
+        return found
 
     def _heads(self, now: datetime) -> object:
         heads = (
             select(func.min(OutboxRow.id))
             .where(OutboxRow.status == "pending")
             .group_by(OutboxRow.group_id, OutboxRow.lane)
+        )
+        # A head held for company goes as soon as a later post of its lane is due.
+        behind = aliased(OutboxRow)
+        due_behind = (
+            select(behind.id)
+            .where(
+                behind.group_id == OutboxRow.group_id,
+                behind.lane == OutboxRow.lane,
+                behind.status == "pending",
+                behind.id > OutboxRow.id,
+                behind.next_attempt_at <= now,
+            )
+            .exists()
         )
         # status is checked outside the subquery too: on PostgreSQL a row locked just after
         # another instance committed it as sent is re-checked against these conditions only.
@@ -359,7 +406,10 @@ class OutboxWorker:
             .where(
                 OutboxRow.id.in_(heads),
                 OutboxRow.status == "pending",
-                OutboxRow.next_attempt_at <= now,
+                or_(
+                    OutboxRow.next_attempt_at <= now,
+                    and_(OutboxRow.attempts == 0, due_behind),
+                ),
             )
             .order_by(OutboxRow.id)
         )
@@ -427,6 +477,9 @@ class OutboxWorker:
         own = spec_of(group.platform).team_key == "" and group.id == head.group_id
         if limit is not None and own and _is_mergeable(head, head, now, limit):
             rows = await self._merge_batch(s, head, now, limit)
+        elif limit is None and own and was_held(head):
+            # No size limit (generic): only posts held for company merge, never a backlog.
+            rows = await self._merge_batch(s, head, now, HELD_MERGE_BYTES)
         text = "\n\n".join(r.text for r in rows)
         parts = split_text(text, limit) if limit is not None else [text]
         done: frozenset[int] = frozenset()
@@ -650,9 +703,14 @@ class OutboxWorker:
         enqueue(s, message, now).is_dead_report = True
 
 
+def was_held(row: OutboxRow) -> bool:
+    """Whether `row` was enqueued to wait for company (and has not been tried since)."""
+    return row.attempts == 0 and row.next_attempt_at > row.created_at
+
+
 def _is_mergeable(head: OutboxRow, row: OutboxRow, now: datetime, limit: int) -> bool:
     return (
-        row.next_attempt_at <= now
+        (row.next_attempt_at <= now or row.attempts == 0)  # due, or only held for company
         and not row.private_to
         and not row.is_dead_report
         and family(row.kind) == family(head.kind)

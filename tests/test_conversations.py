@@ -347,7 +347,8 @@ async def test_an_image_from_staff_is_stored_routed_and_answered_politely(
     polite = said(fake_platform, "we received your message [image]")
     assert len(polite) == 1 and polite[0]["mentions"] == ["doc1"]
     [assignment] = fake_platform.of_kind("assignment")
-    assert assignment["mentions"] == ["c1", "doc1"] and "[image]" in assignment["text"]
+    assert assignment["mentions"] == ["c1", "doc1"]
+    assert assignment["text"] == "@Chen, please take care of @Doc1 (their message at 09:30)."
 
 
 async def test_a_busy_hour_spreads_ten_staff_fairly_over_three_counsellors(

@@ -44,6 +44,7 @@ async def start_bot(database_url: str, robot: FakeRobot, make_bot: Any) -> Calla
         outbox = group_extra.pop("outbox", None)
         settings = dingtalk_settings(database_url, robot.url, **group_extra)
         if outbox:
+            outbox = {"merge_window_s": 0, **outbox}
             settings = load_settings(None, **{**settings.model_dump(), "outbox": outbox})
         return await make_bot(settings, clock, wall)  # type: ignore[no-any-return]
 

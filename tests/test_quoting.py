@@ -98,4 +98,6 @@ async def test_staff_name_and_text_cannot_forge_lines_or_mentions_in_an_assignme
     assert "\n" not in text
     for bad in ("@all", "<@c2>", "<at", 'user_id="all"'):
         assert bad not in text, text
-    assert "hello" in text and "fake alert" in text  # quoted, not dropped
+    # The group read the text: the assignment names who and when, and repeats none of it.
+    assert "hello" not in text and "fake alert" not in text
+    assert text == "@Chen, please take care of @Doc ↵ [Queue] ＠ (their message at 09:30)."

@@ -7,9 +7,10 @@ from __future__ import annotations
 from bot.i18n.language import Words
 
 WORDS: Words = {
+    # The group read the message: an assignment points at it by its time, never repeats it.
     "assignment": {
-        "zh": "@{counsellor} 请接待 @{staff}：「{excerpt}」",
-        "en": "@{counsellor}, please take care of @{staff}: \u201c{excerpt}\u201d",
+        "zh": "@{counsellor} 请接待 @{staff}（{time} 的消息）。",
+        "en": "@{counsellor}, please take care of @{staff} (their message at {time}).",
     },
     "assignment_private_group": {
         "zh": "@{staff} 您好，已请 @{counsellor} 与您联系。",
@@ -76,15 +77,15 @@ WORDS: Words = {
         "en": "@{counsellor}, please take care of @{staff}.",
     },
     "assignment_waited": {
-        "zh": "@{counsellor} 请接待 @{staff}（等待期间共 {count} 条消息）：「{excerpt}」",
-        "en": "@{counsellor}, please take care of @{staff} ({count} messages while waiting): "
-        "\u201c{excerpt}\u201d",
+        "zh": "@{counsellor} 请接待 @{staff}（{time} 起等待期间共 {count} 条消息）。",
+        "en": "@{counsellor}, please take care of @{staff} ({count} messages while waiting, "
+        "from {time}).",
     },
     "assignment_timeout": {
-        "zh": "@{counsellor} 请接待 @{staff}（{late} {minutes} 分钟内未回复，已转给您）："
-        "「{excerpt}」",
-        "en": "@{counsellor}, please take care of @{staff} ({late} did not answer within "
-        "{minutes} minutes): \u201c{excerpt}\u201d",
+        "zh": "@{counsellor} 请接待 @{staff}（{time} 的消息；{late} {minutes} 分钟内未回复，"
+        "已转给您）。",
+        "en": "@{counsellor}, please take care of @{staff} (their message at {time}; {late} did "
+        "not answer within {minutes} minutes).",
     },
     "handover_note": {"zh": "\n交接备注：{note}", "en": "\nHandover note: {note}"},
     "crisis_reply": {
@@ -222,14 +223,14 @@ WORDS: Words = {
         "to have it deleted.)",
     },
     "privacy_notice_group_days": {
-        "zh": "（carebot 会在本群引用你写的内容交给值班老师，保存 {days} 天后删除。）",
-        "en": "(carebot quotes what you write to the counsellor on duty in this group, and "
+        "zh": "（你在本群写的内容由值班老师在群里接待；carebot 保存 {days} 天后删除。）",
+        "en": "(the counsellor on duty answers what you write here, in this group; carebot "
         "deletes it after {days} days.)",
     },
     "privacy_notice_group_forever": {
-        "zh": "（carebot 会在本群引用你写的内容交给值班老师；如需删除，请联系组长。）",
-        "en": "(carebot quotes what you write to the counsellor on duty in this group; ask a "
-        "lead to have it deleted.)",
+        "zh": "（你在本群写的内容由值班老师在群里接待；如需删除 carebot 保存的记录，请联系组长。）",
+        "en": "(the counsellor on duty answers what you write here, in this group; ask a lead "
+        "to have carebot's copy deleted.)",
     },
     "privacy_audit_forget": {
         "zh": "应本人要求删除 {person} 所写的内容：消息 {messages} 条、机器人转述 {posts} 条、"

@@ -70,6 +70,10 @@ def _toml(database_url: str, port: int, hook: str) -> str:
         'language = "en"',
         "[service]",
         "reminder_minutes = 0",
+        # The group's assignment posts wait a second for company, so held and merged posts are
+        # killed mid-flight too (the default minute would outlast the run).
+        "[outbox]",
+        "merge_window_s = 1",
     ]
     for g in GROUPS:
         lines += [
