@@ -219,6 +219,9 @@ async def live_the_day(day: Day, privacy: bool) -> None:
     day.to(at(NEXT, "01:00"))
     await day.says("wmE", "还是睡不着")
     assert kf.sessions["wmE"].state == 3
+    # The team hears that they wrote, are queued, and go to the morning counsellor at 08:00.
+    [unsent] = [m for m in day.team.of_kind("escalation") if "[Not sent]" in m["text"]][:1]
+    assert "in the queue" in unsent["text"] and "at 08:00" in unsent["text"], unsent
     # 03:00: a new person gets the off-hours reply and stays with the bot.
     day.to(at(NEXT, "03:00"))
     await day.says("wmF", "睡不着，心里很乱")
