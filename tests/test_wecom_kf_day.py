@@ -127,7 +127,7 @@ async def done(day: Day, counsellor: str, who: str) -> None:
         {
             "msg_id": f"done-{who}",
             "sender": {"id": counsellor, "name": name},
-            "text": f"/done {who}",
+            "text": f"/done {who}".strip(),
         },
         group="g1",
     )
@@ -197,6 +197,11 @@ async def live_the_day(day: Day, privacy: bool) -> None:
     day.to(at(D, "12:05"))
     await day.answers("c3", "wmB")
     await day.answers("c3", "wmC")
+    # A bare /done from someone holding two: which one? (the list names them: privately
+    # under privacy, see scan)
+    await done(day, "c3", "")
+    [which] = [m for m in day.team.of_kind("command_reply") if "小李" in m["text"]]
+    assert bool(which.get("private_to")) == privacy, which
     # 23:50: a crisis. The hotlines reach the person 1:1 before the hand-over; the leads hear
     # privately.
     day.to(at(D, "23:50"))
