@@ -82,9 +82,8 @@ async def done_command(inv: Invocation, who: str | None) -> None:
     if who is not None:
         chosen = _match(held, names, who)
         if not chosen:
-            _say_held(
-                inv, held, "done_unknown", who=quote(who), held=_list_staff(lang, held, names)
-            )
+            listed = _list_staff(lang, held, names)
+            _say_held(inv, held, t(lang, "done_unknown", who=quote(who), held=listed))
             return
     elif len(held) == 1:
         chosen = held
@@ -93,7 +92,8 @@ async def done_command(inv: Invocation, who: str | None) -> None:
         return
     else:
         example = t(lang, "cmd.done.example")
-        _say_held(inv, held, "done_which", held=_list_staff(lang, held, names), example=example)
+        listed = _list_staff(lang, held, names)
+        _say_held(inv, held, t(lang, "done_which", held=listed, example=example))
         return
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
@@ -109,9 +109,7 @@ def _confirm(inv: Invocation, text: str) -> None:
         inv.reply(text, me, private_to=me)
 
 
-def _say_held(
-    inv: Invocation, convs: list[models.Conversation], key: str, **values: object
-) -> None:
+def _say_held(inv: Invocation, convs: list[models.Conversation], text: str) -> None:
     """A reply that names the people the caller holds: privately if one of them is in a
     privacy group other than this one (a 1:1 channel's person, whom this group may not see)."""
     settings = inv.ctx.settings
@@ -119,11 +117,8 @@ def _say_held(
         c.group_id != inv.group_id and (g := settings.group(c.group_id)) is not None and g.privacy
         for c in convs
     )
-    if not hidden:
-        inv.say(key, **values)
-        return
     me = (inv.sender_id,)
-    inv.reply(t(inv.lang, key, **values), me, private_to=me)
+    inv.reply(text, me, private_to=me if hidden else ())
 
 
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:
