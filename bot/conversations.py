@@ -394,11 +394,19 @@ def _announce(
     mentions = (counsellor_id, conv.staff_id)
     note = t(lang, "handover_note", note=quote(conv.handover_note)) if conv.handover_note else ""
     if not _relays_text(ctx, conv.group_id):
-        # A 1:1 channel: the team sees who takes whom (the names only outside privacy mode),
-        # never the words; the person hears who will answer.
-        bare = "assignment_private_group" if _privacy(ctx, conv.group_id) else "assignment_bare"
-        team_text = t(lang, bare, staff=staff, counsellor=counsellor)
-        enqueue(s, OutboundMessage(conv.group_id, team_text, "assignment", mentions), now)
+        # A 1:1 channel: the team sees who takes whom (the names only outside privacy mode,
+        # else the counsellor alone and the person's name privately), never the words; the
+        # person hears who will answer.
+        team_mentions: tuple[str, ...] = mentions
+        if _privacy(ctx, conv.group_id):
+            team_text = t(lang, "assignment_team_private", counsellor=counsellor)
+            team_mentions = (counsellor_id,)
+            private = t(lang, "assignment_private_name", staff=staff)
+            to = (counsellor_id,)
+            enqueue(s, OutboundMessage(conv.group_id, private, "assignment", (), to), now)
+        else:
+            team_text = t(lang, "assignment_bare", staff=staff, counsellor=counsellor)
+        enqueue(s, OutboundMessage(conv.group_id, team_text, "assignment", team_mentions), now)
         if tell_person:  # a session already handed over is the counsellor's: carebot is mute
             ack = t(lang, "person_ack", counsellor=counsellor)
             enqueue(s, to_person(ctx, conv.group_id, ack, "assignment", conv.staff_id), now)

@@ -21,6 +21,7 @@ from bot.context import Context
 from bot.conversations import Handover, alert_queue, drain_queue, hand_over
 from bot.i18n import join, t
 from bot.outbox import enqueue
+from bot.platforms import spec_of
 from bot.platforms.base import OutboundMessage
 from bot.quoting import quote
 from bot.report import post_daily_report
@@ -383,6 +384,7 @@ async def _post_boundary(
     post = OutboundMessage(group_id, text + handover + suffix, b.kind, mentions)
     enqueue(s, post, now, quotes=noted)
     _private_handover_notes(ctx, s, group_id, moved, names, now)
+    _private_handover_names(ctx, s, group_id, moved, names, now)
     if b.kind != "close" and not b.on_duty and hours.is_open(now):
         # A rota gap begins: whoever waits now is news to the leads again, told once for it.
         group = await s.get(models.Group, group_id)
@@ -411,6 +413,9 @@ def _handover_text(
     lang = ctx.language_of(group_id)
     group = ctx.settings.group(group_id)
     privacy = bool(group and group.privacy)
+    # A 1:1 channel's team group is not where the person wrote: in privacy mode it reads counts
+    # only, and each incoming counsellor hears whom privately (_private_handover_names).
+    counts = privacy and _one_to_one(ctx, group_id)
 
     def who(m: Handover) -> str:
         return "@" + names.get(m.staff_id, m.staff_id)
@@ -425,7 +430,7 @@ def _handover_text(
     lines = [
         t(
             lang,
-            "handover_takes",
+            "handover_takes_count" if counts else "handover_takes",
             counsellor="@" + names.get(c, c),
             count=len(ms),
             staff=join(lang, [who(m) for m in ms]),
@@ -433,7 +438,10 @@ def _handover_text(
         for c, ms in takes.items()
     ]
     if waiting:
-        key = "handover_waiting_close" if closing else "handover_waiting"
+        if counts:
+            key = "handover_waiting_close_count" if closing else "handover_waiting_count"
+        else:
+            key = "handover_waiting_close" if closing else "handover_waiting"
         lines.append(
             t(
                 lang,
@@ -455,8 +463,36 @@ def _handover_text(
             if m.note
         ]
     text = "\n" + t(lang, "handover_title", count=len(moved)) + "\n" + "\n".join(lines)
-    mentions = [*takes, *(m.staff_id for m in moved)]
+    mentions = [*takes, *(() if counts else (m.staff_id for m in moved))]
     return text, mentions
+
+
+def _one_to_one(ctx: Context, group_id: str) -> bool:
+    group = ctx.settings.group(group_id)
+    return group is not None and bool(spec_of(group.platform).team_key)
+
+
+def _private_handover_names(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    moved: list[Handover],
+    names: dict[str, str],
+    now: datetime,
+) -> None:
+    """A 1:1 channel in privacy mode: each incoming counsellor hears privately whom they take
+    (the team group's notice gives counts only)."""
+    group = ctx.settings.group(group_id)
+    if not (group and group.privacy and _one_to_one(ctx, group_id)):
+        return
+    takes: dict[str, list[str]] = {}
+    for m in moved:
+        if m.to_id is not None:
+            takes.setdefault(m.to_id, []).append(names.get(m.staff_id, m.staff_id))
+    lang = ctx.language_of(group_id)
+    for counsellor, staff in takes.items():
+        text = t(lang, "handover_private_names", staff=join(lang, staff))
+        enqueue(s, OutboundMessage(group_id, text, "shift_change", (), (counsellor,)), now)
 
 
 def _private_handover_notes(

@@ -82,7 +82,8 @@ async def done_command(inv: Invocation, who: str | None) -> None:
     if who is not None:
         chosen = _match(held, names, who)
         if not chosen:
-            inv.say("done_unknown", who=quote(who), held=_list_staff(lang, held, names))
+            listed = _list_staff(lang, held, names)
+            _say_held(inv, held, t(lang, "done_unknown", who=quote(who), held=listed))
             return
     elif len(held) == 1:
         chosen = held
@@ -91,7 +92,8 @@ async def done_command(inv: Invocation, who: str | None) -> None:
         return
     else:
         example = t(lang, "cmd.done.example")
-        inv.say("done_which", held=_list_staff(lang, held, names), example=example)
+        listed = _list_staff(lang, held, names)
+        _say_held(inv, held, t(lang, "done_which", held=listed, example=example))
         return
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
@@ -105,6 +107,18 @@ def _confirm(inv: Invocation, text: str) -> None:
     if group is not None and not group.missing_private_keys:
         me = (inv.sender_id,)
         inv.reply(text, me, private_to=me)
+
+
+def _say_held(inv: Invocation, convs: list[models.Conversation], text: str) -> None:
+    """A reply that names the people the caller holds: privately if one of them is in a
+    privacy group other than this one (a 1:1 channel's person, whom this group may not see)."""
+    settings = inv.ctx.settings
+    hidden = any(
+        c.group_id != inv.group_id and (g := settings.group(c.group_id)) is not None and g.privacy
+        for c in convs
+    )
+    me = (inv.sender_id,)
+    inv.reply(text, me, private_to=me if hidden else ())
 
 
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:

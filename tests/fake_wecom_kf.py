@@ -42,7 +42,8 @@ work/kf):
   2 转接会话, 3 结束会话, 4 重新接入已结束/已转接会话; old_servicer_userid for 2 and 3,
   new_servicer_userid for 1 and 2).
 - `calls` logs, in order, each accepted send_msg ("send", user, text) and trans ("trans",
-  user, state, servicer), so a test can check what went out before a hand-over.
+  user, state, servicer), so a test can check what went out before a hand-over; `accepted`
+  keeps the state, the time since the user's last message and the sends before, of each send.
 - `fail_next` answers the next calls with HTTP 500 (WeCom's occasional 5xx).
 
 - A service_state/get for a user the account never saw is 40096 (invalid external_userid).
@@ -141,6 +142,9 @@ class FakeWeComKf:
     # The account's servicers: userid -> whether they are 正在接待 (activated and on duty).
     servicers: dict[str, bool] = field(default_factory=dict)
     calls: list[tuple[Any, ...]] = field(default_factory=list)  # accepted sends and trans
+    # Each accepted send_msg as the rules saw it: (user, state, seconds since the user's last
+    # message, sends in that window before it).
+    accepted: list[tuple[str, int, float, int]] = field(default_factory=list)
     trans_refused: list[tuple[str, int]] = field(default_factory=list)  # (user, errcode)
     sync_calls: int = 0
     sync_log: list[SyncCall] = field(default_factory=list)
@@ -390,6 +394,8 @@ class FakeWeComKf:
             self.refused.append((user, code))
             return self._answer({}, code, "not allowed now")
         assert session is not None
+        since = self.now() - session.last_user_at
+        self.accepted.append((user, session.state, since, session.sends))
         session.sends += 1
         if session.state == 0:
             session.state = 1  # replied by the API: the bot's (1. 直接用API自动回复消息)

@@ -145,6 +145,23 @@ WORDS: Words = {
         "zh": "{count} 个将在 {opens} 交给值班老师：{staff}",
         "en": "{count} go to the counsellors on duty at {opens}: {staff}",
     },
+    # A 1:1 channel's team group in privacy mode: counts, and each counsellor told whom privately.
+    "handover_takes_count": {
+        "zh": "{counsellor} 接手 {count} 个",
+        "en": "{counsellor} takes {count}",
+    },
+    "handover_waiting_count": {
+        "zh": "{count} 个等待下一位有空的值班老师",
+        "en": "{count} wait for the next counsellor with room",
+    },
+    "handover_waiting_close_count": {
+        "zh": "{count} 个将在 {opens} 交给值班老师",
+        "en": "{count} go to the counsellors on duty at {opens}",
+    },
+    "handover_private_names": {
+        "zh": "您接手了：{staff}",
+        "en": "You take over: {staff}",
+    },
     "handover_note_line": {"zh": "备注（{staff}）：{note}", "en": "Note ({staff}): {note}"},
     "handover_private": {
         "zh": "您接手了 {staff} 的对话。交接备注：{note}",
@@ -249,6 +266,16 @@ WORDS: Words = {
     "person_ack": {
         "zh": "收到，值班的{counsellor}老师会尽快回复你。",
         "en": "Got it: {counsellor}, on duty now, will answer you soon.",
+    },
+    # A privacy group's assignment on a 1:1 channel: the team group reads the counsellor's name
+    # alone; the counsellor is told privately whom (the team group's platform, where it can).
+    "assignment_team_private": {
+        "zh": "@{counsellor} 请接待一位新来的同事（是谁只私下告诉你）。",
+        "en": "@{counsellor}, please take care of someone new (who it is, you are told privately).",
+    },
+    "assignment_private_name": {
+        "zh": "您被安排接待 {staff}。",
+        "en": "You have been asked to take care of {staff}.",
     },
     # The label of an outbox row that hands a 1:1 channel's session over (the outbox listing).
     "session_to": {

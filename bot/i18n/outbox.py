@@ -83,6 +83,13 @@ WORDS: Words = {
         "zh": "接待的老师请在企业微信客户端里回复对方。",
         "en": "Whoever serves them in WeCom, please answer them in the WeCom client.",
     },
+    "kf_fix_state_queued": {
+        "zh": "对方已在排队：下一位值班老师会在企业微信里接手这个会话（现在不在服务时间的话，"
+        "{opens} 交接）。如果你还在，请在企业微信客户端里先回复对方。",
+        "en": "They are in the queue: the next counsellor on duty takes their session over in "
+        "WeCom (at {opens} if the service is closed now). If you are still there, please answer "
+        "them in the WeCom client.",
+    },
     "kf_fix_account": {
         "zh": "请在微信客服管理后台核对账号，把正确的 open_kfid 写进配置后重启。",
         "en": "Check the account in 微信客服's admin, put its open_kfid in the config and restart.",

@@ -188,10 +188,17 @@ async def unsent_reports(
     )
     leads = tuple(m.id for m in settings.leads_of(group.id))
     to = (counsellor_id,) if counsellor_id else leads
+    holder = _name(settings, group, counsellor_id)
+    fix = t(lang, FIX[reason], counsellor=holder)
+    if reason == "state" and kind == "off_hours":
+        # The person wrote while nobody is on duty and their session is still a servicer's
+        # (state 3 allows no send): they are queued, and the next counsellor on duty takes the
+        # session over (3 -> 3) when the queue drains, at the opening if it is closed now.
+        fix = t(lang, "kf_fix_state_queued", opens=settings.service.opens)
     values = {
         "what": t(lang, WHAT.get(kind, "kf_what_other"), kind=kind),
         "reason": t(lang, REASON_WORDS[reason], detail=detail),
-        "fix": t(lang, FIX[reason], counsellor=_name(settings, group, counsellor_id)),
+        "fix": fix,
     }
 
     def text(who: str, mention: Sequence[str]) -> str:
