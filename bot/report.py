@@ -40,6 +40,19 @@ class CounsellorStats:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryCount:
+    """How many conversations closed in the period carry one category (None: untagged)."""
+
+    category: str | None  # the [[service.categories]] id
+    zh: str
+    en: str
+    count: int
+
+    def label(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     group_id: str
     start_at: datetime
@@ -55,6 +68,32 @@ class Report:
     off_hours_messages: int
     messages_per_hour: tuple[int, ...]  # 24 entries, service-local hours 0..23 (summed over days)
     per_counsellor: tuple[CounsellorStats, ...]
+    # Conversations closed in the period, by category: every configured one (zeros too), then
+    # ids no longer configured, then the untagged.
+    by_category: tuple[CategoryCount, ...] = ()
+
+
+def count_by(convs: Iterable[models.Conversation], column: str) -> dict[object, int]:
+    """How many of `convs` hold each value of `column` (the figures "by category", "by level")."""
+    counts: dict[object, int] = {}
+    for conv in convs:
+        value = getattr(conv, column)
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _by_category(
+    settings: Settings, closed: list[models.Conversation]
+) -> tuple[CategoryCount, ...]:
+    counts = count_by(closed, "category")
+    configured = settings.service.categories
+    out = [CategoryCount(c.id, c.zh, c.en, counts.pop(c.id, 0)) for c in configured]
+    untagged = counts.pop(None, 0)
+    out += [CategoryCount(str(k), str(k), str(k), n) for k, n in sorted(counts.items(), key=str)]
+    if out or untagged:
+        word = "report_untagged"
+        out.append(CategoryCount(None, t("zh", word), t("en", word), untagged))
+    return tuple(out)
 
 
 def hours_of(settings: Settings) -> ServiceHours:
@@ -182,6 +221,7 @@ async def build_report(
         off_hours_messages=sum(1 for r in msg_rows if r[1]),
         messages_per_hour=tuple(per_hour),
         per_counsellor=per_counsellor,
+        by_category=_by_category(settings, closed),
     )
 
 
@@ -274,6 +314,12 @@ def format_report(report: Report, names: Names, language: str) -> str:
         if report.first_response_median_s is not None
         else t(lang, "report_no_first_response"),
     ]
+    if report.by_category:
+        counts = [
+            t(lang, "report_category", category=c.label(lang), count=c.count)
+            for c in report.by_category
+        ]
+        lines.append(t(lang, "report_by_category", categories=join(lang, counts)))
     busy = [
         t(lang, "report_hour", hour=h, count=n) for h, n in enumerate(report.messages_per_hour) if n
     ]
