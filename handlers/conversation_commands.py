@@ -32,6 +32,12 @@ def _categories(lang: str, service: ServiceSection) -> str:
     return join(lang, [c.label(lang) for c in service.categories])
 
 
+def _fault(inv: Invocation, key: str) -> ArgumentError:
+    """A category fault, naming the categories, answered privately where the platform can."""
+    listed = _categories(inv.lang, inv.ctx.settings.service)
+    return ArgumentError(key, private=True, categories=listed)
+
+
 def _split(inv: Invocation) -> Tagging:
     """One or two words: a category word (its id, a label or an alias), a staff member, or one
     of each in either order. A word that names a category is the category; a person whose name
@@ -39,13 +45,13 @@ def _split(inv: Invocation) -> Tagging:
     service = inv.ctx.settings.service
     words = inv.args
     if len(words) > 2:
-        raise ArgumentError("arg_extra", extra=" ".join(words[2:]))
+        raise ArgumentError("arg_extra", private=True, extra=" ".join(words[2:]))
     found = [(w, c) for w in words if not w.startswith("@") and (c := service.category(w))]
     if len(found) > 1:
-        raise ArgumentError("category_two", categories=_categories(inv.lang, service))
+        raise _fault(inv, "category_two")
     people = [w for w in words if not found or w != found[0][0]]
     if len(people) > 1:  # two words and neither a category: say which categories there are
-        raise ArgumentError("category_unknown", categories=_categories(inv.lang, service))
+        raise _fault(inv, "category_unknown")
     return Tagging(people[0] if people else None, found[0][1].id if found else None)
 
 
@@ -61,10 +67,10 @@ def category_args(inv: Invocation) -> Tagging:
     if not service.categories:
         raise ArgumentError("category_off")
     if not inv.args:
-        raise ArgumentError("category_missing", categories=_categories(inv.lang, service))
+        raise _fault(inv, "category_missing")
     tagging = _split(inv)
     if tagging.category is None:
-        raise ArgumentError("category_unknown", categories=_categories(inv.lang, service))
+        raise _fault(inv, "category_unknown")
     return tagging
 
 
