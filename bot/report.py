@@ -194,7 +194,7 @@ async def build_report(
         for x in convs
         if x.assigned_at is not None and _inside(x.first_response_at, start_at, end_at)
     ]
-    waits = [w for w in (_wait_s(x, end_at) for x in opened) if w is not None]
+    waits = [w for w in (wait_s(x, end_at) for x in opened) if w is not None]
     responses: dict[str, list[float]] = {}
     for x in answered:
         # From the first assignment: a handover or a timeout reassignment does not reset it.
@@ -225,7 +225,7 @@ async def build_report(
     )
 
 
-def _wait_s(conv: models.Conversation, end_at: datetime) -> float | None:
+def wait_s(conv: models.Conversation, end_at: datetime) -> float | None:
     """How long `conv` waited for a counsellor (None: it did not wait)."""
     first = conv.first_assigned_at or conv.assigned_at  # later handovers are not waiting
     until = first if first is not None and first <= end_at else end_at

@@ -364,6 +364,7 @@ async def test_a_day_of_categories_never_names_one_in_the_group(
     assert "psychological counselling 1, emotional support 1, practical help 1" in report["text"]
     stats = [m for m in replies(fake_platform) if m["text"].startswith("[Report]")]
     assert stats and stats[0]["private_to"] == ["l1"]
+    assert "psychological counselling 1, emotional support 1, practical help 1" in stats[0]["text"]
     seen = group_visible(fake_platform)
     assert len(seen) >= 5  # the four assignments and the close notice
     assert [(text, names_a_category(text)) for text in seen if names_a_category(text)] == []
