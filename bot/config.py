@@ -135,7 +135,7 @@ def category_key(word: str) -> str:
 class CategoryConfig(_Section):
     """One `[[service.categories]]` entry: what a counsellor tags a conversation with at /done.
 
-    `id` is what the database, the CSV and `carebot report --json` carry; `zh` and `en` are the
+    `id` is what the database and the console's CSV carry; `zh` and `en` are the
     labels the reports show; any of the id, the labels and the `aliases` may be typed."""
 
     id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
