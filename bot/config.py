@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -135,6 +136,60 @@ class TriageSection(_Section):
     timeframe_words: list[str] = Field(default_factory=list)  # level 3 with a level-2 word
 
 
+def category_key(word: str) -> str:
+    """A category word as matched: NFKC (full-width forms), case-folded, without an outer
+    pair of brackets or quotes."""
+    return unicodedata.normalize("NFKC", word).strip().strip("\"'[]()【】「」").casefold()
+
+
+class CategoryConfig(_Section):
+    """One `[[service.categories]]` entry: what a counsellor tags a conversation with at /done.
+
+    `id` is what the database and the console's CSV carry; `zh` and `en` are the
+    labels the reports show; any of the id, the labels and the `aliases` may be typed."""
+
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    zh: str = Field(min_length=1, max_length=40)
+    en: str = Field(min_length=1, max_length=60)
+    aliases: list[str] = Field(default_factory=list)
+
+    def label(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+    @property
+    def words(self) -> list[str]:
+        """What a counsellor may type for it (a word with a space cannot be one command word)."""
+        return [w for w in (self.id, self.zh, self.en, *self.aliases) if len(w.split()) == 1]
+
+
+def _category(id: str, zh: str, en: str, *aliases: str) -> CategoryConfig:
+    return CategoryConfig(id=id, zh=zh, en=en, aliases=list(aliases))
+
+
+# The Guangzhou hotlines' daily figures (DOMAIN.md), with short and traditional forms.
+DEFAULT_CATEGORIES: tuple[CategoryConfig, ...] = (
+    _category("prevention", "预防咨询", "prevention questions", "预防", "預防諮詢"),
+    _category(
+        "counselling",
+        "心理疏导",
+        "psychological counselling",
+        "疏导",
+        "心理疏導",
+        "counseling",
+    ),
+    _category("emotional", "情绪支持", "emotional support", "情绪", "情緒支持", "emotion"),
+    _category("practical", "实际帮助", "practical help", "实际", "實際幫助"),
+    _category(
+        "followup",
+        "高危人群随访",
+        "follow-up of vulnerable people",
+        "随访",
+        "高危人群隨訪",
+        "follow-up",
+    ),
+)
+
+
 class ServiceSection(_Section):
     opens: str = "08:00"
     closes: str = "24:00"
@@ -154,6 +209,35 @@ class ServiceSection(_Section):
         ]
     )
     crisis_words: list[str] = Field(default_factory=list)  # more level-2 words, as before levels
+    # What a counsellor tags a conversation with at /done; [] turns categories off.
+    categories: list[CategoryConfig] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+
+    @field_validator("categories")
+    @classmethod
+    def _distinct_categories(cls, v: list[CategoryConfig]) -> list[CategoryConfig]:
+        owner: dict[str, str] = {}
+        for c in v:
+            for word in {category_key(w) for w in c.words}:
+                if word.startswith("@") or not word:
+                    raise ValueError(
+                        f"category {c.id!r}: {word!r} cannot be typed as a category "
+                        "(a word starting with @ names a person); remove it"
+                    )
+                if word in owner and owner[word] != c.id:
+                    raise ValueError(
+                        f"category word {word!r} belongs to both {owner[word]!r} and {c.id!r}; "
+                        "give each category its own words"
+                    )
+                owner[word] = c.id
+        return v
+
+    def category(self, word: str) -> CategoryConfig | None:
+        """The category `word` names (its id, a label or an alias), or None."""
+        key = category_key(word)
+        return next((c for c in self.categories if key in map(category_key, c.words)), None)
+
+    def category_by_id(self, category_id: str) -> CategoryConfig | None:
+        return next((c for c in self.categories if c.id == category_id), None)
 
     @field_validator("opens", "closes")
     @classmethod

@@ -140,6 +140,9 @@ class Conversation(Base):
     tried: Mapped[list[str]] = mapped_column(default=list)
     # When the retention policy or a person's request removed the handover note (migration 0011).
     text_removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The id of the [[service.categories]] entry its counsellor tagged it with (migration 0014);
+    # None: untagged. Shown to its counsellor and the leads only, never in the group.
+    category: Mapped[str | None] = mapped_column(String(32), default=None)
 
     __table_args__ = (
         ForeignKeyConstraint(["group_id"], ["groups.id"]),

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, store
 from bot.config import Settings
 from bot.context import Context
-from bot.i18n import join, t
+from bot.i18n import join, level_name, t
 from bot.names import Names
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
@@ -40,6 +40,19 @@ class CounsellorStats:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryCount:
+    """How many conversations closed in the period carry one category (None: untagged)."""
+
+    category: str | None  # the [[service.categories]] id
+    zh: str
+    en: str
+    count: int
+
+    def label(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     group_id: str
     start_at: datetime
@@ -55,6 +68,39 @@ class Report:
     off_hours_messages: int
     messages_per_hour: tuple[int, ...]  # 24 entries, service-local hours 0..23 (summed over days)
     per_counsellor: tuple[CounsellorStats, ...]
+    # Conversations closed in the period, by category: every configured one (zeros too), then
+    # ids no longer configured, then the untagged.
+    by_category: tuple[CategoryCount, ...] = ()
+    # Conversations closed in the period by their triage level, 0..3 (bot/triage.py).
+    by_level: tuple[int, ...] = (0, 0, 0, 0)
+
+
+def count_by(convs: Iterable[models.Conversation], column: str) -> dict[object, int]:
+    """How many of `convs` hold each value of `column` (the figures "by category", "by level")."""
+    counts: dict[object, int] = {}
+    for conv in convs:
+        value = getattr(conv, column)
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _by_category(
+    settings: Settings, closed: list[models.Conversation]
+) -> tuple[CategoryCount, ...]:
+    counts = count_by(closed, "category")
+    configured = settings.service.categories
+    out = [CategoryCount(c.id, c.zh, c.en, counts.pop(c.id, 0)) for c in configured]
+    untagged = counts.pop(None, 0)
+    out += [CategoryCount(str(k), str(k), str(k), n) for k, n in sorted(counts.items(), key=str)]
+    if out or untagged:
+        word = "report_untagged"
+        out.append(CategoryCount(None, t("zh", word), t("en", word), untagged))
+    return tuple(out)
+
+
+def _by_level(closed: list[models.Conversation]) -> tuple[int, ...]:
+    counts = count_by(closed, "level")
+    return tuple(counts.get(level, 0) for level in range(4))
 
 
 def hours_of(settings: Settings) -> ServiceHours:
@@ -155,7 +201,7 @@ async def build_report(
         for x in convs
         if x.assigned_at is not None and _inside(x.first_response_at, start_at, end_at)
     ]
-    waits = [w for w in (_wait_s(x, end_at) for x in opened) if w is not None]
+    waits = [w for w in (wait_s(x, end_at) for x in opened) if w is not None]
     responses: dict[str, list[float]] = {}
     for x in answered:
         # From the first assignment: a handover or a timeout reassignment does not reset it.
@@ -182,10 +228,12 @@ async def build_report(
         off_hours_messages=sum(1 for r in msg_rows if r[1]),
         messages_per_hour=tuple(per_hour),
         per_counsellor=per_counsellor,
+        by_category=_by_category(settings, closed),
+        by_level=_by_level(closed),
     )
 
 
-def _wait_s(conv: models.Conversation, end_at: datetime) -> float | None:
+def wait_s(conv: models.Conversation, end_at: datetime) -> float | None:
     """How long `conv` waited for a counsellor (None: it did not wait)."""
     first = conv.first_assigned_at or conv.assigned_at  # later handovers are not waiting
     until = first if first is not None and first <= end_at else end_at
@@ -274,6 +322,18 @@ def format_report(report: Report, names: Names, language: str) -> str:
         if report.first_response_median_s is not None
         else t(lang, "report_no_first_response"),
     ]
+    if report.by_category:
+        counts = [
+            t(lang, "report_category", category=c.label(lang), count=c.count)
+            for c in report.by_category
+        ]
+        lines.append(t(lang, "report_by_category", categories=join(lang, counts)))
+    if report.conversations_closed:
+        levels = [
+            t(lang, "report_category", category=level_name(lang, level), count=n)
+            for level, n in enumerate(report.by_level)
+        ]
+        lines.append(t(lang, "report_by_level", levels=join(lang, levels)))
     busy = [
         t(lang, "report_hour", hour=h, count=n) for h, n in enumerate(report.messages_per_hour) if n
     ]

@@ -39,11 +39,16 @@ _RANGE_SEP = re.compile(r"\s*(?:~|\.\.|至|到)\s*")
 class ArgumentError(CarebotError):
     """A command argument that cannot be understood; `key` names the catalogue sentence."""
 
-    def __init__(self, key: str, *, fix: str | None = None, **values: Any) -> None:
+    def __init__(
+        self, key: str, *, fix: str | None = None, private: bool = False, **values: Any
+    ) -> None:
         super().__init__(key)
         self.key = key
         self.values = values
         self.fix = fix  # what to write instead of the faulty part
+        # Answered to the sender alone where the platform can: the fault may say something
+        # about a person (a category word typed for their conversation).
+        self.private = private
         self.fixed: list[str] | None = None  # all arguments, each faulty part replaced
 
 

@@ -274,7 +274,12 @@ def usage_error(inv: Invocation, e: ArgumentError) -> None:
         usage=t(lang, cmd.usage),
         example=example,
     )
-    inv.reply(text, (inv.sender_id,))
+    me = (inv.sender_id,)
+    group = inv.ctx.settings.group(inv.group_id)
+    if e.private and group is not None and not group.missing_private_keys:
+        inv.reply(text, me, private_to=me)
+    else:
+        inv.reply(text, me)
 
 
 def _key(words: str) -> str:

@@ -3,12 +3,16 @@ leads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
-from bot import models, rota_args, store
+from bot import models, store
+from bot.config import ServiceSection
 from bot.conversations import close, note_first_response, resume
 from bot.i18n import age, join, t
 from bot.quoting import quote
+from bot.report import day_period, service_day
 from bot.rota_args import ArgumentError
 from handlers.commands import Invocation, Router, no_args
 
@@ -16,9 +20,58 @@ NOTE_MAX_CHARS = 500
 router = Router()
 
 
-def staff_arg(inv: Invocation) -> str | None:
-    """Nothing, or the one staff member to close with (an id, a name or an @mention)."""
-    return rota_args.parse_optional_word(inv.args)
+@dataclass(frozen=True, slots=True)
+class Tagging:
+    """What /done and /category were told: the staff member (as written) and the category id."""
+
+    who: str | None = None
+    category: str | None = None
+
+
+def _categories(lang: str, service: ServiceSection) -> str:
+    return join(lang, [c.label(lang) for c in service.categories])
+
+
+def _fault(inv: Invocation, key: str) -> ArgumentError:
+    """A category fault, naming the categories, answered privately where the platform can."""
+    listed = _categories(inv.lang, inv.ctx.settings.service)
+    return ArgumentError(key, private=True, categories=listed)
+
+
+def _split(inv: Invocation) -> Tagging:
+    """One or two words: a category word (its id, a label or an alias), a staff member, or one
+    of each in either order. A word that names a category is the category; a person whose name
+    is also a category word is written as an @mention, which is never a category."""
+    service = inv.ctx.settings.service
+    words = inv.args
+    if len(words) > 2:
+        raise ArgumentError("arg_extra", private=True, extra=" ".join(words[2:]))
+    found = [(w, c) for w in words if not w.startswith("@") and (c := service.category(w))]
+    if len(found) > 1:
+        raise _fault(inv, "category_two")
+    people = [w for w in words if not found or w != found[0][0]]
+    if len(people) > 1:  # two words and neither a category: say which categories there are
+        raise _fault(inv, "category_unknown")
+    return Tagging(people[0] if people else None, found[0][1].id if found else None)
+
+
+def done_args(inv: Invocation) -> Tagging:
+    """Nothing; the staff member to close with (an id, a name or an @mention); a category; or
+    a staff member and a category, in either order."""
+    return _split(inv)
+
+
+def category_args(inv: Invocation) -> Tagging:
+    """A category, and the staff member whose conversation it is if there could be doubt."""
+    service = inv.ctx.settings.service
+    if not service.categories:
+        raise ArgumentError("category_off")
+    if not inv.args:
+        raise _fault(inv, "category_missing")
+    tagging = _split(inv)
+    if tagging.category is None:
+        raise _fault(inv, "category_unknown")
+    return tagging
 
 
 def note_arg(inv: Invocation) -> str:
@@ -72,15 +125,29 @@ def _match(
     usage="cmd.done.usage",
     summary="cmd.done.summary",
     example="cmd.done.example",
-    args=staff_arg,
+    args=done_args,
 )
-async def done_command(inv: Invocation, who: str | None) -> None:
-    """Close a conversation you hold (name the staff member if you hold several)."""
+async def done_command(inv: Invocation, tagging: Tagging) -> None:
+    """Close a conversation you hold, with its category (name the staff member if you hold
+    several)."""
     lang = inv.lang
     held = await _held(inv)
     names = await _names(inv)
+    who = tagging.who
     if who is not None:
         chosen = _match(held, names, who)
+        if not chosen and tagging.category is None and inv.ctx.settings.service.categories:
+            # Maybe a category misspelt: the word is not echoed, it may say why they wrote.
+            _answer(
+                inv,
+                t(
+                    lang,
+                    "done_unknown_word",
+                    categories=_categories(lang, inv.ctx.settings.service),
+                    held=_list_staff(lang, held, names),
+                ),
+            )
+            return
         if not chosen:
             listed = _list_staff(lang, held, names)
             _say_held(inv, held, t(lang, "done_unknown", who=quote(who), held=listed))
@@ -96,8 +163,18 @@ async def done_command(inv: Invocation, who: str | None) -> None:
         _say_held(inv, held, t(lang, "done_which", held=listed, example=example))
         return
     conv = chosen[0]
+    if tagging.category is not None:
+        conv.category = tagging.category
     await close(inv.ctx, inv.session, conv, "done", inv.now)
-    _confirm(inv, t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))))
+    staff = quote(names.get(conv.staff_id, conv.staff_id))
+    text = t(lang, "done_ok", staff=staff)
+    service = inv.ctx.settings.service
+    if (cat := service.category_by_id(conv.category or "")) is not None:
+        text += t(lang, "done_ok_category", category=cat.label(lang))
+    elif service.categories:
+        text += t(lang, "done_ok_untagged", example=t(lang, "cmd.category.example"))
+    # The category is said to the counsellor alone, never in the group (_confirm).
+    _confirm(inv, text)
 
 
 def _confirm(inv: Invocation, text: str) -> None:
@@ -121,8 +198,85 @@ def _say_held(inv: Invocation, convs: list[models.Conversation], text: str) -> N
     inv.reply(text, me, private_to=me if hidden else ())
 
 
+def _answer(inv: Invocation, text: str) -> None:
+    """An answer the sender must see: privately where the platform can, else in the group (so
+    it carries nothing about a person beyond what the group already reads)."""
+    group = inv.ctx.settings.group(inv.group_id)
+    me = (inv.sender_id,)
+    if group is not None and not group.missing_private_keys:
+        inv.reply(text, me, private_to=me)
+    else:
+        inv.reply(text, me)
+
+
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:
     return join(lang, ["@" + quote(names.get(c.staff_id, c.staff_id)) for c in convs])
+
+
+async def _recently_held(inv: Invocation) -> list[models.Conversation]:
+    """What /category may tag: the sender's open conversations, then those they closed this
+    service day, latest first (a day already reported keeps its figures)."""
+    c = models.Conversation
+    since = day_period(inv.ctx.hours, service_day(inv.ctx.hours, inv.now))[0]
+    closed = list(
+        await inv.session.scalars(
+            select(c)
+            .where(
+                c.group_id.in_(_groups(inv)),
+                c.counsellor_id == inv.sender_id,
+                c.status == "closed",
+                c.closed_at >= since,
+            )
+            .order_by(c.closed_at.desc(), c.id.desc())
+        )
+    )
+    return [*await _held(inv), *closed]
+
+
+@router.command(
+    "category",
+    "类别",
+    role="counsellor",
+    usage="cmd.category.usage",
+    summary="cmd.category.summary",
+    example="cmd.category.example",
+    args=category_args,
+)
+async def category_command(inv: Invocation, tagging: Tagging) -> None:
+    """Tag a conversation you hold or closed today with its category (answered privately)."""
+    lang = inv.lang
+    convs = await _recently_held(inv)
+    names = await _names(inv)
+    if tagging.who is not None:
+        pool = _match(convs, names, tagging.who)[:1]  # open first, then the latest closed
+        if not pool:
+            _answer(
+                inv,
+                t(
+                    lang,
+                    "category_no_such",
+                    who=quote(tagging.who),
+                    held=_list_staff(lang, convs, names),
+                ),
+            )
+            return
+    else:
+        untagged = [x for x in convs if x.category is None]
+        pool = untagged or convs
+    if not pool:
+        _answer(inv, t(lang, "category_none"))
+        return
+    if len(pool) > 1:
+        example = t(lang, "cmd.category.example")
+        held = _list_staff(lang, pool, names)
+        _answer(inv, t(lang, "category_which", held=held, example=example))
+        return
+    conv = pool[0]
+    conv.category = tagging.category
+    cat = inv.ctx.settings.service.category_by_id(tagging.category or "")
+    assert cat is not None
+    staff = quote(names.get(conv.staff_id, conv.staff_id))
+    _confirm(inv, t(lang, "category_ok", staff=staff, category=cat.label(lang)))
 
 
 @router.command(

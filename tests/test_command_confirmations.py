@@ -47,12 +47,15 @@ async def test_ack_and_done_are_confirmed_privately_where_the_platform_can(
     await bot.staff_says("m1", "doc1", "hello")
     await fake_platform.wait_for(lambda r: len(fake_platform.of_kind("assignment")) == 1)
     await bot.staff_says("a1", "c1", "/ack")
-    await bot.staff_says("a2", "c1", "/done")
+    await bot.staff_says("a2", "c1", "/done counselling")
     replies = lambda: fake_platform.of_kind("command_reply")  # noqa: E731
     await fake_platform.wait_for(lambda r: len(replies()) == 2)
     assert [(m["text"], m["private_to"]) for m in replies()] == [
         ("Confirmed: you have taken 1 conversations.", ["c1"]),
-        ("Closed the conversation with Doc1. Thank you.", ["c1"]),
+        (
+            "Closed the conversation with Doc1. Thank you. Category: psychological counselling.",
+            ["c1"],
+        ),
     ]
 
 

@@ -287,6 +287,10 @@ async def test_report_text_has_figures_and_names_but_no_message_text(
         "Messages from staff: 7 (3 outside service hours); crisis flags: 1.",
         "Conversations: 7 opened, 3 closed, 5 waited in the queue (longest 8 h 0 min).",
         "First response: median 2 min 0 s, 90% within 7 min 30 s.",
+        "Closed conversations by category: prevention questions 0, psychological counselling 0, "
+        "emotional support 0, practical help 0, follow-up of vulnerable people 0, untagged 3.",
+        "Closed conversations by risk level: level 0 (ordinary) 3, level 1 (distress) 0, "
+        "level 2 (self-harm or suicide language) 0, level 3 (a plan, the means or a time frame) 0.",
         "Messages by hour: 00h 1, 03h 2, 09h 2, 14h 1, 23h 1.",
         "Counsellors:",
         "- Chen: 3 assigned, 3 closed, median first response 2 min 0 s",

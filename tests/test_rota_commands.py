@@ -526,8 +526,11 @@ async def test_help_in_a_chinese_group_is_all_chinese(zh_chat: Chat) -> None:
 @pytest.mark.parametrize(
     ("text", "answer"),
     [
-        ("/done Doc1 Doc2", "Unexpected words: Doc2.\nUsage: /done [STAFF]\n"
-                            "For example: /done @王医生"),
+        ("/done Doc1 counselling Doc2", "Unexpected words: Doc2.\nUsage: /done [STAFF] "
+         "[CATEGORY]\nFor example: /done @王医生 counselling"),
+        ("/done Doc1 Doc2", "That is not a category. Categories: prevention questions, "
+         "psychological counselling, emotional support, practical help, follow-up of vulnerable "
+         "people.\nUsage: /done [STAFF] [CATEGORY]\nFor example: /done @王医生 counselling"),
         ("/ack now", "Unexpected words: now.\nUsage: /ack\nFor example: /ack"),
         ("/handover", "Some arguments are missing.\nUsage: /handover NOTE\n"
                       "For example: /handover 王医生今晚值夜班，明早再联系"),
@@ -542,8 +545,8 @@ async def test_conversation_commands_answer_usage_errors_like_every_command(
 
 
 async def test_usage_errors_in_a_chinese_group(zh_chat: Chat) -> None:
-    assert (await zh_chat.reply("c1", "/结束 甲 乙")).text == (
-        "多余的内容：乙。\n用法：/结束 [医护人员]\n例如：/结束 @王医生"
+    assert (await zh_chat.reply("c1", "/结束 甲 心理疏导 乙")).text == (
+        "多余的内容：乙。\n用法：/结束 [医护人员] [类别]\n例如：/结束 @王医生 心理疏导"
     )
     assert (await zh_chat.reply("l1", "/统计 月")).text == (
         "「月」不是 今天 或 本周。\n用法：/统计 [今天|本周]\n例如：/统计 本周"

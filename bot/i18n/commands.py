@@ -38,6 +38,49 @@ WORDS: Words = {
         "zh": "您没有与 {who} 的进行中对话。您的对话：{held}",
         "en": "You hold no conversation with {who}. Yours: {held}",
     },
+    "done_ok_category": {"zh": "类别：{category}。", "en": " Category: {category}."},
+    "done_ok_untagged": {
+        "zh": "还没有类别，可以补上，例如 {example}",
+        "en": " It has no category yet; add one, e.g. {example}",
+    },
+    "done_unknown_word": {
+        "zh": "没有结束任何对话：这个词既不是类别，也不是您接待的医护人员。"
+        "类别：{categories}。您的对话：{held}",
+        "en": "Nothing was closed: that word is neither a category nor a staff member you "
+        "hold. Categories: {categories}. Yours: {held}",
+    },
+    "category_ok": {
+        "zh": "已将与 {staff} 的对话归为：{category}。",
+        "en": "The conversation with {staff} is now: {category}.",
+    },
+    "category_none": {
+        "zh": "您今天没有进行中或已结束的对话可以归类。",
+        "en": "You have no conversation open or closed today to tag.",
+    },
+    "category_which": {
+        "zh": "您今天有多个对话：{held}。请写出医护人员，例如：{example}",
+        "en": "You have several conversations today: {held}. Name the staff member, e.g. {example}",
+    },
+    "category_no_such": {
+        "zh": "您今天没有与 {who} 的对话。您的对话：{held}",
+        "en": "You have no conversation with {who} today. Yours: {held}",
+    },
+    "category_missing": {
+        "zh": "请写出类别：{categories}。",
+        "en": "Name the category: {categories}.",
+    },
+    "category_unknown": {
+        "zh": "没有这个类别。类别：{categories}。",
+        "en": "That is not a category. Categories: {categories}.",
+    },
+    "category_two": {
+        "zh": "只能写一个类别：{categories}。",
+        "en": "Name one category only: {categories}.",
+    },
+    "category_off": {
+        "zh": "本服务没有设置类别（service.categories）。",
+        "en": "This service has no categories (service.categories).",
+    },
     "ack_ok": {
         "zh": "已确认接待 {count} 个对话。",
         "en": "Confirmed: you have taken {count} conversations.",
@@ -164,12 +207,19 @@ WORDS: Words = {
     "cmd.help.usage": {"zh": "/帮助", "en": "/help"},
     "cmd.help.summary": {"zh": "列出您可以使用的命令", "en": "List the commands you may use"},
     "cmd.help.example": {"zh": "/帮助", "en": "/help"},
-    "cmd.done.usage": {"zh": "/结束 [医护人员]", "en": "/done [STAFF]"},
+    "cmd.done.usage": {"zh": "/结束 [医护人员] [类别]", "en": "/done [STAFF] [CATEGORY]"},
     "cmd.done.summary": {
-        "zh": "结束您接待的一个对话（接待多个时请写出医护人员）",
-        "en": "Close a conversation you hold (name the staff member if you hold several)",
+        "zh": "结束您接待的一个对话并归类（接待多个时请写出医护人员）",
+        "en": "Close a conversation you hold, with its category (name the staff member if you "
+        "hold several)",
     },
-    "cmd.done.example": {"zh": "/结束 @王医生", "en": "/done @王医生"},
+    "cmd.done.example": {"zh": "/结束 @王医生 心理疏导", "en": "/done @王医生 counselling"},
+    "cmd.category.usage": {"zh": "/类别 类别 [医护人员]", "en": "/category CATEGORY [STAFF]"},
+    "cmd.category.summary": {
+        "zh": "给您接待中或今天结束的对话归类（只告诉您本人）",
+        "en": "Tag a conversation you hold or closed today with its category (told to you alone)",
+    },
+    "cmd.category.example": {"zh": "/类别 情绪支持", "en": "/category emotional"},
     "cmd.ack.usage": {"zh": "/接", "en": "/ack"},
     "cmd.ack.summary": {
         "zh": "确认您已接待刚分配给您的对话",

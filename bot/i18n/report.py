@@ -28,6 +28,16 @@ WORDS: Words = {
         "zh": "首次回复用时：本时段没有首次回复。",
         "en": "First response: none in this period.",
     },
+    "report_by_level": {
+        "zh": "已结束会话按风险等级：{levels}。",
+        "en": "Closed conversations by risk level: {levels}.",
+    },
+    "report_by_category": {
+        "zh": "已结束会话按类别：{categories}。",
+        "en": "Closed conversations by category: {categories}.",
+    },
+    "report_category": {"zh": "{category} {count}", "en": "{category} {count}"},
+    "report_untagged": {"zh": "未归类", "en": "untagged"},
     "report_by_hour": {"zh": "各时段消息：{hours}。", "en": "Messages by hour: {hours}."},
     "report_hour": {"zh": "{hour}时 {count}", "en": "{hour:02d}h {count}"},
     "report_counsellors_title": {"zh": "值班老师：", "en": "Counsellors:"},

@@ -181,6 +181,25 @@ WORDS: Words = {
         "response median {median} (p90 {p90}) · {waited} waited, longest {longest} · {crisis} "
         "crisis flags · {off} messages out of hours",
     },
+    "console_by_category": {
+        "zh": "已结束的对话按类别",
+        "en": "Closed conversations by category",
+    },
+    "console_col_category": {"zh": "类别", "en": "Category"},
+    "console_col_level": {"zh": "风险等级", "en": "Risk level"},
+    "console_by_level": {
+        "zh": "已结束的对话按风险等级",
+        "en": "Closed conversations by risk level",
+    },
+    "console_col_count": {"zh": "数量", "en": "Count"},
+    "console_export": {"zh": "导出对话（CSV）：", "en": "Export conversations (CSV):"},
+    "console_export_day": {"zh": "{date} 当天", "en": "{date}"},
+    "console_export_week": {"zh": "{start} 至 {end}", "en": "{start} to {end}"},
+    "console_export_note": {
+        "zh": "每个对话一行：时间、等待、值班老师、类别、危机标记；不含消息内容和医护人员身份。",
+        "en": "One row a conversation: times, waits, counsellor, category, crisis flag; no "
+        "message text and nothing that names the staff member.",
+    },
     "console_audit": {"zh": "排班变更记录", "en": "Rota changes"},
     "console_col_when": {"zh": "时间", "en": "When"},
     "console_col_who": {"zh": "操作人", "en": "Who"},

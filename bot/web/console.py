@@ -26,6 +26,7 @@ from bot.platforms import wecom_kf_link
 from bot.platforms.spec import redact
 from bot.protocols import Links
 from bot.report import Report, build_report
+from bot.report_csv import conversations_csv
 from bot.web import access, console_auth, console_data, console_page, params
 
 SESSION = web.RequestKey("console_session", console_auth.Session)
@@ -54,6 +55,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/console/api/groups/{group_id}/conversations", conversations_json)
     r.add_get("/console/api/groups/{group_id}/conversations/{conversation_id}", conversation_json)
     r.add_get("/console/api/groups/{group_id}/report", report_json)
+    r.add_get("/console/api/groups/{group_id}/conversations.csv", conversations_csv_export)
     r.add_get("/console/api/groups/{group_id}/charts/{chart}.svg", chart_svg)
     r.add_get("/console/api/groups/{group_id}/audit", audit_json)
     r.add_get("/console/api/groups/{group_id}/kf-link.png", kf_link_png)
@@ -441,6 +443,35 @@ async def report_json(request: web.Request) -> web.Response:
     return web.json_response(
         {"group": gid, "day": day.isoformat(), "report": data},
         dumps=lambda o: json.dumps(o, ensure_ascii=False, default=as_text),
+    )
+
+
+EXPORT_MAX_DAYS = 366
+
+
+async def conversations_csv_export(request: web.Request) -> web.Response:
+    """One CSV row per conversation opened from local day `from` to `to` (inclusive; default:
+    `day`, else today): times, waits, counsellor, category, flags; no text, no staff member."""
+    gid = _group(request)
+    app = request.app
+    day = params.day_query(request, "day", _today(request))
+    first = params.day_query(request, "from", day)
+    last = params.day_query(request, "to", first if "from" in request.query else day)
+    if last < first:
+        raise params.bad_request("to must be on or after from")
+    if (last - first).days >= EXPORT_MAX_DAYS:
+        raise params.bad_request(f"export at most {EXPORT_MAX_DAYS} days at a time")
+    hours: rota.ServiceHours = app[CONTEXT].hours
+    start_at = hours.at_minute(first, 0)
+    end_at = hours.at_minute(last + timedelta(days=1), 0)
+    async with app[DB].read() as s:
+        text = await conversations_csv(s, app[SETTINGS], gid, start_at, end_at, app[CLOCK].now())
+    name = f"carebot-{gid}-{first.isoformat()}" + (f"-{last.isoformat()}" if last != first else "")
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
 
 

@@ -347,7 +347,63 @@ def _report_html(lang: str, report: Any, names: Names) -> str:
         f'<figure class="chart" id="chart-{n}">{chart(n, report, names, lang)}</figure>'
         for n in CHARTS
     )
-    return f'<p id="report-summary">{escape(summary)}</p><div class="charts">{svgs}</div>'
+    return (
+        f'<p id="report-summary">{escape(summary)}</p>{_categories_html(lang, report)}'
+        f"{_levels_html(lang, report)}"
+        f'<div class="charts">{svgs}</div>'
+    )
+
+
+def _categories_html(lang: str, report: Any) -> str:
+    """The day's closed conversations by category: a small table (the hotlines' daily figures)."""
+    if not report.by_category:
+        return ""
+    head = (
+        f"<tr><th>{_t(lang, 'console_col_category')}</th>"
+        f"<th>{_t(lang, 'console_col_count')}</th></tr>"
+    )
+    body = "".join(
+        f'<tr data-category="{escape(c.category or "")}"><td>{escape(c.label(lang))}</td>'
+        f'<td class="num">{c.count}</td></tr>'
+        for c in report.by_category
+    )
+    return (
+        f'<table id="report-categories"><caption>{_t(lang, "console_by_category")}</caption>'
+        f"<thead>{head}</thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _levels_html(lang: str, report: Any) -> str:
+    """The day's closed conversations by triage level (0-3): the leads' view of the day's risk."""
+    if not report.conversations_closed:
+        return ""
+    head = (
+        f"<tr><th>{_t(lang, 'console_col_level')}</th><th>{_t(lang, 'console_col_count')}</th></tr>"
+    )
+    body = "".join(
+        f'<tr data-level="{level}"><td>{escape(level_name(lang, level))}</td>'
+        f'<td class="num">{n}</td></tr>'
+        for level, n in enumerate(report.by_level)
+    )
+    return (
+        f'<table id="report-levels"><caption>{_t(lang, "console_by_level")}</caption>'
+        f"<thead>{head}</thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _export_html(lang: str, group_id: str, day: date, week_start: date) -> str:
+    """Links to the CSV of the day's and the week's conversations (one row each, no text)."""
+    base = f"/console/api/groups/{quote(group_id)}/conversations.csv"
+    week_end = week_start + timedelta(days=6)
+    return (
+        f'<p class="export">{_t(lang, "console_export")} '
+        f'<a id="export-day" href="{base}?day={day.isoformat()}" download>'
+        f"{_t(lang, 'console_export_day', date=day.isoformat())}</a> · "
+        f'<a id="export-week" href="{base}?from={week_start.isoformat()}&amp;to='
+        f'{week_end.isoformat()}" download>'
+        f"{_t(lang, 'console_export_week', start=f'{week_start:%m-%d}', end=f'{week_end:%m-%d}')}"
+        f'</a> <span class="muted">{_t(lang, "console_export_note")}</span></p>'
+    )
 
 
 def kf_link_card(lang: str, group_id: str, url: str | None, problem: str = "") -> str:
@@ -449,7 +505,8 @@ def group_page(
         "conversations": _conversations_html(settings, lang, conversations, now, group.privacy),
         "report_title": escape(t(lang, "console_report", date=report_day.isoformat())),
         "day_nav": day_nav,
-        "report": _report_html(lang, report, names),
+        "report": _report_html(lang, report, names)
+        + _export_html(lang, group_id, report_day, week_start),
         "audit_title": _t(lang, "console_audit"),
         "audit": _audit_html(settings, lang, audit),
         "config": config_json,
