@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import models, rota_args, store
+from bot import followups, models, rota_args, store
 from bot.conversations import close, note_first_response, resume
 from bot.i18n import age, join, t
 from bot.quoting import quote
@@ -96,6 +96,20 @@ async def done_command(inv: Invocation, who: str | None) -> None:
     conv = chosen[0]
     await close(inv.ctx, inv.session, conv, "done", inv.now)
     _confirm(inv, t(lang, "done_ok", staff=quote(names.get(conv.staff_id, conv.staff_id))))
+    if followups.proposes_followup(conv):
+        _propose_followup(inv, conv, names)
+
+
+def _propose_followup(inv: Invocation, conv: models.Conversation, names: dict[str, str]) -> None:
+    """After a crisis conversation: a follow-up 24 h on (in service hours), proposed to the
+    counsellor alone as a ready-to-send /followup; where nothing can be posted to them alone,
+    nothing is (a crisis is never hinted at in the group)."""
+    lang = inv.lang
+    due = followups.proposed_time(inv.now, inv.ctx.hours)
+    name = names.get(conv.staff_id, conv.staff_id)
+    word = t(lang, "cmd.followup.usage").split()[0]  # "/跟进" or "/followup"
+    command = f"{word} {followups.local_text(due, inv.ctx.hours)} {quote('@' + name)}"
+    _confirm(inv, t(lang, "followup_propose", staff=quote(name), command=command))
 
 
 def _confirm(inv: Invocation, text: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import commands, conversations, outbox, report, rota, web
+from bot.i18n import commands, conversations, followups, outbox, report, rota, web
 from bot.i18n.language import Language, Words
 
 __all__ = ["CATALOGUE", "Language", "age", "join", "media_word", "t"]
@@ -24,7 +24,13 @@ def _merged(*areas: Words) -> Words:
 
 
 CATALOGUE: Words = _merged(
-    conversations.WORDS, commands.WORDS, rota.WORDS, web.WORDS, outbox.WORDS, report.WORDS
+    conversations.WORDS,
+    commands.WORDS,
+    rota.WORDS,
+    web.WORDS,
+    outbox.WORDS,
+    report.WORDS,
+    followups.WORDS,
 )
 
 
