@@ -18,6 +18,14 @@ from handlers.conversation_commands import _confirm, _groups, _list_staff, _name
 router = Router()
 
 
+def _tell(inv: Invocation, key: str, **values: object) -> None:
+    """A reply about follow-ups, to the counsellor alone: that someone is to be followed up is
+    nothing for the group (where the platform cannot post privately, the group sees only that
+    there is a private message, never its text)."""
+    me = (inv.sender_id,)
+    inv.reply(t(inv.lang, key, **values), me, private_to=me)
+
+
 @dataclass(frozen=True, slots=True)
 class FollowupArgs:
     when: followups.When
@@ -76,7 +84,7 @@ async def followup_command(inv: Invocation, a: FollowupArgs) -> None:
         # Yours first, then anyone's: a follow-up of someone a colleague talked to is fine.
         found = [c for c in mine if named(c)] or [c for c in convs if named(c)]
         if not found:
-            inv.say("followup_unknown", who=quote(a.who))
+            _tell(inv, "followup_unknown", who=quote(a.who))
             return
         conv = found[0]
     else:
@@ -88,11 +96,11 @@ async def followup_command(inv: Invocation, a: FollowupArgs) -> None:
         )
         if len(held) > 1:
             example = t(lang, "cmd.followup.example")
-            inv.say("followup_which", held=_list_staff(lang, held, names), example=example)
+            _tell(inv, "followup_which", held=_list_staff(lang, held, names), example=example)
             return
         conv = held[0] if held else (closed[0] if closed else None)
         if conv is None:
-            inv.say("followup_none", example=t(lang, "cmd.followup.example"))
+            _tell(inv, "followup_none", example=t(lang, "cmd.followup.example"))
             return
     row = await followups.create(
         inv.ctx, inv.session, inv.group_id, me, conv.staff_id, conv.id, a.when.due, inv.now
@@ -129,7 +137,7 @@ async def followups_command(inv: Invocation, _: None) -> None:
     lang = inv.lang
     pending = await followups.pending_of(inv.session, inv.group_id, inv.sender_id)
     if not pending:
-        inv.say("followups_none")
+        _tell(inv, "followups_none")
         return
     names = await _names(inv)
     hours = inv.ctx.hours
@@ -167,6 +175,6 @@ def number_arg(inv: Invocation) -> int:
 async def followup_cancel_command(inv: Invocation, number: int) -> None:
     """Cancel one of your pending follow-ups."""
     if await followups.cancel(inv.session, inv.group_id, inv.sender_id, number, inv.now):
-        inv.say("followup_cancel_ok", id=number)
+        _tell(inv, "followup_cancel_ok", id=number)
     else:
-        inv.say("followup_cancel_unknown", id=number)
+        _tell(inv, "followup_cancel_unknown", id=number)

@@ -207,7 +207,9 @@ async def test_set_list_and_cancel_in_both_languages(
     await says(bot, fake_platform, "x1", "c1", f"/followup cancel {got[1].id}")
     await says(bot, fake_platform, "x2", "c1", f"/跟进 取消 #{got[1].id}")  # already cancelled
     await says(bot, fake_platform, "x3", "c2", f"/followup cancel {got[0].id}")  # not c2's
-    texts = [m["text"] for m in of(fake_platform, "command_reply")[1:]]
+    cancels = of(fake_platform, "command_reply")[1:]
+    assert [m["private_to"] for m in cancels] == [["c1"], ["c1"], ["c2"]]
+    texts = [m["text"] for m in cancels]
     assert texts == [
         f"Follow-up #{got[1].id} is cancelled.",
         f"You have no pending follow-up #{got[1].id}; send /followups to see yours.",
@@ -389,3 +391,42 @@ async def test_done_of_a_crisis_conversation_proposes_a_followup_at_24h(
     for m in group_visible(fake_platform):
         for word in ("[Crisis]", "【危机", "[Follow-up", "【跟进", "24 hours", "24 小时", "11-26"):
             assert word not in m["text"], m
+
+
+@pytest.mark.parametrize("privacy", [False, True], ids=["open", "privacy"])
+async def test_privacy_scan_a_followup_day_shows_nothing_of_it_in_the_group(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any, privacy: bool
+) -> None:
+    """A day with every part of it: a crisis closed and the proposal, follow-ups set by a
+    counsellor who goes off duty, listed, one cancelled, one due to a colleague with the note,
+    one due to the setter. No group-visible post carries a follow-up, its time, its note or
+    the crisis."""
+    settings = make_settings(database_url, fake_platform.url, service={"reminder_minutes": 0})
+    groups = [g.model_copy(update={"privacy": privacy}) for g in settings.groups]
+    settings = settings.model_copy(update={"groups": groups})
+    bot: Bot = await make_bot(settings, FrozenClock(at(D, "09:30")))
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "13:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "20:00"))
+    await says(bot, fake_platform, "m1", "doc1", "我真的不想活了")
+    async with bot.app[DB].read() as s:
+        holder = await s.scalar(select(models.Conversation.counsellor_id))
+    assert holder in ("c1", "c2")
+    await says(bot, fake_platform, "h1", holder, "/handover ring her mother at noon")
+    await says(bot, fake_platform, "d1", holder, "/done")
+    await says(bot, fake_platform, "f1", holder, "/跟进 今天 14:00")
+    await says(bot, fake_platform, "f2", holder, "/followup 11-25 12:00")
+    await says(bot, fake_platform, "f3", holder, "/followup +5h")
+    await says(bot, fake_platform, "l1", holder, "/我的跟进")
+    [third] = [r for r in await rows(bot) if r.due_at == at(D, "14:30")]
+    await says(bot, fake_platform, "x1", holder, f"/followup cancel {third.id}")
+    for instant in (at(D, "12:00"), at(D, "14:00")):
+        await advance_to(bot, instant)
+        await bot.app[JOBS]._sweep(full=True)
+        await settle(bot)
+    assert len(of(fake_platform, "followup")) == 2
+    assert all(m.get("private_to") for m in of(fake_platform, "followup"))
+    secret = ["ring her mother", "[Follow-up", "follow up", "【跟进", "跟进提醒", "11-26", "14:00"]
+    secret += ["12:00", "[Crisis]", "【危机", f"#{third.id}"]
+    for m in group_visible(fake_platform):
+        for word in secret:
+            assert word not in m["text"], (word, m)
