@@ -18,12 +18,12 @@ from handlers.conversation_commands import _confirm, _groups, _list_staff, _name
 router = Router()
 
 
-def _tell(inv: Invocation, key: str, **values: object) -> None:
+def _tell(inv: Invocation, text: str) -> None:
     """A reply about follow-ups, to the counsellor alone: that someone is to be followed up is
     nothing for the group (where the platform cannot post privately, the group sees only that
     there is a private message, never its text)."""
     me = (inv.sender_id,)
-    inv.reply(t(inv.lang, key, **values), me, private_to=me)
+    inv.reply(text, me, private_to=me)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ async def followup_command(inv: Invocation, a: FollowupArgs) -> None:
         # Yours first, then anyone's: a follow-up of someone a colleague talked to is fine.
         found = [c for c in mine if named(c)] or [c for c in convs if named(c)]
         if not found:
-            _tell(inv, "followup_unknown", who=quote(a.who))
+            _tell(inv, t(inv.lang, "followup_unknown", who=quote(a.who)))
             return
         conv = found[0]
     else:
@@ -96,11 +96,14 @@ async def followup_command(inv: Invocation, a: FollowupArgs) -> None:
         )
         if len(held) > 1:
             example = t(lang, "cmd.followup.example")
-            _tell(inv, "followup_which", held=_list_staff(lang, held, names), example=example)
+            _tell(
+                inv,
+                t(inv.lang, "followup_which", held=_list_staff(lang, held, names), example=example),
+            )
             return
         conv = held[0] if held else (closed[0] if closed else None)
         if conv is None:
-            _tell(inv, "followup_none", example=t(lang, "cmd.followup.example"))
+            _tell(inv, t(inv.lang, "followup_none", example=t(lang, "cmd.followup.example")))
             return
     row = await followups.create(
         inv.ctx, inv.session, inv.group_id, me, conv.staff_id, conv.id, a.when.due, inv.now
@@ -137,7 +140,7 @@ async def followups_command(inv: Invocation, _: None) -> None:
     lang = inv.lang
     pending = await followups.pending_of(inv.session, inv.group_id, inv.sender_id)
     if not pending:
-        _tell(inv, "followups_none")
+        _tell(inv, t(inv.lang, "followups_none"))
         return
     names = await _names(inv)
     hours = inv.ctx.hours
@@ -175,6 +178,6 @@ def number_arg(inv: Invocation) -> int:
 async def followup_cancel_command(inv: Invocation, number: int) -> None:
     """Cancel one of your pending follow-ups."""
     if await followups.cancel(inv.session, inv.group_id, inv.sender_id, number, inv.now):
-        _tell(inv, "followup_cancel_ok", id=number)
+        _tell(inv, t(inv.lang, "followup_cancel_ok", id=number))
     else:
-        _tell(inv, "followup_cancel_unknown", id=number)
+        _tell(inv, t(inv.lang, "followup_cancel_unknown", id=number))
