@@ -396,3 +396,31 @@ class KfCursor(Base):
     group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     cursor: Mapped[str] = mapped_column(String(128))
     updated_at: Mapped[datetime]
+
+
+class Followup(Base):
+    """A counsellor's follow-up of a person at `due_at` (migration 0014): posted privately, once.
+
+    `sent_at` is set by the one UPDATE that claims it (`... WHERE sent_at IS NULL`), in the
+    transaction that enqueues its post, so two instances, or a restart, never post it twice.
+    It carries no text of its own: the post names the person and, when it goes to another
+    counsellor, carries the conversation's handover note."""
+
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))  # where the counsellor set it
+    conversation_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    staff_id: Mapped[str] = mapped_column(String(128))
+    set_by: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_to: Mapped[str | None] = mapped_column(String(128), default=None)
+    late_s: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id"], ["groups.id"]),
+        Index("ix_followups_due", "sent_at", "cancelled_at", "due_at"),
+        Index("ix_followups_group_set_by", "group_id", "set_by"),
+    )

@@ -101,6 +101,8 @@ OTHER_FAMILIES: dict[str, str] = {
     # A 1:1 channel's session handed over or ended (spec.hands_over): the platform carries it
     # out in the person's lane, after what was said to them; never merged.
     "session": "session",
+    # A counsellor's follow-up, due (bot/followups.py): private, merges with nothing else.
+    "followup": "followup",
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot import models, store
+from bot import followups, models, store
 from bot.config import ServiceSection
 from bot.conversations import close, note_first_response, resume
 from bot.i18n import age, join, t
@@ -175,6 +175,20 @@ async def done_command(inv: Invocation, tagging: Tagging) -> None:
         text += t(lang, "done_ok_untagged", example=t(lang, "cmd.category.example"))
     # The category is said to the counsellor alone, never in the group (_confirm).
     _confirm(inv, text)
+    if followups.proposes_followup(conv):
+        _propose_followup(inv, conv, names)
+
+
+def _propose_followup(inv: Invocation, conv: models.Conversation, names: dict[str, str]) -> None:
+    """After a crisis conversation: a follow-up 24 h on (in service hours), proposed to the
+    counsellor alone as a ready-to-send /followup; where nothing can be posted to them alone,
+    nothing is (a crisis is never hinted at in the group)."""
+    lang = inv.lang
+    due = followups.proposed_time(inv.now, inv.ctx.hours)
+    name = names.get(conv.staff_id, conv.staff_id)
+    word = t(lang, "cmd.followup.usage").split()[0]  # "/跟进" or "/followup"
+    command = f"{word} {followups.local_text(due, inv.ctx.hours)} {quote('@' + name)}"
+    _confirm(inv, t(lang, "followup_propose", staff=quote(name), command=command))
 
 
 def _confirm(inv: Invocation, text: str) -> None:

@@ -1,4 +1,5 @@
-"""APScheduler jobs: at each group's next boundary, reminder or conversation deadline, act.
+"""APScheduler jobs: at each group's next boundary, reminder, follow-up or conversation
+deadline, act.
 
 One date job per group, at the real time when the clock reaches the next event; a rota change
 reschedules it at once, and a new first-response deadline earlier than the job's aim pulls it
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import store
+from bot import followups, store
 from bot.context import Context
 from bot.conversations import handle_deadlines, next_deadline
 from bot.logs import ids
@@ -133,12 +134,15 @@ class GroupJobs:
             now = self.ctx.clock.now()
             try:
                 posted = await handle_due(self.ctx, group_id, now)
+                due = await followups.handle_due(self.ctx, group_id, self.ctx.clock.now())
+                posted += [f"followup@{x}" for x in due]
                 await handle_deadlines(self.ctx, group_id, self.ctx.clock.now())
                 found = [
                     x
                     for x in (
                         await next_event_at(self.ctx, group_id, self.ctx.clock.now()),
                         await next_deadline(self.ctx, group_id),
+                        await followups.next_due(self.ctx, group_id),
                     )
                     if x is not None
                 ]
@@ -212,6 +216,7 @@ class GroupJobs:
                 else:
                     self._audit_seen, changed = await store.audited_since(s, self._audit_seen)
                 overdue = await store.groups_past_deadline(s, now, idle)
+                overdue += await followups.groups_due(s, now)
         except Exception:
             log.exception("sweep could not read the database; the groups' own jobs still run")
             return []

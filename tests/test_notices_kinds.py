@@ -89,6 +89,7 @@ def test_notice_registry_is_whole_and_the_outbox_families_come_from_it() -> None
         "crisis": "crisis",
         "report": "report",
         "session": "session",  # a 1:1 channel's hand-over (issue 15): merges with nothing else
+        "followup": "followup",  # a counsellor's follow-up (issue 19): private, merges with none
     }
     assert family("something_new") == "something_new"
 

@@ -59,6 +59,7 @@ WORDS: Words = {
     "web_kind_escalation": {"zh": "提醒组长", "en": "escalation"},
     "web_kind_command_reply": {"zh": "命令", "en": "command"},
     "web_kind_report": {"zh": "日报", "en": "report"},
+    "web_kind_followup": {"zh": "跟进", "en": "follow-up"},
     "web_kind_session": {"zh": "会话转接", "en": "session"},
     "local_refused_remote": {
         "zh": "本地群聊没有账号，只对本机开放。请在运行 carebot 的电脑上打开它。",
