@@ -93,8 +93,13 @@ def events_between(
 async def load_shifts(
     ctx: Context, group_id: str, after: datetime, upto: datetime
 ) -> list[rota.Shift]:
+    """The counsellors' shifts around (after, upto]: supervision shifts make no boundary."""
     async with ctx.db.read() as s:
-        return await store.shifts_between(s, group_id, after - timedelta(days=1), upto + LOOKAHEAD)
+        shifts = await store.shifts_between(
+            s, group_id, after - timedelta(days=1), upto + LOOKAHEAD
+        )
+        supervisors = await store.supervisor_ids(s, group_id)
+    return [x for x in shifts if x.member_id not in supervisors]
 
 
 async def next_event_at(ctx: Context, group_id: str, now: datetime) -> datetime | None:

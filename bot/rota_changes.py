@@ -524,7 +524,8 @@ async def _apply(
 
 def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: Names) -> None:
     member = ctx.settings.member(group_id, member_id)
-    if member is not None and member.role == "counsellor":
+    # A supervisor's shift is a supervision shift (who supervises when), on the same rules.
+    if member is not None and (member.role == "counsellor" or member.supervises):
         return
     counsellors = [m.display_name for m in ctx.settings.counsellors_of(group_id)]
     raise RotaError(

@@ -28,9 +28,11 @@ from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
 from bot.rota_args import ArgumentError
 
-Role = Literal["everyone", "counsellor", "lead"]
-RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "lead": 2}
-NEEDS: dict[Role, int] = {"everyone": 0, "counsellor": 1, "lead": 2}
+# "supervisor": the leads and the supervisors (督导), who review the day's risk.
+Role = Literal["everyone", "counsellor", "supervisor", "lead"]
+# A supervisor may use what a counsellor may (the rota, their shifts), and the supervisors' own.
+RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "supervisor": 1, "lead": 2}
+NEEDS: dict[Role, int] = {"everyone": 0, "counsellor": 1, "supervisor": 1, "lead": 2}
 A = TypeVar("A")
 
 
@@ -246,6 +248,7 @@ class Router:
 ROLE_WORDS: dict[Role, str] = {
     "everyone": "role_everyone",
     "counsellor": "role_counsellor",
+    "supervisor": "role_supervisor",
     "lead": "role_lead",
 }
 
@@ -291,6 +294,8 @@ def looks_like_command(text: str) -> bool:
 
 
 def may_use(role: str, cmd: Command) -> bool:
+    if cmd.role == "supervisor":
+        return role in ("supervisor", "lead")
     return RANK.get(role, 0) >= NEEDS[cmd.role]
 
 

@@ -157,7 +157,7 @@ async def handover_command(inv: Invocation, note: str) -> None:
 @router.command(
     "queue",
     "队列",
-    role="lead",
+    role="supervisor",
     usage="cmd.queue.usage",
     summary="cmd.queue.summary",
     example="cmd.queue.example",

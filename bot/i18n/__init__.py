@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import commands, conversations, outbox, report, rota, triage, web
+from bot.i18n import commands, conversations, outbox, report, rota, supervision, triage, web
 from bot.i18n.language import Language, Words
 
 __all__ = ["CATALOGUE", "Language", "age", "join", "level_name", "media_word", "t"]
@@ -31,6 +31,7 @@ CATALOGUE: Words = _merged(
     outbox.WORDS,
     report.WORDS,
     triage.WORDS,
+    supervision.WORDS,
 )
 
 

@@ -1,0 +1,124 @@
+"""Supervisors (督导, issue 19 item 3) through the real app: the role in the config, their own
+rota line (supervision shifts take no conversations), crisis and escalation alerts to the
+supervisor on duty, the review list and the debrief prompts at close (once, across a restart),
+and nothing of it in the group.
+
+The real app runs on a frozen clock that the tests move; the fake platform records every post."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot import models
+from bot.clock import FrozenClock
+from bot.config import load_settings
+from bot.errors import ConfigError
+from bot.keys import DB
+from tests.conftest import Bot, FakePlatform, at, make_settings
+
+D = "2026-11-25"
+MEMBERS = [
+    {"group": "g1", "id": "c1", "name": "Chen", "role": "counsellor"},
+    {"group": "g1", "id": "c2", "name": "Li", "role": "counsellor"},
+    {"group": "g1", "id": "l1", "name": "Lead Liu", "role": "lead"},
+    {"group": "g1", "id": "s1", "name": "Sup Sun", "role": "supervisor"},
+    {"group": "g1", "id": "l2", "name": "Lead Zhou", "role": "lead", "supervisor": True},
+]
+
+
+def settings_for(database_url: str, url: str, *, privacy: bool = False, **service: Any) -> Any:
+    settings = make_settings(
+        database_url,
+        url,
+        service={"reminder_minutes": 0, "idle_close_hours": 48, **service},
+        outbox={"rate_per_minute": 600},
+        members=MEMBERS,
+    )
+    groups = [g.model_copy(update={"privacy": privacy}) for g in settings.groups]
+    return settings.model_copy(update={"groups": groups})
+
+
+async def settle(bot: Bot, within_s: float = 20.0) -> None:
+    """Wait until every post the bot has queued so far reached the platform."""
+    row = models.OutboxRow
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        async with bot.app[DB].read() as s:
+            left = list(await s.scalars(select(row).where(row.status == "pending")))
+        if not left:
+            return
+        assert loop.time() < deadline, [(r.kind, r.private_to, r.last_error) for r in left]
+        await asyncio.sleep(0.05)
+
+
+async def move_to(bot: Bot, hhmm: str, day: str = D) -> None:
+    bot.clock.set(at(day, hhmm) + timedelta(seconds=1))
+    await asyncio.sleep(0.3)
+    await settle(bot)
+
+
+def test_roles_in_the_config() -> None:
+    """role = "supervisor", or supervisor = true on a lead; a counsellor cannot be flagged."""
+    base: dict[str, Any] = {
+        "groups": [{"id": "g1", "platform": "local"}],
+        "members": [
+            {"group": "g1", "id": "c1"},
+            {"group": "g1", "id": "s1", "role": "supervisor"},
+            {"group": "g1", "id": "l1", "role": "lead"},
+            {"group": "g1", "id": "l2", "role": "lead", "supervisor": True},
+        ],
+    }
+    settings = load_settings(None, **base)
+    assert [m.id for m in settings.supervisors_of("g1")] == ["s1", "l2"]
+    assert [m.id for m in settings.leads_of("g1")] == ["l1", "l2"]  # l2 is still a lead
+    assert [m.id for m in settings.counsellors_of("g1")] == ["c1"]  # s1 takes no conversations
+    bad = {**base, "members": [{"group": "g1", "id": "c1", "supervisor": True}]}
+    with pytest.raises(ConfigError, match='role = "supervisor"'):
+        load_settings(None, **bad)
+    with pytest.raises(ConfigError, match="supervisor"):
+        load_settings(None, **{**base, "members": [{"group": "g1", "id": "x", "role": "boss"}]})
+
+
+async def test_supervision_shift_takes_no_conversation_and_the_on_duty_one_is_alerted(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    """A lead puts s1 on the supervision rota with /rota add; a level-3 message goes to c1,
+    never to s1, and its crisis alert reaches the leads (l2 supervises too), s1 (on duty) and
+    not s2 (a supervisor off duty); with nobody on a supervision shift, every supervisor."""
+    members = [*MEMBERS, {"group": "g1", "id": "s2", "name": "Sup Qian", "role": "supervisor"}]
+    settings = settings_for(database_url, fake_platform.url).model_copy(
+        update={
+            "members": load_settings(
+                None, groups=[{"id": "g1", "platform": "local"}], members=members
+            ).members
+        }
+    )
+    bot: Bot = await make_bot(settings, FrozenClock(at(D, "08:30")))
+    await bot.staff_says("r1", "l1", "/rota add Sup Sun today 09:00-12:00")
+    await settle(bot)
+    reply = fake_platform.received[-1]["text"]
+    assert "Sup Sun" in reply and "09:00" in reply, reply
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await move_to(bot, "09:30")
+    await bot.staff_says("m1", "doc", "我今晚不想活了")
+    await settle(bot)
+    async with bot.app[DB].read() as s:
+        conv = await s.scalar(select(models.Conversation))
+    assert conv is not None and conv.counsellor_id == "c1" and conv.level == 3
+    alerts = fake_platform.of_kind("crisis")
+    to = {who for a in alerts if "Doc" in a["text"] for who in a["private_to"]}
+    assert {"l1", "l2", "s1", "c1"} <= to and "s2" not in to, alerts
+
+    # Off a supervision shift, every supervisor of the group is "the supervisor on duty".
+    await move_to(bot, "12:30")
+    await bot.add_shift("c2", at(D, "12:00"), at(D, "16:00"))
+    await bot.staff_says("m2", "doc2", "I have pills and I will kill myself tonight")
+    await settle(bot)
+    later = [a for a in fake_platform.of_kind("crisis") if "Doc2" in a["text"]]
+    assert later and {"s1", "s2"} <= set(later[0]["private_to"]), later
