@@ -24,6 +24,7 @@ from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 from bot.quoting import quote
 from bot.report import post_daily_report
+from bot.supervision import post_review
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=8)
@@ -242,6 +243,17 @@ async def _compose_report(
     now: datetime,
 ) -> None:
     await post_daily_report(ctx, s, group_id, ev.at, now, _late_suffix(ctx, group_id, ev, now))
+
+
+async def _compose_review(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    ev: Event,
+    shifts: list[rota.Shift],
+    now: datetime,
+) -> None:
+    await post_review(ctx, s, group_id, ev.at, now)
 
 
 async def _compose_reminder(
@@ -507,5 +519,7 @@ NOTICE_KINDS: tuple[NoticeKind, ...] = (
     NoticeKind("report", "report", _compose_report, "web_kind_report", follows="close"),
     # Its posts go to the leads as kind "report" (bot/rota_table.py), labelled as the report.
     NoticeKind("gaps", "report", _compose_gaps, "web_kind_report", follows="close"),
+    # The supervisors' review list and the debrief prompts (bot/supervision.py), privately.
+    NoticeKind("review", "report", _compose_review, "web_kind_review", follows="close"),
 )
 KINDS: dict[str, NoticeKind] = {k.kind: k for k in NOTICE_KINDS}

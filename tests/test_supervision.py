@@ -8,6 +8,7 @@ The real app runs on a frozen clock that the tests move; the fake platform recor
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -122,3 +123,78 @@ async def test_supervision_shift_takes_no_conversation_and_the_on_duty_one_is_al
     await settle(bot)
     later = [a for a in fake_platform.of_kind("crisis") if "Doc2" in a["text"]]
     assert later and {"s1", "s2"} <= set(later[0]["private_to"]), later
+
+
+def group_visible(fake: FakePlatform) -> list[dict[str, Any]]:
+    return [p for p in fake.received if not p.get("private_to")]
+
+
+async def test_review_at_close_once_after_a_restart_and_the_debrief_prompt(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    """A privacy group's day: a level-3 conversation, one that waits 30 minutes, one that
+    times out and moves (its escalation reaches the supervisors too). At close the
+    supervisors get the review list (figures, numbers and times, no text, no person's name),
+    c1 who held the level 3 gets the debrief prompt naming the supervisor on duty; after a
+    restart neither comes again. The group sees no level, risk word or person's name."""
+    settings = settings_for(
+        database_url, fake_platform.url, privacy=True, closes="20:00", first_response_minutes=10
+    )
+    bot: Bot = await make_bot(settings, FrozenClock(at(D, "08:20")))
+    await bot.add_shift("s1", at(D, "18:00"), at(D, "20:00"))
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "20:00"))
+    await bot.add_shift("c2", at(D, "09:00"), at(D, "20:00"))
+    await move_to(bot, "08:30")
+    await bot.staff_says("m1", "doc", "hello, is anyone there")  # waits for 09:00
+    await move_to(bot, "09:00")
+    await bot.staff_says("a1", "c1", "/ack")
+    await bot.staff_says("a2", "c2", "/ack")
+    await move_to(bot, "09:30")
+    await bot.staff_says("m2", "doc2", "我今晚不想活了")  # level 3
+    await settle(bot)
+    await bot.staff_says("a3", "c1", "/ack")
+    await bot.staff_says("a4", "c2", "/ack")
+    await move_to(bot, "09:40")
+    await bot.staff_says("m3", "doc3", "can we talk")  # nobody answers it in 10 minutes
+    await move_to(bot, "09:51")
+    await move_to(bot, "09:52")
+    # The private one: nobody answered doc3 in time (the queue alert at 08:30 is the group's).
+    escalations = [p for p in fake_platform.of_kind("escalation") if p.get("private_to")]
+    assert escalations and {"l1", "l2", "s1"} <= set(escalations[0]["private_to"]), escalations
+    async with bot.app[DB].read() as s:
+        convs = {c.staff_id: c for c in await s.scalars(select(models.Conversation))}
+    assert convs["doc2"].level == 3 and convs["doc3"].reassign_count == 1
+    level3_holder = convs["doc2"].counsellor_id
+    assert level3_holder in ("c1", "c2")
+
+    await move_to(bot, "20:00")
+    await move_to(bot, "20:01")
+    reviews = [p for p in fake_platform.of_kind("report") if "review" in p["text"]]
+    assert len(reviews) == 1, reviews
+    review = reviews[0]
+    assert set(review["private_to"]) == {"s1", "l2"}
+    text = review["text"]
+    assert "1 at level 2-3, 1 reassigned, 1 waited over 5 min" in text, text
+    assert f"#{convs['doc2'].id} 09:30 level 3" in text and "reassigned 1×" in text, text
+    assert "waited 30 min" in text, text
+    assert "Doc" not in text and "不想活" not in text  # privacy group: no name, never text
+    debriefs = [p for p in fake_platform.of_kind("report") if "debrief" in p["text"]]
+    assert [d["private_to"] for d in debriefs] == [[level3_holder]], debriefs
+    assert "Sup Sun" in debriefs[0]["text"]  # s1 supervised at the end of the day
+
+    # A restart (another instance, same database) past the close posts neither again.
+    await bot.stop()
+    bot = await make_bot(settings, FrozenClock(at(D, "20:02")))
+    await move_to(bot, "20:05")
+    await move_to(bot, "20:06")
+    again = [p for p in fake_platform.of_kind("report") if "review" in p["text"]]
+    assert len(again) == 1
+    assert len([p for p in fake_platform.of_kind("report") if "debrief" in p["text"]]) == 1
+
+    # The group saw the day go by without a level, a risk word or a person's name.
+    for post in group_visible(fake_platform):
+        words = post["text"].casefold()
+        assert not any(w in words for w in ("level", "risk", "crisis", "review", "debrief")), post
+        # A reply to the person mentions them; nobody else's name is in the group.
+        for person in {"doc", "doc2", "doc3"} - set(post.get("mentions", [])):
+            assert not re.search(rf"\b{person}\b", words), post
