@@ -215,7 +215,8 @@ async def undo_last(
             a.group_id == group_id,
             a.actor_id == actor_id,
             a.undone.is_(False),
-            a.action.not_in(("undo", *retention.ACTIONS)),  # a removal of text is not undone
+            # a removal of text is not undone, nor a risk note (handlers/risk_commands.py)
+            a.action.not_in(("undo", "risk_note", *retention.ACTIONS)),
         )
         .order_by(a.id.desc())
         .limit(1)

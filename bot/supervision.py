@@ -32,6 +32,29 @@ async def on_duty_supervisors(
     return tuple(on or configured)
 
 
+# The four domains of a risk note (/risk), as crisis lines assess them.
+DOMAINS = ("desire", "capability", "intent", "buffers")
+
+
+def domains_text(lang: str, note: models.RiskNote) -> str:
+    """The note's domains in one line, in the group's words ("desire: yes; intent: tonight")."""
+    parts = [
+        t(lang, "risk_domain", domain=t(lang, f"risk_{k}"), value=quote(getattr(note, k)))
+        for k in DOMAINS
+        if getattr(note, k)
+    ]
+    return join(lang, parts) if parts else t(lang, "risk_no_domains")
+
+
+async def latest_notes(s: AsyncSession, conv_ids: list[int]) -> dict[int, models.RiskNote]:
+    """The newest risk note of each of `conv_ids`."""
+    if not conv_ids:
+        return {}
+    r = models.RiskNote
+    rows = await s.scalars(select(r).where(r.conversation_id.in_(conv_ids)).order_by(r.id))
+    return {n.conversation_id: n for n in rows}
+
+
 # A wait this long before the first assignment is on the supervisors' review list.
 LONG_WAIT = timedelta(minutes=5)
 # The instant before a close: who supervised at the end of the day (a shift ending at the close

@@ -5,7 +5,14 @@ function plus its catalogue entries (bot/i18n)."""
 
 from __future__ import annotations
 
-from handlers import commands, conversation_commands, rota_commands, rota_swaps, stats_commands
+from handlers import (
+    commands,
+    conversation_commands,
+    risk_commands,
+    rota_commands,
+    rota_swaps,
+    stats_commands,
+)
 from handlers.commands import Router
 
 
@@ -14,6 +21,7 @@ def bot_commands() -> Router:
     return Router(
         commands.router,
         conversation_commands.router,
+        risk_commands.router,
         rota_commands.router,
         rota_swaps.router,
         stats_commands.router,

@@ -32,13 +32,22 @@ MEMBERS = [
 ]
 
 
-def settings_for(database_url: str, url: str, *, privacy: bool = False, **service: Any) -> Any:
+def settings_for(
+    database_url: str,
+    url: str,
+    *,
+    privacy: bool = False,
+    language: str = "en",
+    members: list[dict[str, Any]] = MEMBERS,
+    **service: Any,
+) -> Any:
     settings = make_settings(
         database_url,
         url,
+        bot={"language": language},
         service={"reminder_minutes": 0, "idle_close_hours": 48, **service},
         outbox={"rate_per_minute": 600},
-        members=MEMBERS,
+        members=members,
     )
     groups = [g.model_copy(update={"privacy": privacy}) for g in settings.groups]
     return settings.model_copy(update={"groups": groups})
@@ -93,13 +102,7 @@ async def test_supervision_shift_takes_no_conversation_and_the_on_duty_one_is_al
     never to s1, and its crisis alert reaches the leads (l2 supervises too), s1 (on duty) and
     not s2 (a supervisor off duty); with nobody on a supervision shift, every supervisor."""
     members = [*MEMBERS, {"group": "g1", "id": "s2", "name": "Sup Qian", "role": "supervisor"}]
-    settings = settings_for(database_url, fake_platform.url).model_copy(
-        update={
-            "members": load_settings(
-                None, groups=[{"id": "g1", "platform": "local"}], members=members
-            ).members
-        }
-    )
+    settings = settings_for(database_url, fake_platform.url, members=members)
     bot: Bot = await make_bot(settings, FrozenClock(at(D, "08:30")))
     await bot.staff_says("r1", "l1", "/rota add Sup Sun today 09:00-12:00")
     await settle(bot)
@@ -198,3 +201,66 @@ async def test_review_at_close_once_after_a_restart_and_the_debrief_prompt(
         # A reply to the person mentions them; nobody else's name is in the group.
         for person in {"doc", "doc2", "doc3"} - set(post.get("mentions", [])):
             assert not re.search(rf"\b{person}\b", words), post
+
+
+async def test_risk_note_stored_private_shown_to_leads_and_level_3_pages(
+    database_url: str, fake_platform: FakePlatform, make_bot: Any
+) -> None:
+    """/风险 by the counsellor who holds the conversation: stored (risk_notes), audited without
+    its words, confirmed to them alone; level 3 pages the supervisor on duty (s1), not an off-duty
+    one; the lead's and the supervisor's /queue show it; a fault is answered privately with an
+    example; the group sees none of it."""
+    members = [*MEMBERS, {"group": "g1", "id": "s2", "name": "Sup Qian", "role": "supervisor"}]
+    settings = settings_for(database_url, fake_platform.url, language="zh", members=members)
+    bot: Bot = await make_bot(settings, FrozenClock(at(D, "08:50")))
+    await bot.add_shift("c1", at(D, "09:00"), at(D, "12:00"))
+    await bot.add_shift("s1", at(D, "09:00"), at(D, "12:00"))
+    await move_to(bot, "09:10")
+    await bot.staff_says("m1", "doc", "最近很累")
+    await settle(bot)
+    before = len(fake_platform.received)
+
+    await bot.staff_says("r0", "c1", "/risk 意愿:有")  # no level: a private usage reply
+    await bot.staff_says("r1", "c1", "/风险 2 意愿：有 能力:无 意图:没有 保护:家人 和朋友")
+    await settle(bot)
+    fault, ok = fake_platform.received[before:]
+    assert fault["private_to"] == ["c1"] and "0-3" in fault["text"] and "/风险 3" in fault["text"]
+    assert ok["private_to"] == ["c1"] and "2级" in ok["text"]
+    assert not [p for p in fake_platform.of_kind("crisis") if "风险评估" in p["text"]]
+
+    await bot.staff_says("r2", "c1", "/risk 3 d:yes c:pills i:tonight b:sister")
+    await settle(bot)
+    pages = [p for p in fake_platform.of_kind("crisis") if "风险评估 3级" in p["text"]]
+    assert [p["private_to"] for p in pages] == [["s1"]], pages  # on duty: s1, not s2
+    assert "意图：tonight" in pages[0]["text"] and "Doc" in pages[0]["text"]
+    assert "值班督导" in fake_platform.received[-1]["text"]
+    assert fake_platform.received[-1]["private_to"] == ["c1"]
+
+    async with bot.app[DB].read() as s:
+        notes = list(await s.scalars(select(models.RiskNote).order_by(models.RiskNote.id)))
+        audits = list(
+            await s.scalars(
+                select(models.AuditEntry).where(models.AuditEntry.action == "risk_note")
+            )
+        )
+    assert [(n.level, n.desire, n.capability, n.intent, n.buffers) for n in notes] == [
+        (2, "有", "无", "没有", "家人 和朋友"),
+        (3, "yes", "pills", "tonight", "sister"),
+    ]
+    assert len(audits) == 2 and all("tonight" not in str(a.after) for a in audits)
+    assert audits[1].after["level"] == 3
+
+    for asker in ("l1", "s1"):
+        await bot.staff_says(f"q-{asker}", asker, "/queue")
+        await settle(bot)
+        answer = fake_platform.received[-1]
+        assert answer["private_to"] == [asker], answer
+        assert "风险评估 3级（Chen 09:10）" in answer["text"] and "tonight" in answer["text"]
+    await bot.staff_says("q-c1", "c1", "/queue")  # counsellors do not see the queue
+    await settle(bot)
+    assert "组长和督导" in fake_platform.received[-1]["text"]
+
+    for post in group_visible(fake_platform):
+        words = post["text"].casefold()
+        for w in ("风险评估", "tonight", "pills", "sister", "家人", "级"):
+            assert w not in words, post

@@ -30,4 +30,76 @@ WORDS: Words = {
         "yourself too.",
     },
     "web_kind_review": {"zh": "督导日审", "en": "supervision review"},
+    # /risk /风险 (handlers/risk_commands.py): every reply private to the counsellor
+    "cmd.risk.usage": {
+        "zh": "/风险 [医护人员] 等级0-3 [意愿:…] [能力:…] [意图:…] [保护:…]",
+        "en": "/risk [STAFF] LEVEL0-3 [desire:…] [capability:…] [intent:…] [buffers:…]",
+    },
+    "cmd.risk.summary": {
+        "zh": "记录您对所接待对话的风险评估（私密保存，组长和督导可见；3级立即通知值班督导）",
+        "en": "Record your risk assessment of a conversation you hold (kept private, seen by "
+        "leads and supervisors; level 3 pages the supervisor on duty)",
+    },
+    "cmd.risk.example": {
+        "zh": "/风险 3 意愿:有 能力:有 意图:今晚 保护:家人",
+        "en": "/risk 3 desire:yes capability:pills intent:tonight buffers:sister",
+    },
+    "risk_examples": {
+        "zh": "/风险 3 意愿:有 能力:有 意图:今晚 保护:家人（也可简写 /风险 2 d:有 c:无）",
+        "en": "/risk 3 desire:yes capability:pills intent:tonight buffers:sister "
+        "(or short: /risk 2 d:yes c:no)",
+    },
+    "risk_err_level": {
+        "zh": "请先写风险等级 0-3（0 一般，1 困扰，2 自伤或自杀言语，3 有计划、手段或时间）。",
+        "en": "Start with the level 0-3 (0 ordinary, 1 distress, 2 self-harm or suicide "
+        "language, 3 a plan, the means or a time frame).",
+    },
+    "risk_err_key": {
+        "zh": "看不懂「{word}」：每一项写成 意愿:… 能力:… 意图:… 保护:…（或 d: c: i: b:）。",
+        "en": "I do not understand {word}: write each domain as desire:… capability:… "
+        "intent:… buffers:… (or d: c: i: b:).",
+    },
+    "risk_err_long": {
+        "zh": "每一项最多 {limit} 个字。",
+        "en": "Each domain takes at most {limit} characters.",
+    },
+    "risk_none": {
+        "zh": "您目前没有可以记录评估的进行中对话。",
+        "en": "You hold no open conversation to assess.",
+    },
+    "risk_which": {
+        "zh": "您有多个进行中的对话：{held}。请先写出医护人员，例如：{example}",
+        "en": "You hold several conversations: {held}. Name the staff member first, e.g. {example}",
+    },
+    "risk_which_example": {
+        "zh": "/风险 @王医生 2 意愿:有 保护:家人",
+        "en": "/risk @王医生 2 desire:yes buffers:family",
+    },
+    "risk_ok": {
+        "zh": "已记录对话 #{id} 的风险评估（{level}级），仅组长和督导可见。",
+        "en": "Risk note saved for conversation #{id} (level {level}); only leads and "
+        "supervisors see it.",
+    },
+    "risk_ok_paged": {
+        "zh": "已记录对话 #{id} 的风险评估（{level}级），并已通知值班督导 {supervisors}。",
+        "en": "Risk note saved for conversation #{id} (level {level}); the supervisor on duty, "
+        "{supervisors}, has been paged.",
+    },
+    "risk_page": {
+        "zh": "【风险评估 3级】对话 #{id}{staff}，{counsellor} 评估为{level}：{domains}。"
+        "请尽快联系。",
+        "en": "[Risk note, level 3] Conversation #{id}{staff}: {counsellor} assessed {level}: "
+        "{domains}. Please get in touch now.",
+    },
+    "risk_domain": {"zh": "{domain}：{value}", "en": "{domain}: {value}"},
+    "risk_desire": {"zh": "意愿", "en": "desire"},
+    "risk_capability": {"zh": "能力", "en": "capability"},
+    "risk_intent": {"zh": "意图", "en": "intent"},
+    "risk_buffers": {"zh": "保护", "en": "buffers"},
+    "risk_no_domains": {"zh": "（未写各项）", "en": "(no domains given)"},
+    # after a conversation in /queue, for the leads and supervisors who asked
+    "risk_queue_mark": {
+        "zh": "\n  风险评估 {level}级（{counsellor} {time}）：{domains}",
+        "en": "\n  risk note level {level} ({counsellor} {time}): {domains}",
+    },
 }
