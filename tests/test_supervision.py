@@ -112,9 +112,14 @@ async def test_supervision_shift_takes_no_conversation_and_the_on_duty_one_is_al
     await move_to(bot, "09:30")
     await bot.staff_says("m1", "doc", "我今晚不想活了")
     await settle(bot)
+    await bot.staff_says("m1b", "nurse", "hello")  # c1 has one: s1 would be the less loaded
+    await settle(bot)
     async with bot.app[DB].read() as s:
-        conv = await s.scalar(select(models.Conversation))
-    assert conv is not None and conv.counsellor_id == "c1" and conv.level == 3
+        held = {
+            c.staff_id: (c.counsellor_id, c.level)
+            for c in await s.scalars(select(models.Conversation))
+        }
+    assert held == {"doc": ("c1", 3), "nurse": ("c1", 0)}
     alerts = fake_platform.of_kind("crisis")
     to = {who for a in alerts if "Doc" in a["text"] for who in a["private_to"]}
     assert {"l1", "l2", "s1", "c1"} <= to and "s2" not in to, alerts
