@@ -122,6 +122,18 @@ async def supervisor_ids(s: AsyncSession, group_id: str) -> set[str]:
     return set(rows)
 
 
+async def split_supervision(
+    s: AsyncSession, group_id: str, shifts: Sequence[rota.Shift]
+) -> tuple[list[rota.Shift], list[rota.Shift]]:
+    """`shifts` as (the counsellors' shifts, the supervision shifts): the rota's coverage and
+    gaps count the first only."""
+    supervisors = await supervisor_ids(s, group_id) if shifts else set()
+    return (
+        [x for x in shifts if x.member_id not in supervisors],
+        [x for x in shifts if x.member_id in supervisors],
+    )
+
+
 async def on_duty_loads(
     s: AsyncSession, group_id: str, at: datetime, ahead: timedelta = timedelta(0)
 ) -> list[CounsellorLoad]:

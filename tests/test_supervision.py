@@ -124,6 +124,16 @@ async def test_supervision_shift_takes_no_conversation_and_the_on_duty_one_is_al
     to = {who for a in alerts if "Doc" in a["text"] for who in a["private_to"]}
     assert {"l1", "l2", "s1", "c1"} <= to and "s2" not in to, alerts
 
+    # The supervisor's own rota line: not among who is on duty, not counted as coverage.
+    await bot.staff_says("v1", "c1", "/rota today")
+    await settle(bot)
+    table = fake_platform.received[-1]["text"].splitlines()
+    assert "09:00-12:00 Chen" in table and "Supervision: Sup Sun 09:00-12:00" in table, table
+    await bot.staff_says("v2", "c1", "/oncall")
+    await settle(bot)
+    oncall = fake_platform.received[-1]["text"]
+    assert "Sup Sun" not in oncall.splitlines()[0] and "Supervisor on duty: Sup Sun" in oncall
+
     # Off a supervision shift, every supervisor of the group is "the supervisor on duty".
     await move_to(bot, "12:30")
     await bot.add_shift("c2", at(D, "12:00"), at(D, "16:00"))

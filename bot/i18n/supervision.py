@@ -102,4 +102,7 @@ WORDS: Words = {
         "zh": "\n  风险评估 {level}级（{counsellor} {time}）：{domains}",
         "en": "\n  risk note level {level} ({counsellor} {time}): {domains}",
     },
+    # the supervision rota line in /rota and /oncall (bot/rota_table.py)
+    "rota_supervision_line": {"zh": "督导：{shifts}", "en": "Supervision: {shifts}"},
+    "oncall_supervising": {"zh": "值班督导：{names}", "en": "Supervisor on duty: {names}"},
 }
