@@ -38,11 +38,13 @@ DOMAINS = ("desire", "capability", "intent", "buffers")
 
 def domains_text(lang: str, note: models.RiskNote) -> str:
     """The note's domains in one line, in the group's words ("desire: yes; intent: tonight")."""
-    parts = [
-        t(lang, "risk_domain", domain=t(lang, f"risk_{k}"), value=quote(getattr(note, k)))
-        for k in DOMAINS
-        if getattr(note, k)
+    given = [
+        (t(lang, "risk_desire"), note.desire),
+        (t(lang, "risk_capability"), note.capability),
+        (t(lang, "risk_intent"), note.intent),
+        (t(lang, "risk_buffers"), note.buffers),
     ]
+    parts = [t(lang, "risk_domain", domain=d, value=quote(v)) for d, v in given if v]
     return join(lang, parts) if parts else t(lang, "risk_no_domains")
 
 

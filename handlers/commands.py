@@ -264,8 +264,9 @@ def _ignoring_args(handler: Handler) -> Callable[[Invocation, Any], Awaitable[No
     return run
 
 
-def usage_error(inv: Invocation, e: ArgumentError) -> None:
-    """The reason, the usage line and a corrected example (the caller's words, fixed)."""
+def usage_error(inv: Invocation, e: ArgumentError, *, private: bool = False) -> None:
+    """The reason, the usage line and a corrected example (the caller's words, fixed);
+    `private`: to the caller alone (a command whose words must stay out of the group)."""
     lang = inv.lang
     values = {k: join(lang, v) if isinstance(v, list) else v for k, v in e.values.items()}
     cmd = inv.command
@@ -277,7 +278,8 @@ def usage_error(inv: Invocation, e: ArgumentError) -> None:
         usage=t(lang, cmd.usage),
         example=example,
     )
-    inv.reply(text, (inv.sender_id,))
+    me = (inv.sender_id,)
+    inv.reply(text, me, private_to=me if private else ())
 
 
 def _key(words: str) -> str:

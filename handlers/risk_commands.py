@@ -23,8 +23,9 @@ from bot.i18n import join, level_name, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
 from bot.quoting import quote
+from bot.rota_args import ArgumentError
 from bot.supervision import DOMAINS, domains_text, on_duty_supervisors
-from handlers.commands import Invocation, Router
+from handlers.commands import Invocation, Router, usage_error
 from handlers.conversation_commands import _held, _match, _names
 
 router = Router()
@@ -41,14 +42,6 @@ _LEVEL = re.compile(r"^(?:l|level|等级)?([0-3])(?:级)?$", re.IGNORECASE)
 _PAIR = re.compile(r"^([^:=]+)[:=](.*)$")
 
 
-class RiskError(Exception):
-    """A fault in a /risk line: the catalogue key of the sentence that explains it."""
-
-    def __init__(self, key: str, **values: str) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
-
-
 @dataclass
 class RiskArgs:
     level: int
@@ -63,7 +56,7 @@ def parse_risk(args: list[str]) -> RiskArgs:
     if words and not _LEVEL.match(words[0]) and not _PAIR.match(words[0]):
         who = words.pop(0)
     if not words or not (m := _LEVEL.match(words[0])):
-        raise RiskError("risk_err_level")
+        raise ArgumentError("risk_err_level")
     level = int(m.group(1))
     domains: dict[str, list[str]] = {}
     current: str | None = None
@@ -73,14 +66,14 @@ def parse_risk(args: list[str]) -> RiskArgs:
             current = KEYS[pair.group(1).casefold()]
             domains[current] = [pair.group(2)] if pair.group(2) else []
         elif pair and current is None:
-            raise RiskError("risk_err_key", word=quote(pair.group(1)))
+            raise ArgumentError("risk_err_key", word=quote(pair.group(1)))
         elif current is None:
-            raise RiskError("risk_err_key", word=quote(word))
+            raise ArgumentError("risk_err_key", word=quote(word))
         else:
             domains[current].append(word)
     out = {k: " ".join(v).strip() for k, v in domains.items()}
     if any(len(v) > VALUE_MAX_CHARS for v in out.values()):
-        raise RiskError("risk_err_long", limit=str(VALUE_MAX_CHARS))
+        raise ArgumentError("risk_err_long", limit=VALUE_MAX_CHARS)
     return RiskArgs(level, who, {k: v for k, v in out.items() if v})
 
 
@@ -102,10 +95,8 @@ async def risk_command(inv: Invocation) -> None:
 
     try:
         parsed = parse_risk(inv.args)
-    except RiskError as e:
-        reason = t(lang, e.key, **e.values)
-        usage = t(lang, "cmd.risk.usage")
-        tell(t(lang, "usage_reply", reason=reason, usage=usage, example=t(lang, "risk_examples")))
+    except ArgumentError as e:
+        usage_error(inv, e, private=True)  # never the words in the group
         return
     held = await _held(inv)
     names = await _names(inv)

@@ -44,11 +44,6 @@ WORDS: Words = {
         "zh": "/风险 3 意愿:有 能力:有 意图:今晚 保护:家人",
         "en": "/risk 3 desire:yes capability:pills intent:tonight buffers:sister",
     },
-    "risk_examples": {
-        "zh": "/风险 3 意愿:有 能力:有 意图:今晚 保护:家人（也可简写 /风险 2 d:有 c:无）",
-        "en": "/risk 3 desire:yes capability:pills intent:tonight buffers:sister "
-        "(or short: /risk 2 d:yes c:no)",
-    },
     "risk_err_level": {
         "zh": "请先写风险等级 0-3（0 一般，1 困扰，2 自伤或自杀言语，3 有计划、手段或时间）。",
         "en": "Start with the level 0-3 (0 ordinary, 1 distress, 2 self-harm or suicide "
