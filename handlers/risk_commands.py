@@ -155,7 +155,7 @@ async def risk_command(inv: Invocation) -> None:
         )
         if paged:
             post = OutboundMessage(inv.group_id, page, "crisis", paged, paged)
-            enqueue(inv.session, post, inv.now)
+            enqueue(inv.session, post, inv.now, quotes=(conv.id,))  # erased with the person
     key = "risk_ok_paged" if paged else "risk_ok"
     supervisors = join(lang, [quote(names.get(m, m)) for m in paged])
     tell(t(lang, key, id=conv.id, level=parsed.level, supervisors=supervisors))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import models
+from bot import models, retention
 from bot.clock import FrozenClock
 from bot.config import load_settings
 from bot.errors import ConfigError
@@ -279,3 +279,8 @@ async def test_risk_note_stored_private_shown_to_leads_and_level_3_pages(
         words = post["text"].casefold()
         for w in ("风险评估", "tonight", "pills", "sister", "家人", "级"):
             assert w not in words, post
+
+    # The person asks to be forgotten: the risk notes on their conversation go with their words.
+    await retention.forget(bot.app[DB], "g1", "doc", bot.clock.now())
+    async with bot.app[DB].read() as s:
+        assert list(await s.scalars(select(models.RiskNote))) == []
