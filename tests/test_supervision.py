@@ -20,6 +20,8 @@ from bot.clock import FrozenClock
 from bot.config import load_settings
 from bot.errors import ConfigError
 from bot.keys import DB
+from bot.rota_args import ArgumentError
+from handlers.risk_commands import parse_risk
 from tests.conftest import Bot, FakePlatform, at, make_settings
 
 D = "2026-11-25"
@@ -284,3 +286,32 @@ async def test_risk_note_stored_private_shown_to_leads_and_level_3_pages(
     await retention.forget(bot.app[DB], "g1", "doc", bot.clock.now())
     async with bot.app[DB].read() as s:
         assert list(await s.scalars(select(models.RiskNote))) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "level", "who", "domains"),
+    [
+        ("3 意愿:有 能力:有 意图:今晚 保护:家人", 3, None,
+         {"desire": "有", "capability": "有", "intent": "今晚", "buffers": "家人"}),
+        ("@王医生 2级 d:yes b:sister and a friend", 2, "@王医生",
+         {"desire": "yes", "buffers": "sister and a friend"}),
+        ("L1 Intent=none", 1, None, {"intent": "none"}),
+        ("0", 0, None, {}),
+    ],
+)  # fmt: skip
+def test_the_risk_grammar(line: str, level: int, who: str | None, domains: dict[str, str]) -> None:
+    """What a phone types: a level (3, 3级, L3), keys in either language or one letter, a value
+    up to the next key; the staff member first when several are held."""
+    parsed = parse_risk(line.split())
+    assert (parsed.level, parsed.who, parsed.domains) == (level, who, domains)
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [("意愿:有", "risk_err_level"), ("5 d:yes", "risk_err_level"), ("2 mood:low", "risk_err_key"),
+     ("2 yes", "risk_err_key"), ("2 d:" + "x" * 201, "risk_err_long")],
+)  # fmt: skip
+def test_the_risk_grammar_faults(line: str, key: str) -> None:
+    with pytest.raises(ArgumentError) as e:
+        parse_risk(line.split())
+    assert e.value.key == key
