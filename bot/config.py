@@ -390,8 +390,24 @@ class MemberConfig(_Section):
     group: str
     id: str = Field(min_length=1, max_length=128)
     name: str = ""
-    role: Literal["counsellor", "lead"] = "counsellor"
+    role: Literal["counsellor", "lead", "supervisor"] = "counsellor"
+    # A lead who is also a supervisor (督导): alerted and on the supervision rota as one.
+    supervisor: bool = False
     console_token: str = ""  # leads, optional: typed into the console's sign-in form
+
+    @model_validator(mode="after")
+    def _supervisor_flag(self) -> MemberConfig:
+        if self.supervisor and self.role == "counsellor":
+            raise ValueError(
+                f"member {self.id!r}: supervisor = true is for a lead who also supervises; "
+                'a counsellor who supervises is role = "supervisor" (and takes no conversations)'
+            )
+        return self
+
+    @property
+    def supervises(self) -> bool:
+        """A supervisor (督导): role = "supervisor", or a lead with supervisor = true."""
+        return self.role == "supervisor" or self.supervisor
 
     @field_validator("console_token")
     @classmethod
@@ -509,6 +525,10 @@ class Settings(BaseSettings):
     def counsellors_of(self, group_id: str) -> list[MemberConfig]:
         """The group's counsellors, in config order."""
         return [m for m in self.members_of(group_id) if m.role == "counsellor"]
+
+    def supervisors_of(self, group_id: str) -> list[MemberConfig]:
+        """The group's supervisors (督导), leads who supervise included, in config order."""
+        return [m for m in self.members_of(group_id) if m.supervises]
 
     def member(self, group_id: str, member_id: str) -> MemberConfig | None:
         return self._index[2].get((group_id, member_id))

@@ -37,6 +37,7 @@ from bot.platforms import spec_of
 from bot.platforms.base import InboundMessage, OutboundMessage, SessionChange
 from bot.quoting import quote
 from bot.routing import CounsellorLoad, OffHours, Timing, Wait, choose, reroute_after_timeout, route
+from bot.supervision import on_duty_supervisors
 
 log = logging.getLogger(__name__)
 EXCERPT_CHARS = 80
@@ -241,7 +242,7 @@ async def route_staff_message(
         await batch.write_messages()  # whether tonight's reply went out is read from them
         await _answer_off_hours(ctx, s, msg, staff, decision, is_crisis, message_id, now, notice)
         if became_crisis:
-            _alert_crisis(ctx, s, conv, staff, text, None, now)
+            await _alert_crisis(ctx, s, conv, staff, text, None, now)
         return
 
     if isinstance(decision, Wait):
@@ -252,7 +253,7 @@ async def route_staff_message(
         if is_crisis:
             _crisis_reply(ctx, s, conv, staff, None, now)
         if became_crisis:
-            _alert_crisis(ctx, s, conv, staff, text, None, now)
+            await _alert_crisis(ctx, s, conv, staff, text, None, now)
         view.moved(before, (conv.status, conv.counsellor_id), now)
         await alert_queue(ctx, s, msg.group_id, now)
         return
@@ -274,7 +275,7 @@ async def route_staff_message(
                 quotes=(conv,),
             )
         if became_crisis:
-            _alert_crisis(ctx, s, conv, staff, text, decision.counsellor_id, now, names)
+            await _alert_crisis(ctx, s, conv, staff, text, decision.counsellor_id, now, names)
     else:  # assign() alerts the assignee and the leads of a crisis, this one's or an earlier one
         await assign(
             ctx,
@@ -367,7 +368,7 @@ async def assign(
             **extra,
         )
     if conv.is_crisis:
-        _alert_crisis(ctx, s, conv, staff, text, counsellor_id, now, names)
+        await _alert_crisis(ctx, s, conv, staff, text, counsellor_id, now, names)
     # Last: whatever the person was told above goes out before the session leaves the bot.
     replacing = (previous,) if previous else ()
     hand_session(ctx, s, conv, counsellor_id, now, names=names, replacing=replacing)
@@ -561,7 +562,7 @@ def _crisis_reply(
     enqueue(s, to_person(ctx, conv.group_id, text, kind, conv.staff_id, private=private), now)
 
 
-def _alert_crisis(
+async def _alert_crisis(
     ctx: Context,
     s: AsyncSession,
     conv: models.Conversation,
@@ -571,9 +572,10 @@ def _alert_crisis(
     now: datetime,
     names: Names | None = None,
 ) -> None:
-    """Alert the leads (and the assignee) privately: never a person's crisis in the group."""
+    """Alert the leads, the supervisor on duty (and the assignee) privately: never a person's
+    crisis in the group."""
     lang = ctx.language_of(conv.group_id)
-    leads = _lead_ids(ctx, conv.group_id)
+    leads = (*_lead_ids(ctx, conv.group_id), *await on_duty_supervisors(ctx, s, conv.group_id, now))
     if counsellor_id is None:
         body = t(lang, "crisis_alert_unassigned", staff=staff, text=_excerpt(text))
     else:
@@ -755,7 +757,7 @@ async def hand_over(
             # It waits; counsellor_id stays as who held it last (the report counts their work).
             conv.status, conv.response_due_at = "waiting", None
             if conv.is_crisis:
-                _alert_crisis(ctx, s, conv, staff, summary, None, now)
+                await _alert_crisis(ctx, s, conv, staff, summary, None, now)
         else:
             text = summary
             await assign(
@@ -896,7 +898,12 @@ async def _escalate_unanswered(ctx: Context, s: AsyncSession, group_id: str, now
     svc = ctx.settings.service
     lang = ctx.language_of(group_id)
     names = await store.member_names(s, group_id)
-    leads = _lead_ids(ctx, group_id)
+    # The leads and the supervisor on duty hear of it, privately.
+    leads = tuple(
+        dict.fromkeys(
+            [*_lead_ids(ctx, group_id), *await on_duty_supervisors(ctx, s, group_id, now)]
+        )
+    )
     moved = False
     for conv in due:
         late = conv.counsellor_id or ""

@@ -28,7 +28,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 # The values a status, role or kind column holds, so mypy catches a typo where one is written.
 # The columns stay plain strings in the schema.
-Role = Literal["staff", "counsellor", "lead"]
+Role = Literal["staff", "counsellor", "lead", "supervisor"]
 ConversationStatus = Literal["waiting", "open", "closed"]
 OutboxStatus = Literal["pending", "sent", "dead"]
 RequestKind = Literal["swap", "release"]
@@ -88,6 +88,9 @@ class Member(Base):
     # A counsellor who let a conversation time out and has not posted since: no new ones for
     # them until they post, /ack, or a lead sends /resume (bot/conversations.py).
     paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A supervisor (督导), a lead who supervises included (migration 0015): their shifts are
+    # supervision shifts, never counted as on duty for conversations.
+    supervises: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (ForeignKeyConstraint(["group_id"], ["groups.id"]),)
 
@@ -423,4 +426,28 @@ class Followup(Base):
         ForeignKeyConstraint(["group_id"], ["groups.id"]),
         Index("ix_followups_due", "sent_at", "cancelled_at", "due_at"),
         Index("ix_followups_group_set_by", "group_id", "set_by"),
+    )
+
+
+class RiskNote(Base):
+    """A counsellor's risk assessment of a conversation (/risk): the four domains crisis lines
+    use and a level 0-3 (migration 0015). Never posted in the group; shown to leads and
+    supervisors privately."""
+
+    __tablename__ = "risk_notes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[int] = mapped_column(BigId)
+    counsellor_id: Mapped[str] = mapped_column(String(128))
+    level: Mapped[int] = mapped_column(Integer)
+    desire: Mapped[str] = mapped_column(String(200), default="")
+    capability: Mapped[str] = mapped_column(String(200), default="")
+    intent: Mapped[str] = mapped_column(String(200), default="")
+    buffers: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id"], ["groups.id"]),
+        Index("ix_risk_notes_conversation", "conversation_id", "id"),
+        Index("ix_risk_notes_group_created", "group_id", "created_at"),
     )

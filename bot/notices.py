@@ -25,6 +25,7 @@ from bot.platforms import spec_of
 from bot.platforms.base import OutboundMessage
 from bot.quoting import quote
 from bot.report import post_daily_report
+from bot.supervision import post_review
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=8)
@@ -94,8 +95,13 @@ def events_between(
 async def load_shifts(
     ctx: Context, group_id: str, after: datetime, upto: datetime
 ) -> list[rota.Shift]:
+    """The counsellors' shifts around (after, upto]: supervision shifts make no boundary."""
     async with ctx.db.read() as s:
-        return await store.shifts_between(s, group_id, after - timedelta(days=1), upto + LOOKAHEAD)
+        shifts = await store.shifts_between(
+            s, group_id, after - timedelta(days=1), upto + LOOKAHEAD
+        )
+        supervisors = await store.supervisor_ids(s, group_id)
+    return [x for x in shifts if x.member_id not in supervisors]
 
 
 async def next_event_at(ctx: Context, group_id: str, now: datetime) -> datetime | None:
@@ -238,6 +244,17 @@ async def _compose_report(
     now: datetime,
 ) -> None:
     await post_daily_report(ctx, s, group_id, ev.at, now, _late_suffix(ctx, group_id, ev, now))
+
+
+async def _compose_review(
+    ctx: Context,
+    s: AsyncSession,
+    group_id: str,
+    ev: Event,
+    shifts: list[rota.Shift],
+    now: datetime,
+) -> None:
+    await post_review(ctx, s, group_id, ev.at, now)
 
 
 async def _compose_reminder(
@@ -538,5 +555,7 @@ NOTICE_KINDS: tuple[NoticeKind, ...] = (
     NoticeKind("report", "report", _compose_report, "web_kind_report", follows="close"),
     # Its posts go to the leads as kind "report" (bot/rota_table.py), labelled as the report.
     NoticeKind("gaps", "report", _compose_gaps, "web_kind_report", follows="close"),
+    # The supervisors' review list and the debrief prompts (bot/supervision.py), privately.
+    NoticeKind("review", "report", _compose_review, "web_kind_review", follows="close"),
 )
 KINDS: dict[str, NoticeKind] = {k.kind: k for k in NOTICE_KINDS}

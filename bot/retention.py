@@ -25,7 +25,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models
@@ -190,7 +190,8 @@ async def is_known(db: Database, group_id: str, person_id: str) -> bool:
 
 
 async def forget(db: Database, group_id: str, person_id: str, now: datetime) -> Removal:
-    """Remove everything `person_id` wrote in the group, and every copy the bot made of it.
+    """Remove everything `person_id` wrote in the group, every copy the bot made of it, and the
+    risk notes on their conversations.
 
     Their messages; the posts that quote their conversations (linked by `outbox_quotes`, not
     found by searching text), and the local chat's copies of those posts (a post merged into
@@ -209,7 +210,15 @@ async def forget(db: Database, group_id: str, person_id: str, now: datetime) -> 
         ],
         notes=[_c.id.in_(theirs)],
     )
-    return await _apply(db, targets, now, dry_run=False)
+    removal = await _apply(db, targets, now, dry_run=False)
+    # The counsellors' risk notes on their conversations (/risk) are about them: they go too.
+    async with db.write() as s:
+        await s.execute(
+            delete(models.RiskNote)
+            .where(models.RiskNote.conversation_id.in_(theirs))
+            .execution_options(synchronize_session=False)
+        )
+    return removal
 
 
 def audit(

@@ -215,7 +215,8 @@ async def undo_last(
             a.group_id == group_id,
             a.actor_id == actor_id,
             a.undone.is_(False),
-            a.action.not_in(("undo", *retention.ACTIONS)),  # a removal of text is not undone
+            # a removal of text is not undone, nor a risk note (handlers/risk_commands.py)
+            a.action.not_in(("undo", "risk_note", *retention.ACTIONS)),
         )
         .order_by(a.id.desc())
         .limit(1)
@@ -524,7 +525,8 @@ async def _apply(
 
 def _check_counsellor(ctx: Context, group_id: str, member_id: str, names: Names) -> None:
     member = ctx.settings.member(group_id, member_id)
-    if member is not None and member.role == "counsellor":
+    # A supervisor's shift is a supervision shift (who supervises when), on the same rules.
+    if member is not None and (member.role == "counsellor" or member.supervises):
         return
     counsellors = [m.display_name for m in ctx.settings.counsellors_of(group_id)]
     raise RotaError(

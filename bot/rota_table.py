@@ -82,8 +82,10 @@ def rota_text(
     opens: str,
     closes: str,
     min_on_duty: int,
+    supervising: Sequence[rota.Shift] = (),
 ) -> str:
-    """A compact table: per day, each stretch of time with who is on duty; gaps marked ⚠."""
+    """A compact table: per day, each stretch of time with who is on duty; gaps marked ⚠; then
+    the day's supervision shifts (督导) on their own line."""
     lines = [t(language, "rota_table_title", opens=opens, closes=closes, min=min_on_duty)]
     for day in days:
         lines.append(day_label(language, day))
@@ -99,7 +101,37 @@ def rota_text(
             else:
                 mark = ""
             lines.append(" ".join(x for x in (span, who, mark) if x))
+        sup = [x for x in supervising if x.start_at < closes_at and x.end_at > opens_at]
+        if sup:
+            spans = [
+                f"{names[x.member_id]} {rota.format_span(hours, x.start_at, x.end_at)}"
+                for x in sorted(sup, key=lambda x: (x.start_at, x.member_id))
+            ]
+            lines.append(t(language, "rota_supervision_line", shifts=join(language, spans)))
     return "\n".join(lines)
+
+
+def supervising_text(
+    language: str,
+    hours: rota.ServiceHours,
+    supervising: Sequence[rota.Shift],
+    now: datetime,
+    names: Names,
+) -> str:
+    """The /oncall line of the supervisor on a supervision shift now ("" when none is)."""
+    on = rota.on_duty_members(supervising, now)
+    if not on:
+        return ""
+    who = [
+        t(
+            language,
+            "on_until",
+            name=names[m],
+            until=_until(hours, now, rota.duty_until(supervising, m, now)),
+        )
+        for m in on
+    ]
+    return "\n" + t(language, "oncall_supervising", names=join(language, who))
 
 
 def gaps_lines(language: str, hours: rota.ServiceHours, found: Sequence[rota.Gap]) -> list[str]:
@@ -149,7 +181,9 @@ async def post_gaps(
     days = [closed_day + timedelta(days=i) for i in range(1, GAPS_NOTICE_DAYS + 1)]
     first_at = hours.window(days[0])[0]
     last_at = hours.window(days[-1])[1]
-    shifts = await store.shifts_between(s, group_id, first_at, last_at)
+    shifts, _ = await store.split_supervision(
+        s, group_id, await store.shifts_between(s, group_id, first_at, last_at)
+    )
     found = rota.gaps(shifts, hours, days, svc.min_on_duty, after=now)
     if not found:
         return

@@ -25,9 +25,27 @@ _SHIFTS_BETWEEN = (
     )
     .order_by(_sh.start_at, _sh.member_id)
 )
+# A supervisor's shift is a supervision shift: it never takes conversations (issue 19).
+_counsels = ~(
+    select(_mb.id)
+    .where(_mb.group_id == _sh.group_id, _mb.id == _sh.member_id, _mb.supervises.is_(True))
+    .correlate(_sh)
+    .exists()
+)
+_SUPERVISING = (
+    select(_sh.member_id)
+    .where(
+        _sh.group_id == bindparam("group_id"),
+        _sh.start_at <= bindparam("at"),
+        _sh.end_at > bindparam("at"),
+        ~_counsels,
+    )
+    .order_by(_sh.start_at, _sh.member_id)
+)
 _ON_DUTY = (
     select(_sh.member_id)
     .where(
+        _counsels,
         _sh.group_id == bindparam("group_id"),
         _sh.start_at <= bindparam("at"),
         _sh.end_at > bindparam("at"),
@@ -57,6 +75,7 @@ _paused_of = (
 _ON_DUTY_LOADS = (
     select(_sh.member_id, _sh.start_at, _sh.end_at, _open_of, _last_of, _paused_of)
     .where(
+        _counsels,
         _sh.group_id == bindparam("group_id"),
         _sh.start_at <= bindparam("upto"),
         _sh.end_at > bindparam("at"),
@@ -89,6 +108,30 @@ async def on_duty_ids(s: AsyncSession, group_id: str, at: datetime) -> list[str]
     """Counsellors of `group_id` on duty at `at`, in shift order."""
     rows = await s.execute(_ON_DUTY, {"group_id": group_id, "at": at})
     return list(dict.fromkeys(r[0] for r in rows))
+
+
+async def supervising_ids(s: AsyncSession, group_id: str, at: datetime) -> list[str]:
+    """Supervisors of `group_id` with a (supervision) shift at `at`, in shift order."""
+    rows = await s.execute(_SUPERVISING, {"group_id": group_id, "at": at})
+    return list(dict.fromkeys(r[0] for r in rows))
+
+
+async def supervisor_ids(s: AsyncSession, group_id: str) -> set[str]:
+    """Every member of `group_id` whose shifts are supervision shifts."""
+    rows = await s.scalars(select(_mb.id).where(_mb.group_id == group_id, _mb.supervises))
+    return set(rows)
+
+
+async def split_supervision(
+    s: AsyncSession, group_id: str, shifts: Sequence[rota.Shift]
+) -> tuple[list[rota.Shift], list[rota.Shift]]:
+    """`shifts` as (the counsellors' shifts, the supervision shifts): the rota's coverage and
+    gaps count the first only."""
+    supervisors = await supervisor_ids(s, group_id) if shifts else set()
+    return (
+        [x for x in shifts if x.member_id not in supervisors],
+        [x for x in shifts if x.member_id in supervisors],
+    )
 
 
 async def on_duty_loads(

@@ -22,6 +22,7 @@ async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:
             "id": m.id,
             "name": m.display_name,
             "role": m.role,
+            "supervises": m.supervises,
             "first_seen_at": now,
         }
         for m in settings.members
@@ -43,17 +44,23 @@ async def sync_config(db: Database, settings: Settings, clock: Clock) -> None:
             await s.execute(g_stmt.on_conflict_do_update(index_elements=["id"], set_=g_set), groups)
         m = models.Member
         stored = {
-            (r.group_id, r.id): (r.name, r.role)
+            (r.group_id, r.id): (r.name, r.role, r.supervises)
             for r in await s.execute(
-                select(m.group_id, m.id, m.name, m.role).where(m.role != "staff")
+                select(m.group_id, m.id, m.name, m.role, m.supervises).where(m.role != "staff")
             )
         }
         members = [
-            x for x in members if stored.get((x["group_id"], x["id"])) != (x["name"], x["role"])
+            x
+            for x in members
+            if stored.get((x["group_id"], x["id"])) != (x["name"], x["role"], x["supervises"])
         ]
         if members:
             m_stmt = db.insert(models.Member)
-            m_set = {"name": m_stmt.excluded.name, "role": m_stmt.excluded.role}
+            m_set = {
+                "name": m_stmt.excluded.name,
+                "role": m_stmt.excluded.role,
+                "supervises": m_stmt.excluded.supervises,
+            }
             upsert = m_stmt.on_conflict_do_update(index_elements=["group_id", "id"], set_=m_set)
             for i in range(0, len(members), SYNC_BATCH_ROWS):
                 await s.execute(upsert, members[i : i + SYNC_BATCH_ROWS])

@@ -28,9 +28,11 @@ from bot.platforms.base import InboundMessage, OutboundMessage
 from bot.quoting import quote
 from bot.rota_args import ArgumentError
 
-Role = Literal["everyone", "counsellor", "lead"]
-RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "lead": 2}
-NEEDS: dict[Role, int] = {"everyone": 0, "counsellor": 1, "lead": 2}
+# "supervisor": the leads and the supervisors (督导), who review the day's risk.
+Role = Literal["everyone", "counsellor", "supervisor", "lead"]
+# A supervisor may use what a counsellor may (the rota, their shifts), and the supervisors' own.
+RANK: dict[str, int] = {"staff": 0, "counsellor": 1, "supervisor": 1, "lead": 2}
+NEEDS: dict[Role, int] = {"everyone": 0, "counsellor": 1, "supervisor": 1, "lead": 2}
 A = TypeVar("A")
 
 
@@ -246,6 +248,7 @@ class Router:
 ROLE_WORDS: dict[Role, str] = {
     "everyone": "role_everyone",
     "counsellor": "role_counsellor",
+    "supervisor": "role_supervisor",
     "lead": "role_lead",
 }
 
@@ -261,8 +264,9 @@ def _ignoring_args(handler: Handler) -> Callable[[Invocation, Any], Awaitable[No
     return run
 
 
-def usage_error(inv: Invocation, e: ArgumentError) -> None:
-    """The reason, the usage line and a corrected example (the caller's words, fixed)."""
+def usage_error(inv: Invocation, e: ArgumentError, *, private: bool = False) -> None:
+    """The reason, the usage line and a corrected example (the caller's words, fixed);
+    `private`: to the caller alone (a command whose words must stay out of the group)."""
     lang = inv.lang
     values = {k: join(lang, v) if isinstance(v, list) else v for k, v in e.values.items()}
     cmd = inv.command
@@ -276,7 +280,9 @@ def usage_error(inv: Invocation, e: ArgumentError) -> None:
     )
     me = (inv.sender_id,)
     group = inv.ctx.settings.group(inv.group_id)
-    if e.private and group is not None and not group.missing_private_keys:
+    if private:  # the words must stay out of the group, even as a bare mention
+        inv.reply(text, me, private_to=me)
+    elif e.private and group is not None and not group.missing_private_keys:
         inv.reply(text, me, private_to=me)
     else:
         inv.reply(text, me)
@@ -296,6 +302,8 @@ def looks_like_command(text: str) -> bool:
 
 
 def may_use(role: str, cmd: Command) -> bool:
+    if cmd.role == "supervisor":
+        return role in ("supervisor", "lead")
     return RANK.get(role, 0) >= NEEDS[cmd.role]
 
 

@@ -14,6 +14,7 @@ from bot.i18n import age, join, t
 from bot.quoting import quote
 from bot.report import day_period, service_day
 from bot.rota_args import ArgumentError
+from bot.supervision import domains_text, latest_notes
 from handlers.commands import Invocation, Router, no_args
 
 NOTE_MAX_CHARS = 500
@@ -339,7 +340,7 @@ async def handover_command(inv: Invocation, note: str) -> None:
 @router.command(
     "queue",
     "队列",
-    role="lead",
+    role="supervisor",
     usage="cmd.queue.usage",
     summary="cmd.queue.summary",
     example="cmd.queue.example",
@@ -359,6 +360,8 @@ async def queue_command(inv: Invocation) -> None:
     if not convs:
         inv.say("queue_empty")
         return
+    # The latest risk note of each (/risk): for the lead or supervisor who asked alone.
+    notes = await latest_notes(inv.session, [x.id for x in convs])
     lines = [
         t(
             lang,
@@ -372,6 +375,15 @@ async def queue_command(inv: Invocation) -> None:
         flags += t(lang, "level_mark", level=x.level) if x.level else ""
         if x.status == "open" and x.first_response_at is None:
             flags += t(lang, "queue_unanswered")
+        if (note := notes.get(x.id)) is not None:
+            flags += t(
+                lang,
+                "risk_queue_mark",
+                level=note.level,
+                counsellor=names.get(note.counsellor_id, note.counsellor_id),
+                time=f"{note.created_at.astimezone(inv.ctx.hours.tz):%H:%M}",
+                domains=domains_text(lang, note),
+            )
         staff = names.get(x.staff_id, x.staff_id)
         if x.status == "waiting":
             lines.append(

@@ -32,13 +32,18 @@ router = Router()
 async def oncall(inv: Invocation, _: None) -> None:
     """Who is on duty now, until when, and who is next."""
     svc = inv.ctx.settings.service
-    shifts = await store.shifts_between(
-        inv.session, inv.group_id, inv.now - timedelta(days=1), inv.now + timedelta(days=9)
+    shifts, supervising = await store.split_supervision(
+        inv.session,
+        inv.group_id,
+        await store.shifts_between(
+            inv.session, inv.group_id, inv.now - timedelta(days=1), inv.now + timedelta(days=9)
+        ),
     )
     names = await store.member_names(inv.session, inv.group_id)
     text = rota_table.oncall_text(
         inv.lang, inv.ctx.hours, shifts, inv.now, names, svc.opens, svc.closes
     )
+    text += rota_table.supervising_text(inv.lang, inv.ctx.hours, supervising, inv.now, names)
     reply_long(inv, text)
 
 
@@ -55,8 +60,12 @@ async def rota_view(inv: Invocation, days: tuple[date, ...]) -> None:
     """The rota of a day or a week as a compact table, gaps marked."""
     hours = inv.ctx.hours
     svc = inv.ctx.settings.service
-    shifts = await store.shifts_between(
-        inv.session, inv.group_id, hours.window(days[0])[0], hours.window(days[-1])[1]
+    shifts, supervising = await store.split_supervision(
+        inv.session,
+        inv.group_id,
+        await store.shifts_between(
+            inv.session, inv.group_id, hours.window(days[0])[0], hours.window(days[-1])[1]
+        ),
     )
     names = await store.member_names(inv.session, inv.group_id)
     text = rota_table.rota_text(
@@ -68,6 +77,7 @@ async def rota_view(inv: Invocation, days: tuple[date, ...]) -> None:
         opens=svc.opens,
         closes=svc.closes,
         min_on_duty=svc.min_on_duty,
+        supervising=supervising,
     )
     reply_long(inv, text)
 
@@ -180,8 +190,12 @@ async def gaps(inv: Invocation, days: tuple[date, ...]) -> None:
     """Times with fewer counsellors on duty than service.min_on_duty."""
     hours = inv.ctx.hours
     svc = inv.ctx.settings.service
-    shifts = await store.shifts_between(
-        inv.session, inv.group_id, hours.window(days[0])[0], hours.window(days[-1])[1]
+    shifts, _ = await store.split_supervision(
+        inv.session,
+        inv.group_id,
+        await store.shifts_between(
+            inv.session, inv.group_id, hours.window(days[0])[0], hours.window(days[-1])[1]
+        ),
     )
     found = rota.gaps(shifts, hours, days, svc.min_on_duty, after=inv.now)
     reply_long(inv, rota_table.gaps_text(inv.lang, hours, found, days, svc.min_on_duty))

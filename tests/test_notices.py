@@ -72,10 +72,12 @@ def test_report_event_follows_each_close_and_is_its_own_kind() -> None:
         ("26 00:00", "close"),
         ("26 00:00", "report"),
         ("26 00:00", "gaps"),
+        ("26 00:00", "review"),
         ("26 08:00", "open"),
         ("27 00:00", "close"),
         ("27 00:00", "report"),
         ("27 00:00", "gaps"),
+        ("27 00:00", "review"),
     ]
 
 
@@ -120,6 +122,7 @@ async def test_daily_report_at_close_goes_privately_to_the_leads_once(
         ("close", MIDNIGHT),
         ("report", MIDNIGHT),
         ("gaps", MIDNIGHT),
+        ("review", MIDNIGHT),  # claimed; this group has no supervisor, so nothing posted
     ]
     # Asking again, as the sweep and a second instance do, posts nothing more.
     assert await handle_due(bot.app[CONTEXT], "g1", clock.now()) == []
@@ -140,7 +143,7 @@ async def test_no_lead_means_no_report_but_the_close_notice_still_goes(
     await fake_platform.wait_for(lambda r: bool(fake_platform.of_kind("close")))
     await settle(fake_platform)
     assert [m["kind"] for m in fake_platform.received] == ["close"]
-    assert [k for k, _, _ in await notices(bot)] == ["close", "report", "gaps"]
+    assert [k for k, _, _ in await notices(bot)] == ["close", "report", "gaps", "review"]
     warnings = [r.getMessage() for r in caplog.records if "no lead" in r.getMessage()]
     assert warnings == ["group g1 has no lead; the daily report was not sent"]
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import commands, conversations, followups, outbox, report, rota, triage, web
+from bot.i18n import (
+    commands,
+    conversations,
+    followups,
+    outbox,
+    report,
+    rota,
+    supervision,
+    triage,
+    web,
+)
 from bot.i18n.language import Language, Words
 
 __all__ = ["CATALOGUE", "Language", "age", "join", "level_name", "media_word", "t"]
@@ -32,6 +42,7 @@ CATALOGUE: Words = _merged(
     report.WORDS,
     triage.WORDS,
     followups.WORDS,
+    supervision.WORDS,
 )
 
 

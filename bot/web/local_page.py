@@ -117,7 +117,7 @@ async def groups(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     clock = request.app[CLOCK]
     out = []
-    rank = {"staff": 0, "counsellor": 1, "lead": 2}
+    rank = {"staff": 0, "counsellor": 1, "supervisor": 1, "lead": 2}
     async with request.app[DB].read() as s:
         for gid in _local_group_ids(request):
             g = settings.group(gid)
