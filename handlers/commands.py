@@ -280,12 +280,10 @@ def usage_error(inv: Invocation, e: ArgumentError, *, private: bool = False) -> 
     )
     me = (inv.sender_id,)
     group = inv.ctx.settings.group(inv.group_id)
-    if private:  # the words must stay out of the group, even as a bare mention
-        inv.reply(text, me, private_to=me)
-    elif e.private and group is not None and not group.missing_private_keys:
-        inv.reply(text, me, private_to=me)
-    else:
-        inv.reply(text, me)
+    # `private`: the words must stay out of the group, even as a bare mention where the platform
+    # cannot post privately; `e.private`: privately where it can (else the group may read it).
+    can = group is not None and not group.missing_private_keys
+    inv.reply(text, me, private_to=me if private or (e.private and can) else ())
 
 
 def _key(words: str) -> str:

@@ -10,15 +10,15 @@ typed in one line that is easy on a phone, in either language:
 A domain's value runs to the next key, so it may have spaces. With several conversations held,
 the staff member comes first (`/risk @王医生 3 ...`). The note is stored outside the group
 (risk_notes), audited without its words, shown to the leads and supervisors in /queue, and a
-level 3 pages the supervisor on duty at once. Every reply is private to the counsellor: a fault
-is never echoed in the group (a usage reply would quote the words)."""
+level 3 pages the supervisor on duty at once and sets a follow-up 24 h on. Every reply is private
+to the counsellor: a fault is never echoed in the group (a usage reply would quote the words)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from bot import models
+from bot import followups, models
 from bot.i18n import join, level_name, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
@@ -158,4 +158,22 @@ async def risk_command(inv: Invocation) -> None:
             enqueue(inv.session, post, inv.now, quotes=(conv.id,))  # erased with the person
     key = "risk_ok_paged" if paged else "risk_ok"
     supervisors = join(lang, [quote(names.get(m, m)) for m in paged])
-    tell(t(lang, key, id=conv.id, level=parsed.level, supervisors=supervisors))
+    text = t(lang, key, id=conv.id, level=parsed.level, supervisors=supervisors)
+    if parsed.level >= 3:  # a plan, the means or a time frame: a follow-up starts at once
+        text += await _start_followup(inv, conv)
+    tell(text)
+
+
+async def _start_followup(inv: Invocation, conv: models.Conversation) -> str:
+    """A follow-up of the person 24 h on (moved into service hours), set for the counsellor,
+    unless one of theirs for this conversation is pending already; the words that say so."""
+    pending = await followups.pending_of(inv.session, conv.group_id, inv.sender_id)
+    existing = next((f for f in pending if f.conversation_id == conv.id), None)
+    if existing is None:
+        due = followups.proposed_time(inv.now, inv.ctx.hours)
+        existing = await followups.create(
+            inv.ctx, inv.session, conv.group_id, inv.sender_id, conv.staff_id, conv.id, due,
+            inv.now,
+        )  # fmt: skip
+    when = followups.local_text(existing.due_at, inv.ctx.hours)
+    return t(inv.lang, "risk_followup_set", when=when, id=existing.id)

@@ -252,6 +252,12 @@ async def test_risk_note_stored_private_shown_to_leads_and_level_3_pages(
     assert "意图：tonight" in pages[0]["text"] and "Doc" in pages[0]["text"]
     assert "值班督导" in fake_platform.received[-1]["text"]
     assert fake_platform.received[-1]["private_to"] == ["c1"]
+    # Level 3 starts a follow-up 24 h on, for the counsellor.
+    assert "已为你设好" in fake_platform.received[-1]["text"]
+    async with bot.app[DB].read() as s:
+        [followup] = list(await s.scalars(select(models.Followup)))
+    ahead = followup.due_at - followup.created_at  # to the minute
+    assert followup.set_by == "c1" and timedelta(hours=23, minutes=59) < ahead <= timedelta(days=1)
 
     async with bot.app[DB].read() as s:
         notes = list(await s.scalars(select(models.RiskNote).order_by(models.RiskNote.id)))

@@ -75,6 +75,10 @@ WORDS: Words = {
         "en": "Risk note saved for conversation #{id} (level {level}); only leads and "
         "supervisors see it.",
     },
+    "risk_followup_set": {
+        "zh": "已为你设好 {when} 的跟进（#{id}），/我的跟进 可查看或取消。",
+        "en": " A follow-up is set for {when} (#{id}); /followups shows or cancels it.",
+    },
     "risk_ok_paged": {
         "zh": "已记录对话 #{id} 的风险评估（{level}级），并已通知值班督导 {supervisors}。",
         "en": "Risk note saved for conversation #{id} (level {level}); the supervisor on duty, "
