@@ -138,10 +138,13 @@ async def test_the_console_shows_the_day_by_category_and_links_the_export(
         '<td class="num">1</td></tr>'
     ) in html
     assert '<tr data-category=""><td>untagged</td><td class="num">0</td></tr>' in html
+    assert '<table id="report-levels">' in html  # and by risk level
+    assert '<tr data-level="0"><td>level 0 (ordinary)</td><td class="num">1</td></tr>' in html
     assert f'id="export-day" href="{URL}?day={D}"' in html
     assert f'id="export-week" href="{URL}?from=2026-11-23&amp;to=2026-11-29"' in html
     report = (await (await bot.client.get("/console/api/groups/w1/report")).json())["report"]
     counts = {c["category"]: c["count"] for c in report["by_category"]}
+    assert report["by_level"] == [1, 0, 0, 0]
     assert counts == {
         "prevention": 0,
         "counselling": 1,

@@ -354,22 +354,31 @@ def _report_html(lang: str, report: Any, names: Names) -> str:
     )
 
 
-def _categories_html(lang: str, report: Any) -> str:
-    """The day's closed conversations by category: a small table (the hotlines' daily figures)."""
-    if not report.by_category:
-        return ""
-    head = (
-        f"<tr><th>{_t(lang, 'console_col_category')}</th>"
-        f"<th>{_t(lang, 'console_col_count')}</th></tr>"
-    )
+def _count_table(
+    lang: str, table_id: str, caption_key: str, column_key: str, rows: list[tuple[str, str, int]]
+) -> str:
+    """A small table of counts (the hotlines' daily figures): (data attribute, label, count)."""
+    head = f"<tr><th>{_t(lang, column_key)}</th><th>{_t(lang, 'console_col_count')}</th></tr>"
     body = "".join(
-        f'<tr data-category="{escape(c.category or "")}"><td>{escape(c.label(lang))}</td>'
-        f'<td class="num">{c.count}</td></tr>'
-        for c in report.by_category
+        f'<tr {attr}><td>{escape(label)}</td><td class="num">{n}</td></tr>'
+        for attr, label, n in rows
     )
     return (
-        f'<table id="report-categories"><caption>{_t(lang, "console_by_category")}</caption>'
+        f'<table id="{table_id}"><caption>{_t(lang, caption_key)}</caption>'
         f"<thead>{head}</thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _categories_html(lang: str, report: Any) -> str:
+    """The day's closed conversations by category."""
+    if not report.by_category:
+        return ""
+    rows = [
+        (f'data-category="{escape(c.category or "")}"', c.label(lang), c.count)
+        for c in report.by_category
+    ]
+    return _count_table(
+        lang, "report-categories", "console_by_category", "console_col_category", rows
     )
 
 
@@ -377,18 +386,11 @@ def _levels_html(lang: str, report: Any) -> str:
     """The day's closed conversations by triage level (0-3): the leads' view of the day's risk."""
     if not report.conversations_closed:
         return ""
-    head = (
-        f"<tr><th>{_t(lang, 'console_col_level')}</th><th>{_t(lang, 'console_col_count')}</th></tr>"
-    )
-    body = "".join(
-        f'<tr data-level="{level}"><td>{escape(level_name(lang, level))}</td>'
-        f'<td class="num">{n}</td></tr>'
+    rows = [
+        (f'data-level="{level}"', level_name(lang, level), n)
         for level, n in enumerate(report.by_level)
-    )
-    return (
-        f'<table id="report-levels"><caption>{_t(lang, "console_by_level")}</caption>'
-        f"<thead>{head}</thead><tbody>{body}</tbody></table>"
-    )
+    ]
+    return _count_table(lang, "report-levels", "console_by_level", "console_col_level", rows)
 
 
 def _export_html(lang: str, group_id: str, day: date, week_start: date) -> str:
