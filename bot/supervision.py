@@ -9,6 +9,7 @@ supervisor of the group. Everything said to a supervisor is private.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -19,6 +20,7 @@ from bot.context import Context
 from bot.i18n import age, join, level_name, t
 from bot.outbox import enqueue
 from bot.platforms.base import OutboundMessage
+from bot.queue_health import LONG_WAIT, QueuedRow, QueueHealth, queue_health
 from bot.quoting import quote
 from bot.report import day_of_close, day_period
 
@@ -57,8 +59,16 @@ async def latest_notes(s: AsyncSession, conv_ids: list[int]) -> dict[int, models
     return {n.conversation_id: n for n in rows}
 
 
-# A wait this long before the first assignment is on the supervisors' review list.
-LONG_WAIT = timedelta(minutes=5)
+async def read_queue_health(
+    ctx: Context, s: AsyncSession, group_id: str, rows: Iterable[QueuedRow], at: datetime
+) -> QueueHealth:
+    """The queue's figures at `at` (bot/queue_health.py) over the waiting and open `rows` the
+    caller read: with the counsellors on duty and the supervisors on duty then."""
+    counsellors = await store.on_duty_ids(s, group_id, at)
+    supervisors = await on_duty_supervisors(ctx, s, group_id, at)
+    return queue_health(rows, counsellors, supervisors, at)
+
+
 # The instant before a close: who supervised at the end of the day (a shift ending at the close
 # is no longer on at the close itself).
 _EPS = timedelta(seconds=1)

@@ -11,10 +11,11 @@ from bot import followups, models, store
 from bot.config import ServiceSection
 from bot.conversations import close, note_first_response, resume
 from bot.i18n import age, join, t
+from bot.queue_health import health_text
 from bot.quoting import quote
 from bot.report import day_period, service_day
 from bot.rota_args import ArgumentError
-from bot.supervision import domains_text, latest_notes
+from bot.supervision import domains_text, latest_notes, read_queue_health
 from handlers.commands import Invocation, Router, no_args
 
 NOTE_MAX_CHARS = 500
@@ -356,19 +357,25 @@ async def queue_command(inv: Invocation) -> None:
             .order_by(c.status.desc(), c.level.desc(), c.opened_at, c.id)
         )
     )
-    names = {k: quote(v) for k, v in (await store.member_names(inv.session, inv.group_id)).items()}
+    known = await store.member_names(inv.session, inv.group_id)
+    names = {k: quote(v) for k, v in known.items()}
+    me = (inv.sender_id,)
+    # The figures at a glance first (waits, levels, who is on duty), then each conversation.
+    health = await read_queue_health(inv.ctx, inv.session, inv.group_id, convs, inv.now)
+    summary = health_text(lang, health, known)
     if not convs:
-        inv.say("queue_empty")
+        inv.reply(f"{summary}\n{t(lang, 'queue_empty')}", me, private_to=me)
         return
     # The latest risk note of each (/risk): for the lead or supervisor who asked alone.
     notes = await latest_notes(inv.session, [x.id for x in convs])
     lines = [
+        summary,
         t(
             lang,
             "queue_title",
             waiting=sum(x.status == "waiting" for x in convs),
             open=sum(x.status == "open" for x in convs),
-        )
+        ),
     ]
     for x in convs:
         flags = t(lang, "crisis_mark") if x.is_crisis else ""
@@ -408,7 +415,7 @@ async def queue_command(inv: Invocation) -> None:
                 )
             )
     # Names, crisis marks and levels: for the lead who asked alone, never in the group.
-    inv.reply("\n".join(lines), (inv.sender_id,), private_to=(inv.sender_id,))
+    inv.reply("\n".join(lines), me, private_to=me)
 
 
 def who_arg(inv: Invocation) -> str:

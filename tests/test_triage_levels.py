@@ -133,7 +133,7 @@ async def test_the_queue_orders_by_level_then_by_age(
     await settle(bot)
     answer = fake_platform.received[-1]
     assert answer["private_to"] == ["l1"]
-    lines = answer["text"].splitlines()[1:]
+    lines = answer["text"].splitlines()[2:]  # after the figures and the title
     assert [next(w for w in BY_LEVEL if w.title() in line) for line in lines] == BY_LEVEL
     assert "(crisis) (level 3)" in lines[0] and "(level 1)" in lines[2]
     assert "level" not in lines[4] and "level" not in lines[5]

@@ -104,4 +104,11 @@ WORDS: Words = {
     # the supervision rota line in /rota and /oncall (bot/rota_table.py)
     "rota_supervision_line": {"zh": "督导：{shifts}", "en": "Supervision: {shifts}"},
     "oncall_supervising": {"zh": "值班督导：{names}", "en": "Supervisor on duty: {names}"},
+    # queue health at a glance, on top of /queue and the console's queue (bot/queue_health.py)
+    "queue_health": {
+        "zh": "等待超过{minutes}分钟：{long} · 2-3级等待：{risk} · 值班咨询师 {counsellors} 人 / "
+        "进行中对话 {open} · 值班督导：{supervisors}",
+        "en": "Waiting over {minutes} min: {long} · waiting at level 2-3: {risk} · counsellors "
+        "on duty {counsellors} / open conversations {open} · supervisor on duty: {supervisors}",
+    },
 }

@@ -27,6 +27,7 @@ from bot.platforms.spec import redact
 from bot.protocols import Links
 from bot.report import Report, build_report
 from bot.report_csv import conversations_csv
+from bot.supervision import read_queue_health
 from bot.web import access, console_auth, console_data, console_page, params
 
 SESSION = web.RequestKey("console_session", console_auth.Session)
@@ -227,6 +228,7 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
     async with app[DB].read() as s:
         view = await console_data.overview(ctx, s, gid, week_of, now)
         convs = await console_data.active_conversations(s, gid, view.names)
+        health = await read_queue_health(ctx, s, gid, convs, now)
         audit = await console_data.audit_rows(s, ctx.hours, gid, view.names)
         report = await _report(request, s, gid, report_day)
     html = console_page.group_page(
@@ -236,6 +238,7 @@ async def _render_group(request: web.Request, gid: str) -> web.Response:
         group_id=gid,
         view=view,
         conversations=convs,
+        health=health,
         audit=audit,
         report=report,
         report_day=report_day,
@@ -368,15 +371,23 @@ async def duty_json(request: web.Request) -> web.Response:
 
 
 async def conversations_json(request: web.Request) -> web.Response:
-    """Waiting and open conversations: ages, assignee, crisis flags; never message text."""
+    """Waiting and open conversations: ages, assignee, crisis flags, and the queue's health at a
+    glance (counts, and the supervisors on duty); never message text."""
     gid = _group(request)
     app = request.app
     now = app[CLOCK].now()
     async with app[DB].read() as s:
         names = await store.member_names(s, gid)
         rows = await console_data.active_conversations(s, gid, names)
+        health = await read_queue_health(app[CONTEXT], s, gid, rows, now)
     tz = app[SETTINGS].bot.tz
-    return web.json_response({"conversations": [r.as_json(now, tz) for r in rows]})
+    lang = app[SETTINGS].language_of(gid)
+    return web.json_response(
+        {
+            "conversations": [r.as_json(now, tz) for r in rows],
+            "health": console_data.health_json(health, names, now, tz, lang),
+        }
+    )
 
 
 async def conversation_json(request: web.Request) -> web.Response:

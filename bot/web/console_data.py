@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import models, rota, store
 from bot.context import Context
 from bot.names import Names
+from bot.queue_health import QueueHealth, health_text
 from bot.web import grid
 
 
@@ -126,6 +127,24 @@ async def active_conversations(
         )
         for r in rows
     ]
+
+
+def health_json(
+    health: QueueHealth, names: Names, now: datetime, tz: tzinfo, lang: str
+) -> dict[str, Any]:
+    """The queue's health at a glance as JSON (bot/queue_health.py): `at` in the service
+    timezone, the counts, the supervisors on duty, and the line /queue shows."""
+    return {
+        "at": now.astimezone(tz).isoformat(),
+        "long_wait_minutes": health.long_wait_minutes,
+        "waiting": health.waiting,
+        "waiting_long": health.waiting_long,
+        "waiting_at_risk": health.waiting_at_risk,
+        "open": health.open,
+        "counsellors_on_duty": health.counsellors_on_duty,
+        "supervisors_on_duty": [{"id": m, "name": names[m]} for m in health.supervisor_ids],
+        "text": health_text(lang, health, names),
+    }
 
 
 async def conversation_messages(

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from bot.config import Settings
 from bot.i18n import age, level_name, t
 from bot.names import Names
+from bot.queue_health import QueueHealth, health_text
 from bot.report import format_duration
 from bot.rota_table import day_label
 from bot.web import charts, console_auth, grid, strings
@@ -267,6 +268,20 @@ def _conversations_html(
     )
 
 
+def _health_html(lang: str, health: QueueHealth, names: Names) -> str:
+    """The queue's health at a glance, on top of the queue card: the line /queue starts with,
+    each figure also in a data attribute."""
+    data = (
+        f'data-waiting-long="{health.waiting_long}" data-waiting-at-risk="{health.waiting_at_risk}"'
+        f' data-counsellors="{health.counsellors_on_duty}" data-open="{health.open}"'
+    )
+    warn = " warn" if health.waiting_long or health.waiting_at_risk else ""
+    return (
+        f'<p id="queue-health" class="health{warn}" {data}>'
+        f"{escape(health_text(lang, health, names))}</p>"
+    )
+
+
 def _audit_html(settings: Settings, lang: str, rows: Sequence[AuditRow]) -> str:
     if not rows:
         return f'<p class="muted" id="no-audit">{_t(lang, "console_no_audit")}</p>'
@@ -431,6 +446,7 @@ def group_page(
     group_id: str,
     view: Overview,
     conversations: Sequence[ConversationRow],
+    health: QueueHealth,
     audit: Sequence[AuditRow],
     report: Any,
     report_day: date,
@@ -504,6 +520,7 @@ def group_page(
         "scroll_hint": _t(lang, "console_grid_scroll"),
         "grid": _grid_html(lang, g),
         "queue_title": _t(lang, "console_queue"),
+        "health": _health_html(lang, health, names),
         "conversations": _conversations_html(settings, lang, conversations, now, group.privacy),
         "report_title": escape(t(lang, "console_report", date=report_day.isoformat())),
         "day_nav": day_nav,
