@@ -479,6 +479,12 @@ class WeComKfPlatform:
         assert self._store is not None
         if not fetched.items and fetched.next_cursor == cursor:
             return _Page(more=fetched.more)  # nothing new: nothing to write
+        if not cursor:  # the first page: the row to compare and set (PostgreSQL has it locked)
+            await s.execute(
+                self._db.insert(KfCursor)
+                .values(group_id=group.id, cursor="", updated_at=self._wall.wall_now())
+                .on_conflict_do_nothing(index_elements=["group_id"])
+            )
         moved = await s.execute(
             update(KfCursor)
             .where(KfCursor.group_id == group.id, KfCursor.cursor == cursor)
@@ -506,14 +512,12 @@ class WeComKfPlatform:
         return _Page(len(new), fetched.more, welcomes, wake, written)
 
     async def _read_cursor(self, group_id: str) -> str:
-        """The group's cursor (its row made if there is none), read outside a transaction."""
+        """The group's cursor, read outside a transaction ("" before the first page: its row
+        is made only with the first page written, so a pull that fails writes nothing)."""
         query = select(KfCursor.cursor).where(KfCursor.group_id == group_id)
         async with self._db.read() as s:
             cursor = await s.scalar(query)
-        if cursor is None:
-            async with self._db.write() as s:
-                cursor = await self._lock_cursor(s, group_id)
-        return str(cursor)
+        return str(cursor or "")
 
     async def _store_in_order(self, s: AsyncSession, pulled: list[Pulled]) -> list[bool]:
         """Store the page's messages, acting on each new session change where it comes (a

@@ -22,7 +22,7 @@ from bot.i18n import t
 from bot.keys import DB
 from bot.keys import PLATFORMS as PLATFORMS_KEY
 from bot.platforms import generic
-from handlers.commands import NEEDS, RANK, Command
+from handlers.commands import Command, may_use
 from handlers.registry import bot_commands
 from tests.conftest import Bot, at, make_settings
 from tests.reliability.harness import (
@@ -43,12 +43,13 @@ OTHER_SECRET = "another-groups-secret"
 PUBLIC_CONSOLE_ROUTES: set[tuple[str, str]] = {("GET", "/console/login")}
 
 RESTRICTED: list[Command] = [c for c in bot_commands().commands() if c.role != "everyone"]
-CALLERS = {"staff": "doc1", "counsellor": "c1", "lead": "l1"}
+CALLERS = {"staff": "doc1", "counsellor": "c1", "supervisor": "s1", "lead": "l1"}
 
 
 def _members(group: str) -> list[dict[str, Any]]:
     return [
         {"group": group, "id": "c1", "name": "Chen", "role": "counsellor"},
+        {"group": group, "id": "s1", "name": "Song", "role": "supervisor"},
         {
             "group": group,
             "id": "l1",
@@ -128,7 +129,7 @@ async def test_webhook_without_valid_signature_is_refused(bot: Bot, platform: st
 
 
 def _wrong_callers(cmd: Command) -> list[str]:
-    return [role for role, rank in RANK.items() if rank < NEEDS[cmd.role]]
+    return [role for role in CALLERS if not may_use(role, cmd)]
 
 
 CASES = [(c, role) for c in RESTRICTED for role in _wrong_callers(c)]
