@@ -156,7 +156,10 @@ def test_the_readme_reads_in_its_readers_order() -> None:
               "How it works", "Reliability", "Performance"]  # fmt: skip
     assert top == wanted, top
     assert in_order(section("For leads"), ["Rota commands", "The console", "Reports"])
-    assert in_order(section("For counsellors"), ["What you receive", "/ack, /done and /handover"])
+    assert in_order(
+        section("For counsellors"),
+        ["What you receive", "/ack, /done, /category and /handover", "Follow-ups", "Care practice"],
+    )
     assert in_order(
         section("For operators"),
         ["Platforms", "微信客服", "Deployment", "Several instances", "Backups", "Upgrades",
