@@ -507,7 +507,7 @@ async def _answer_off_hours(
         return
     if not await _told_tonight(s, msg, since, message_id, crisis=False):
         text = t(ctx.language_of(msg.group_id), "off_hours", **values) + suffix
-        post = OutboundMessage(msg.group_id, text, "off_hours", (msg.sender_id,))
+        post = to_person(ctx, msg.group_id, text, "off_hours", msg.sender_id)
         enqueue(s, post, now, hold_s=_hold_s(ctx, msg.group_id))
 
 
