@@ -370,16 +370,16 @@ def _report_html(lang: str, report: Any, names: Names) -> str:
 
 
 def _count_table(
-    lang: str, table_id: str, caption_key: str, column_key: str, rows: list[tuple[str, str, int]]
+    lang: str, table_id: str, caption: str, column: str, rows: list[tuple[str, str, int]]
 ) -> str:
     """A small table of counts (the hotlines' daily figures): (data attribute, label, count)."""
-    head = f"<tr><th>{_t(lang, column_key)}</th><th>{_t(lang, 'console_col_count')}</th></tr>"
+    head = f"<tr><th>{column}</th><th>{_t(lang, 'console_col_count')}</th></tr>"
     body = "".join(
         f'<tr {attr}><td>{escape(label)}</td><td class="num">{n}</td></tr>'
         for attr, label, n in rows
     )
     return (
-        f'<table id="{table_id}"><caption>{_t(lang, caption_key)}</caption>'
+        f'<table id="{table_id}"><caption>{caption}</caption>'
         f"<thead>{head}</thead><tbody>{body}</tbody></table>"
     )
 
@@ -392,9 +392,8 @@ def _categories_html(lang: str, report: Any) -> str:
         (f'data-category="{escape(c.category or "")}"', c.label(lang), c.count)
         for c in report.by_category
     ]
-    return _count_table(
-        lang, "report-categories", "console_by_category", "console_col_category", rows
-    )
+    caption, column = _t(lang, "console_by_category"), _t(lang, "console_col_category")
+    return _count_table(lang, "report-categories", caption, column, rows)
 
 
 def _levels_html(lang: str, report: Any) -> str:
@@ -405,7 +404,8 @@ def _levels_html(lang: str, report: Any) -> str:
         (f'data-level="{level}"', level_name(lang, level), n)
         for level, n in enumerate(report.by_level)
     ]
-    return _count_table(lang, "report-levels", "console_by_level", "console_col_level", rows)
+    caption, column = _t(lang, "console_by_level"), _t(lang, "console_col_level")
+    return _count_table(lang, "report-levels", caption, column, rows)
 
 
 def _export_html(lang: str, group_id: str, day: date, week_start: date) -> str:
