@@ -85,7 +85,7 @@ def _relays_text(ctx: Context, group_id: str) -> bool:
     return group is None or spec_of(group.platform).relays_text
 
 
-def _one_to_one(ctx: Context, group_id: str) -> bool:
+def one_to_one(ctx: Context, group_id: str) -> bool:
     """Whether the group is a 1:1 channel (the person alone; its team reads elsewhere)."""
     group = ctx.settings.group(group_id)
     return group is not None and bool(spec_of(group.platform).team_key)
@@ -105,7 +105,7 @@ def to_person(
     privately, where the group's mode asks for it)."""
     to = (staff_id,)
     return OutboundMessage(
-        group_id, text, kind, to, to if private or _one_to_one(ctx, group_id) else ()
+        group_id, text, kind, to, to if private or one_to_one(ctx, group_id) else ()
     )
 
 

@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import models, rota, rota_table, store
 from bot.context import Context
-from bot.conversations import Handover, alert_queue, drain_queue, hand_over
+from bot.conversations import Handover, alert_queue, drain_queue, hand_over, one_to_one
 from bot.i18n import join, t
 from bot.outbox import enqueue
-from bot.platforms import spec_of
 from bot.platforms.base import OutboundMessage
 from bot.quoting import quote
 from bot.report import post_daily_report
@@ -432,7 +431,7 @@ def _handover_text(
     privacy = bool(group and group.privacy)
     # A 1:1 channel's team group is not where the person wrote: in privacy mode it reads counts
     # only, and each incoming counsellor hears whom privately (_private_handover_names).
-    counts = privacy and _one_to_one(ctx, group_id)
+    counts = privacy and one_to_one(ctx, group_id)
 
     def who(m: Handover) -> str:
         return "@" + names.get(m.staff_id, m.staff_id)
@@ -484,11 +483,6 @@ def _handover_text(
     return text, mentions
 
 
-def _one_to_one(ctx: Context, group_id: str) -> bool:
-    group = ctx.settings.group(group_id)
-    return group is not None and bool(spec_of(group.platform).team_key)
-
-
 def _private_handover_names(
     ctx: Context,
     s: AsyncSession,
@@ -500,7 +494,7 @@ def _private_handover_names(
     """A 1:1 channel in privacy mode: each incoming counsellor hears privately whom they take
     (the team group's notice gives counts only)."""
     group = ctx.settings.group(group_id)
-    if not (group and group.privacy and _one_to_one(ctx, group_id)):
+    if not (group and group.privacy and one_to_one(ctx, group_id)):
         return
     takes: dict[str, list[str]] = {}
     for m in moved:

@@ -71,6 +71,12 @@ class Invocation:
         return self.ctx.language_of(self.group_id)
 
     @property
+    def posts_privately(self) -> bool:
+        """Whether this group's platform can post to one person alone (its app keys are set)."""
+        group = self.ctx.settings.group(self.group_id)
+        return group is not None and not group.missing_private_keys
+
+    @property
     def me(self) -> MemberConfig:
         """The caller as listed for this group. Only listed members are counsellors or leads,
         so a command that needs either role always has one."""
@@ -279,11 +285,9 @@ def usage_error(inv: Invocation, e: ArgumentError, *, private: bool = False) -> 
         example=example,
     )
     me = (inv.sender_id,)
-    group = inv.ctx.settings.group(inv.group_id)
     # `private`: the words must stay out of the group, even as a bare mention where the platform
     # cannot post privately; `e.private`: privately where it can (else the group may read it).
-    can = group is not None and not group.missing_private_keys
-    inv.reply(text, me, private_to=me if private or (e.private and can) else ())
+    inv.reply(text, me, private_to=me if private or (e.private and inv.posts_privately) else ())
 
 
 def _key(words: str) -> str:

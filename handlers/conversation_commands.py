@@ -196,8 +196,7 @@ def _propose_followup(inv: Invocation, conv: models.Conversation, names: dict[st
 def _confirm(inv: Invocation, text: str) -> None:
     """A command that went as asked is confirmed to its sender alone where the platform can
     post privately, and not at all where it cannot: staff read the group too."""
-    group = inv.ctx.settings.group(inv.group_id)
-    if group is not None and not group.missing_private_keys:
+    if inv.posts_privately:
         me = (inv.sender_id,)
         inv.reply(text, me, private_to=me)
 
@@ -217,12 +216,8 @@ def _say_held(inv: Invocation, convs: list[models.Conversation], text: str) -> N
 def _answer(inv: Invocation, text: str) -> None:
     """An answer the sender must see: privately where the platform can, else in the group (so
     it carries nothing about a person beyond what the group already reads)."""
-    group = inv.ctx.settings.group(inv.group_id)
     me = (inv.sender_id,)
-    if group is not None and not group.missing_private_keys:
-        inv.reply(text, me, private_to=me)
-    else:
-        inv.reply(text, me)
+    inv.reply(text, me, private_to=me if inv.posts_privately else ())
 
 
 def _list_staff(lang: str, convs: list[models.Conversation], names: dict[str, str]) -> str:
